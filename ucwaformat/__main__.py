@@ -1,0 +1,7 @@
+"""``python -m ucwaformat``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

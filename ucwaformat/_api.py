@@ -1,0 +1,178 @@
+"""The public functions; the one place where options are validated and defaults applied."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ._errors import Loss, Recorder
+from ._json import read_json, write_json
+from ._model import Document
+from ._schema import Schema
+from ._xml import Dialect, UnknownPolicy, read_xml, write_xml
+
+__all__ = ["from_json", "from_xml", "json_to_xml", "to_json", "to_xml", "xml_to_json"]
+
+Kind = Literal["resource", "input"]
+
+
+def _schema(schema: Schema | None) -> Schema:
+    if schema is None:
+        return Schema.bundled()
+    if not isinstance(schema, Schema):
+        raise TypeError(f"schema must be a Schema, not {type(schema).__name__!r}")
+    return schema
+
+
+def from_xml(
+    data: bytes | str,
+    /,
+    *,
+    rel: str | None = None,
+    schema: Schema | None = None,
+    strict: bool = False,
+    report: list[Loss] | None = None,
+    unknown_cardinality: UnknownPolicy = "single",
+) -> Document:
+    """Read a UCWA XML document.
+
+    ``rel`` names the root's type when the XML lacks it (or, for ``<input>``, the rel of the
+    link the body is sent to), for typing. ``unknown_cardinality`` says how a lone link or
+    embedded resource of a relation the schema does not know is read.
+    """
+    if unknown_cardinality not in ("single", "collection"):
+        raise ValueError(
+            f"unknown_cardinality must be 'single' or 'collection', not {unknown_cardinality!r}"
+        )
+    return read_xml(
+        data,
+        rel=rel,
+        schema=_schema(schema),
+        rec=Recorder(strict, report),
+        unknown=unknown_cardinality,
+    )
+
+
+def from_json(
+    data: bytes | str,
+    /,
+    *,
+    rel: str | None = None,
+    schema: Schema | None = None,
+    strict: bool = False,
+    report: list[Loss] | None = None,
+    kind: Kind | None = None,
+) -> Document:
+    """Read a UCWA JSON document.
+
+    ``kind`` overrides the detection of FORMAT.md D16 (an object without ``rel``, ``self`` or
+    ``_embedded`` is an input), e.g. for typeless operation results.
+    """
+    if kind not in (None, "resource", "input"):
+        raise ValueError(f"kind must be 'resource' or 'input', not {kind!r}")
+    return read_json(data, rel=rel, schema=_schema(schema), rec=Recorder(strict, report), kind=kind)
+
+
+def to_xml(
+    doc: Document,
+    /,
+    *,
+    dialect: Dialect = "server",
+    pretty: bool = False,
+    strict: bool = False,
+    report: list[Loss] | None = None,
+    default_offset: int | None = None,
+) -> bytes:
+    """Write a document as UCWA XML (``dialect="server"`` or ``"docs"``).
+
+    ``default_offset`` (minutes) displays timestamps that carry no offset in that zone instead
+    of ``Z`` (the docs use -420, ``-07:00``).
+    """
+    return write_xml(
+        doc,
+        dialect=dialect,
+        pretty=pretty,
+        rec=Recorder(strict, report),
+        default_offset=default_offset,
+    )
+
+
+def to_json(
+    doc: Document,
+    /,
+    *,
+    pretty: bool = False,
+    strict: bool = False,
+    report: list[Loss] | None = None,
+    escape_solidus: bool = True,
+    date_offset: bool = False,
+) -> bytes:
+    """Write a document as UCWA JSON.
+
+    Dates are ``"\\/Date(ms)\\/"`` with escaped solidi as servers write them
+    (``escape_solidus=False`` for plain ``/``); ``date_offset=True`` also writes the display
+    offset of timestamps read from ISO text.
+    """
+    return write_json(
+        doc,
+        pretty=pretty,
+        rec=Recorder(strict, report),
+        escape_solidus=escape_solidus,
+        date_offset=date_offset,
+    )
+
+
+def xml_to_json(
+    data: bytes | str,
+    /,
+    *,
+    rel: str | None = None,
+    schema: Schema | None = None,
+    strict: bool = False,
+    report: list[Loss] | None = None,
+    unknown_cardinality: UnknownPolicy = "single",
+    pretty: bool = False,
+    escape_solidus: bool = True,
+    date_offset: bool = False,
+) -> bytes:
+    """UCWA XML → UCWA JSON; ``report`` collects what the translation could not carry."""
+    doc = from_xml(
+        data,
+        rel=rel,
+        schema=schema,
+        strict=strict,
+        report=report,
+        unknown_cardinality=unknown_cardinality,
+    )
+    return to_json(
+        doc,
+        pretty=pretty,
+        strict=strict,
+        report=report,
+        escape_solidus=escape_solidus,
+        date_offset=date_offset,
+    )
+
+
+def json_to_xml(
+    data: bytes | str,
+    /,
+    *,
+    rel: str | None = None,
+    schema: Schema | None = None,
+    strict: bool = False,
+    report: list[Loss] | None = None,
+    kind: Kind | None = None,
+    dialect: Dialect = "server",
+    pretty: bool = False,
+    default_offset: int | None = None,
+) -> bytes:
+    """UCWA JSON → UCWA XML; ``report`` collects what the translation could not carry."""
+    doc = from_json(data, rel=rel, schema=schema, strict=strict, report=report, kind=kind)
+    return to_xml(
+        doc,
+        dialect=dialect,
+        pretty=pretty,
+        strict=strict,
+        report=report,
+        default_offset=default_offset,
+    )

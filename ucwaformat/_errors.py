@@ -1,0 +1,104 @@
+"""The one error type of the library, and the fidelity report entries."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import attrs
+
+__all__ = ["LOSS_KINDS", "Loss", "Recorder", "UcwaFormatError"]
+
+
+class UcwaFormatError(ValueError):
+    """Bad input or a value that cannot be carried, with where it is.
+
+    ``line``/``column`` (1-based) locate syntax errors in the input text; ``path`` (``$.a.b[2]``)
+    locates structural errors in the document. The message renders the position, e.g.
+    ``unknown root element 'foo' (at line 1, column 1)`` or ``… (at $._embedded.contact[2])``.
+    """
+
+    def __init__(
+        self,
+        msg: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.msg = msg
+        self.line = line
+        self.column = column
+        self.path = path
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        if self.line is not None:
+            where = (
+                f"line {self.line}"
+                if self.column is None
+                else (f"line {self.line}, column {self.column}")
+            )
+            return f"{self.msg} (at {where})"
+        if self.path is not None:
+            return f"{self.msg} (at {self.path})"
+        return self.msg
+
+    def at(self, path: str) -> UcwaFormatError:
+        """This error with a ``$.path`` (kept if it already has a position)."""
+        if self.line is not None or self.path is not None:
+            return self
+        return UcwaFormatError(self.msg, path=path)
+
+
+@attrs.frozen
+class Loss:
+    """One thing a conversion could not carry, or repaired, or guessed (FORMAT.md §14).
+
+    ``kind`` is one of the strings in :data:`LOSS_KINDS`; ``path`` is where in the document.
+    """
+
+    kind: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message} [{self.kind}]"
+
+
+#: Every kind of loss a conversion can report, with what it means. The README lists the same.
+LOSS_KINDS: Final[dict[str, str]] = {
+    "sub-ms": "a timestamp had digits below the millisecond; JSON dates carry milliseconds only (D9)",
+    "offset": "a timestamp's display offset was dropped; JSON dates are written in UTC (D8)",
+    "empty-collection": "an empty _links/_embedded array has no XML form and was left out (D12)",
+    "cardinality": "whether a relation is a collection was guessed; the schema does not know it (D2/D3)",
+    "type": "a value did not parse as its schema type and was kept as a string (D1, §7.2)",
+    "null": "a JSON null property has no XML form and was left out (D11)",
+    "zone": "an ISO date had no zone and was read as UTC (D10)",
+    "date": "a /Date()/ string was out of range and was kept as a string (§14.1)",
+    "rel-conflict": '<property name="rel"> disagreed with the root\'s rel attribute; the property won (§5)',
+    "duplicate": "a property name or JSON key appeared twice; the last one won (D24)",
+    "namespace": "UCWA elements without the UCWA namespace were read as UCWA (D20)",
+    "mixed-content": "an element held text or children where none belong; it was dropped or flattened (D19)",
+    "float": "a JSON number with a fraction has no UCWA form; written as its shortest decimal text (§7.3)",
+    "value": "a property value that is an object, or a null or nested item in an array, was skipped (§7.3)",
+    "element": "an element the XML grammar does not have was skipped (D19)",
+    "text": "text directly inside resource/input was dropped (§14.1)",
+    "character": "a character XML 1.0 cannot hold was replaced (D28)",
+}
+
+
+class Recorder:
+    """Where a conversion sends its losses: raise on the first (strict) or append to a list."""
+
+    __slots__ = ("losses", "strict")
+
+    def __init__(self, strict: bool, losses: list[Loss] | None) -> None:
+        self.strict = strict
+        self.losses = losses
+
+    def loss(self, kind: str, path: str, message: str) -> None:
+        """Record one loss; in strict mode it is an error instead."""
+        if self.strict:
+            raise UcwaFormatError(message, path=path)
+        if self.losses is not None:
+            self.losses.append(Loss(kind, path, message))

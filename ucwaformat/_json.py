@@ -1,0 +1,440 @@
+"""The JSON reader and writer (orjson) for resources and inputs (FORMAT.md §4, §8.1, §13).
+
+Per-call options (``strict``, the loss report) make these plain functions rather than cattrs
+hooks: cattrs hooks carry no per-call state. The typed layer uses cattrs on top of the model.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+import orjson
+
+from ._dates import Timestamp, format_ms_date, is_ms_date, parse_iso, parse_ms_date
+from ._errors import Recorder, UcwaFormatError
+from ._model import Document, Input, Link, LinkEntry, Resource, ResourceEntry, Scalar, Value
+from ._schema import PropertyType, Schema
+from ._xml import member_path
+
+__all__ = ["load_json", "read_json", "write_json"]
+
+#: Resources nested deeper than this are refused (orjson itself stops at 1024 levels).
+MAX_DEPTH: Final = 200
+_RESERVED: Final = frozenset(("rel", "_links", "_embedded"))
+
+
+def load_json(data: bytes | str, *, strict: bool) -> Any:
+    """Parse JSON text; every failure becomes a UcwaFormatError with line and column."""
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    elif not isinstance(data, (bytes, str)):
+        raise UcwaFormatError(f"Expected bytes or str, not {type(data).__name__!r}")
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise UcwaFormatError(exc.msg, line=exc.lineno, column=exc.colno) from None
+    if strict:
+        _check_duplicates(data)
+    return obj
+
+
+def _check_duplicates(data: bytes | str) -> None:
+    # orjson keeps the last of duplicate keys silently; the slower stdlib parser sees them (D24).
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        for key in keys:
+            if keys.count(key) > 1:
+                raise UcwaFormatError(f"duplicate key {key!r} in a JSON object")
+        return dict(pairs)
+
+    json.loads(data, object_pairs_hook=hook)
+
+
+def _kind_of(obj: dict[str, Any]) -> str:
+    if "rel" in obj or "_embedded" in obj:
+        return "resource"
+    links = obj.get("_links")
+    if isinstance(links, dict) and "self" in links:
+        return "resource"
+    return "input"
+
+
+class _Reader:
+    __slots__ = ("rec", "schema")
+
+    def __init__(self, schema: Schema, rec: Recorder) -> None:
+        self.schema = schema
+        self.rec = rec
+
+    def scalar(self, value: Any, path: str, pt: PropertyType | None) -> Scalar:
+        if isinstance(value, str):
+            if "/Date(" in value and is_ms_date(value):
+                try:
+                    return parse_ms_date(value, strict=self.rec.strict)
+                except UcwaFormatError as exc:
+                    # Out of range (e.g. .NET ticks): strict raises, lenient keeps the string.
+                    self.rec.loss("date", path, f"{exc.msg}; kept as a string")
+                return value
+            if pt is not None and pt.type == "datetime" and value[:1].isdigit():
+                # ISO strings are dates only where the schema says so (D25), kept as written.
+                try:
+                    ts = parse_iso(value, strict=self.rec.strict)
+                except UcwaFormatError:
+                    self.rec.loss("type", path, f"{value!r} is not a valid date; kept as a string")
+                    return value
+                return Timestamp(ts.ticks, ts.offset, False, value)
+            return value
+        if value is None or isinstance(value, (bool, int)):
+            return value
+        if isinstance(value, float):
+            self.rec.loss("float", path, f"number {value!r} is not an integer; kept as text")
+            return repr(value)
+        raise UcwaFormatError(f"expected a scalar, not {_json_type(value)}", path=path)
+
+    def value(self, value: Any, path: str, pt: PropertyType | None) -> Value | type[_Skip]:
+        if isinstance(value, list):
+            items: list[Scalar] = []
+            for i, item in enumerate(value):
+                ipath = f"{path}[{i}]"
+                if item is None or isinstance(item, (list, dict)):
+                    self.rec.loss(
+                        "value", ipath, f"{_json_type(item)} item in a property array skipped"
+                    )
+                    continue
+                items.append(self.scalar(item, ipath, pt))
+            return tuple(items)
+        if isinstance(value, dict):
+            self.rec.loss("value", path, "an object is not a property value; skipped")
+            return _Skip
+        return self.scalar(value, path, pt)
+
+    def link(self, rel: str, obj: Any, path: str) -> Link:
+        if not isinstance(obj, dict):
+            raise UcwaFormatError(f"a link must be an object, not {_json_type(obj)}", path=path)
+        href = obj.get("href")
+        if not isinstance(href, str):
+            what = "has no 'href'" if href is None else f"has an 'href' that is {_json_type(href)}"
+            raise UcwaFormatError(f"link {what}", path=path)
+        extra: list[tuple[str, str]] = []
+        for key, val in obj.items():
+            if key == "href":
+                continue
+            if not isinstance(val, str):
+                raise UcwaFormatError(
+                    f"link member {key!r} must be a string, not {_json_type(val)}",
+                    path=member_path(path, key),
+                )
+            if key == "rel":
+                # The _links key is the rel (§13 row 9); a differing member cannot be kept.
+                if val != rel:
+                    self.rec.loss(
+                        "rel-conflict",
+                        member_path(path, key),
+                        f"rel {val!r} dropped; the key {rel!r} wins",
+                    )
+                continue
+            extra.append((key, val))
+        return Link(rel, href, tuple(extra))
+
+    def links(
+        self, obj: Any, path: str, allow_self: bool
+    ) -> tuple[str | None, tuple[tuple[str, str], ...], tuple[tuple[str, LinkEntry], ...]]:
+        if not isinstance(obj, dict):
+            raise UcwaFormatError(f"'_links' must be an object, not {_json_type(obj)}", path=path)
+        href: str | None = None
+        self_attrs: tuple[tuple[str, str], ...] = ()
+        entries: list[tuple[str, LinkEntry]] = []
+        for rel, val in obj.items():
+            rpath = member_path(path, rel)
+            if rel == "self" and allow_self:
+                if not isinstance(val, dict):
+                    raise UcwaFormatError(
+                        f"'self' must be one link object, not {_json_type(val)}", path=rpath
+                    )
+                self_link = self.link(rel, val, rpath)
+                href, self_attrs = self_link.href, self_link.attributes
+            elif isinstance(val, list):
+                entries.append(
+                    (
+                        rel,
+                        tuple(self.link(rel, item, f"{rpath}[{i}]") for i, item in enumerate(val)),
+                    )
+                )
+            else:
+                entries.append((rel, self.link(rel, val, rpath)))
+        return href, self_attrs, tuple(entries)
+
+    def embedded(
+        self, obj: Any, path: str, parent: str | None, depth: int
+    ) -> tuple[tuple[str, ResourceEntry], ...]:
+        if not isinstance(obj, dict):
+            raise UcwaFormatError(
+                f"'_embedded' must be an object, not {_json_type(obj)}", path=path
+            )
+        entries: list[tuple[str, ResourceEntry]] = []
+        for role, val in obj.items():
+            rpath = member_path(path, role)
+            if isinstance(val, list):
+                entries.append(
+                    (
+                        role,
+                        tuple(
+                            self.resource(item, f"{rpath}[{i}]", parent, role, depth + 1)
+                            for i, item in enumerate(val)
+                        ),
+                    )
+                )
+            else:
+                entries.append((role, self.resource(val, rpath, parent, role, depth + 1)))
+        return tuple(entries)
+
+    def resource(
+        self,
+        obj: Any,
+        path: str,
+        parent: str | None,
+        role: str | None,
+        depth: int,
+        hint: str | None = None,
+    ) -> Resource:
+        if not isinstance(obj, dict):
+            raise UcwaFormatError(f"a resource must be an object, not {_json_type(obj)}", path=path)
+        if depth > MAX_DEPTH:
+            raise UcwaFormatError(f"resources nested deeper than {MAX_DEPTH}", path=path)
+        rtype = obj.get("rel")
+        if rtype is not None and not isinstance(rtype, str):
+            raise UcwaFormatError(
+                f"'rel' must be a string, not {_json_type(rtype)}", path=member_path(path, "rel")
+            )
+        schema = self.schema
+        lookup = rtype or hint
+        if lookup is None and role is not None:
+            lookup = schema.embedded_type(parent, role) or role
+        href: str | None = None
+        self_attrs: tuple[tuple[str, str], ...] = ()
+        links: tuple[tuple[str, LinkEntry], ...] = ()
+        embedded: tuple[tuple[str, ResourceEntry], ...] = ()
+        props: list[tuple[str, Value]] = []
+        position: int | None = None
+        for key, val in obj.items():
+            if key == "rel":
+                position = len(props)
+            elif key == "_links":
+                href, self_attrs, links = self.links(val, member_path(path, key), True)
+            elif key == "_embedded":
+                embedded = self.embedded(val, member_path(path, key), lookup, depth)
+            else:
+                ppath = member_path(path, key)
+                pt = None
+                if isinstance(val, str) and val[:1].isdigit():
+                    pt = schema.property_type(lookup, key, role=role)
+                value = self.value(val, ppath, pt)
+                if value is not _Skip:
+                    props.append((key, value))  # type: ignore[arg-type]
+        return Resource(rtype, href, tuple(props), links, embedded, self_attrs, position)
+
+    def input(self, obj: dict[str, Any], target: str | None) -> Input:
+        schema = self.schema
+        links: tuple[tuple[str, LinkEntry], ...] = ()
+        embedded: tuple[tuple[str, ResourceEntry], ...] = ()
+        props: list[tuple[str, Value]] = []
+        for key, val in obj.items():
+            if key == "_links":
+                _h, _a, links = self.links(val, "$._links", False)
+            elif key == "_embedded":
+                embedded = self.embedded(val, "$._embedded", target, 0)
+            else:
+                ppath = member_path("$", key)
+                pt = None
+                if isinstance(val, str) and val[:1].isdigit():
+                    pt = (
+                        schema.request_type(target, "POST", key)
+                        or schema.request_type(target, "PUT", key)
+                        or schema.fallback_type(key)
+                    )
+                value = self.value(val, ppath, pt)
+                if value is not _Skip:
+                    props.append((key, value))  # type: ignore[arg-type]
+        return Input(tuple(props), links, embedded)
+
+
+class _Skip:
+    """Marks a property value that was skipped (and reported)."""
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def read_json(
+    data: bytes | str, *, rel: str | None, schema: Schema, rec: Recorder, kind: str | None = None
+) -> Document:
+    """JSON bytes or text → a document (resource or input, D16)."""
+    obj = load_json(data, strict=rec.strict)
+    if not isinstance(obj, dict):
+        raise UcwaFormatError(f"a UCWA document is a JSON object, not {_json_type(obj)}", path="$")
+    reader = _Reader(schema, rec)
+    kind = kind or _kind_of(obj)
+    if kind == "resource":
+        return reader.resource(obj, "$", None, None, 0, rel)
+    if kind == "input":
+        return reader.input(obj, rel)
+    raise UcwaFormatError(f"unknown document kind {kind!r}")
+
+
+# -- writer -----------------------------------------------------------------------------------
+
+
+class _Writer:
+    __slots__ = ("date_offset", "dates", "rec")
+
+    def __init__(self, rec: Recorder, date_offset: bool) -> None:
+        self.rec = rec
+        self.date_offset = date_offset
+        self.dates = False
+
+    def scalar(self, value: Scalar, path: str) -> Any:
+        if isinstance(value, Timestamp):
+            if value.json_iso is not None:
+                return value.json_iso
+            if value.sub_ms:
+                self.rec.loss("sub-ms", path, "digits below the millisecond dropped")
+            if value.offset is not None and not (value.json_offset or self.date_offset):
+                self.rec.loss("offset", path, "display offset dropped; written in UTC")
+            self.dates = True
+            return format_ms_date(value, offset=True if self.date_offset else None)
+        return value
+
+    def props(self, out: dict[str, Any], props: tuple[tuple[str, Value], ...], path: str) -> None:
+        for name, value in props:
+            ppath = member_path(path, name)
+            if name in _RESERVED:
+                raise UcwaFormatError(f"a property cannot be called {name!r} in JSON", path=ppath)
+            if name in out:
+                self.rec.loss(
+                    "duplicate", ppath, f"property {name!r} repeats; the last one is kept"
+                )
+            if isinstance(value, tuple):
+                out[name] = [self.scalar(item, f"{ppath}[{i}]") for i, item in enumerate(value)]
+            else:
+                out[name] = self.scalar(value, ppath)
+
+    def links(
+        self,
+        links: tuple[tuple[str, LinkEntry], ...],
+        href: str | None,
+        self_attrs: tuple[tuple[str, str], ...],
+    ) -> dict[str, Any] | None:
+        if href is None and not links and not self_attrs:
+            return None
+        out: dict[str, Any] = {}
+        if href is not None or self_attrs:
+            # A self link without href cannot come from either reader; keep what there is.
+            out["self"] = _link_obj(href, self_attrs)
+        for rel, entry in links:
+            if isinstance(entry, tuple):
+                out[rel] = [_link_obj(link.href, link.attributes) for link in entry]
+            else:
+                out[rel] = _link_obj(entry.href, entry.attributes)
+        return out
+
+    def embedded(
+        self, embedded: tuple[tuple[str, ResourceEntry], ...], path: str
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for role, entry in embedded:
+            epath = member_path(member_path(path, "_embedded"), role)
+            if isinstance(entry, tuple):
+                out[role] = [self.resource(r, f"{epath}[{i}]") for i, r in enumerate(entry)]
+            else:
+                out[role] = self.resource(entry, epath)
+        return out
+
+    def resource(self, res: Resource, path: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        props = res.properties
+        if res.type is not None:
+            pos = res.type_position or 0
+            if pos >= len(props):
+                self.props(out, props, path)
+                out["rel"] = res.type
+            else:
+                self.props(out, props[:pos], path)
+                out["rel"] = res.type
+                self.props(out, props[pos:], path)
+        else:
+            self.props(out, props, path)
+        links = self.links(res.links, res.href, res.self_attributes)
+        if links is not None:
+            out["_links"] = links
+        if res.embedded:
+            out["_embedded"] = self.embedded(res.embedded, path)
+        return out
+
+    def input(self, doc: Input) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        self.props(out, doc.properties, "$")
+        links = self.links(doc.links, None, ())
+        if links is not None:
+            out["_links"] = links
+        if doc.embedded:
+            out["_embedded"] = self.embedded(doc.embedded, "$")
+        return out
+
+
+def _link_obj(href: str | None, attrs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    obj = {} if href is None else {"href": href}
+    obj.update(attrs)
+    return obj
+
+
+def write_json(
+    doc: Document,
+    *,
+    pretty: bool,
+    rec: Recorder,
+    escape_solidus: bool = True,
+    date_offset: bool = False,
+) -> bytes:
+    """A document → JSON bytes; dates as ``"\\/Date(ms)\\/"`` like the server writes them (D8)."""
+    writer = _Writer(rec, date_offset)
+    if isinstance(doc, Resource):
+        obj = writer.resource(doc, "$")
+    elif isinstance(doc, Input):
+        obj = writer.input(doc)
+    else:
+        raise UcwaFormatError(f"Expected a UCWA document, not {type(doc).__name__!r}")
+    return dump(obj, pretty=pretty, escape=escape_solidus and writer.dates)
+
+
+def dump(obj: Any, *, pretty: bool, escape: bool) -> bytes:
+    """orjson.dumps with the server's ``\\/`` in dates and a fallback for integers beyond 64 bits."""
+    option = orjson.OPT_INDENT_2 if pretty else 0
+    try:
+        out = orjson.dumps(obj, option=option)
+    except orjson.JSONEncodeError:
+        # Integers are of any size in UCWA XML (§7.2); orjson stops at 64 bits, json does not.
+        out = json.dumps(
+            obj,
+            ensure_ascii=False,
+            indent=2 if pretty else None,
+            separators=None if pretty else (",", ":"),
+        ).encode("utf-8")
+    if escape:
+        # orjson cannot write "\/". Inside a JSON string "\/" equals "/", so this rewrite of the
+        # date delimiters is safe for any string that happens to contain them too.
+        out = out.replace(b'"/Date(', b'"\\/Date(').replace(b')/"', b')\\/"')
+    return out

@@ -1,0 +1,135 @@
+"""The neutral document model: frozen attrs value classes that both formats read into and write from.
+
+The shape follows the JSON form, the richer of the two: a relation of ``_links``/``_embedded``
+holds either one item or a tuple of items (a JSON array, even of length one). XML cannot say
+which, so the XML reader settles it with the schema when it reads (FORMAT.md D2/D3) and the
+writers never need a schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TypeAlias
+
+import attrs
+
+from ._dates import Timestamp
+
+__all__ = [
+    "Document",
+    "Input",
+    "Link",
+    "LinkEntry",
+    "Resource",
+    "ResourceEntry",
+    "Scalar",
+    "Value",
+]
+
+#: A property value: ``None`` only comes from JSON ``null`` (the XML resource dialect has none).
+Scalar: TypeAlias = str | int | bool | Timestamp | None
+#: A ``propertyList`` / JSON array of scalars is a tuple.
+Value: TypeAlias = Scalar | tuple[Scalar, ...]
+#: Ordered ``(name, value)`` pairs; names are case-sensitive and never rewritten (D13).
+Properties: TypeAlias = tuple[tuple[str, Value], ...]
+#: Extra attributes in document order, as ``(name, value)`` pairs.
+Attributes: TypeAlias = tuple[tuple[str, str], ...]
+
+
+@attrs.frozen(slots=True)
+class Link:
+    """A link: ``<link rel href …/>`` or a member of ``_links``.
+
+    ``attributes`` holds every other attribute or member (``title``, ``revision``, unknown ones)
+    in order; they are carried through unchanged.
+    """
+
+    rel: str
+    href: str
+    attributes: Attributes = ()
+
+
+#: One ``_links`` relation: a single link, or a tuple when it is a collection (a JSON array).
+LinkEntry: TypeAlias = Link | tuple[Link, ...]
+
+
+@attrs.frozen(slots=True)
+class Resource:
+    """A UCWA resource: ``<resource>`` or a JSON object with ``rel``/``_links``/``_embedded``.
+
+    ``type`` is the resource type (the JSON ``"rel"``; the XML root's ``rel``; the docs dialect's
+    ``<property name="rel">``). An embedded resource's role is its key in the parent's
+    ``embedded``. ``href`` is the self link; ``self_attributes`` are the other members of
+    ``_links.self`` (e.g. ``revision``) and other attributes of ``<resource>`` (D14).
+    ``type_position`` says how many properties preceded the type in the source (the place of
+    ``<property name="rel">`` in the docs dialect); it does not take part in equality.
+    """
+
+    type: str | None = None
+    href: str | None = None
+    properties: Properties = ()
+    links: tuple[tuple[str, LinkEntry], ...] = ()
+    embedded: tuple[tuple[str, Resource | tuple[Resource, ...]], ...] = ()
+    self_attributes: Attributes = ()
+    type_position: int | None = attrs.field(default=None, eq=False)
+
+    def get(self, name: str, default: Value = None) -> Value:
+        """The value of the property ``name`` (the last one if it repeats), else ``default``."""
+        found = default
+        for key, value in self.properties:
+            if key == name:
+                found = value
+        return found
+
+    def iter_links(self) -> Iterator[Link]:
+        """Every link (not the self link), collections flattened, in order."""
+        return _iter_flat(self.links)
+
+    def iter_embedded(self) -> Iterator[tuple[str, Resource]]:
+        """Every embedded resource with its role, collections flattened, in order."""
+        for role, entry in self.embedded:
+            if isinstance(entry, tuple):
+                for item in entry:
+                    yield role, item
+            else:
+                yield role, entry
+
+
+#: One ``_embedded`` role: a single resource, or a tuple when it is a collection.
+ResourceEntry: TypeAlias = Resource | tuple[Resource, ...]
+
+
+@attrs.frozen(slots=True)
+class Input:
+    """A request body: ``<input>`` or a JSON object without ``"rel"`` (FORMAT.md §9).
+
+    ExternalResource parameters (a message, an SDP offer) are links with ``data:`` hrefs.
+    """
+
+    properties: Properties = ()
+    links: tuple[tuple[str, LinkEntry], ...] = ()
+    embedded: tuple[tuple[str, ResourceEntry], ...] = ()
+
+    def get(self, name: str, default: Value = None) -> Value:
+        """The value of the property ``name`` (the last one if it repeats), else ``default``."""
+        found = default
+        for key, value in self.properties:
+            if key == name:
+                found = value
+        return found
+
+    def iter_links(self) -> Iterator[Link]:
+        """Every link, collections flattened, in order."""
+        return _iter_flat(self.links)
+
+
+def _iter_flat(links: tuple[tuple[str, LinkEntry], ...]) -> Iterator[Link]:
+    for _rel, entry in links:
+        if isinstance(entry, tuple):
+            yield from entry
+        else:
+            yield entry
+
+
+#: Every document kind the library reads and writes.
+Document: TypeAlias = Resource | Input

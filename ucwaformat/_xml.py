@@ -1,0 +1,642 @@
+"""The hardened XML reader (lxml) and the XML writer (a string builder) for resources and inputs.
+
+FORMAT.md §2, §3, §5–§7 are the spec. The reader types text with the schema and settles the
+cardinality of links and embedded resources as it reads (D1–D4); the writer needs no schema.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from typing import Final, Literal, cast
+
+from lxml import etree
+
+from ._dates import Timestamp, format_iso, iso_has_zone, parse_iso
+from ._errors import Recorder, UcwaFormatError
+from ._model import Document, Input, Link, LinkEntry, Resource, ResourceEntry, Scalar, Value
+from ._schema import PropertyType, Schema
+
+__all__ = ["NS", "read_xml", "write_xml"]
+
+NS: Final = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
+XSI: Final = "http://www.w3.org/2001/XMLSchema-instance"
+_XSI_NIL: Final = f"{{{XSI}}}nil"
+
+Dialect = Literal["server", "docs"]
+UnknownPolicy = Literal["single", "collection"]
+
+# Element kinds by tag. Readers match namespace + local name, never a prefix (§2); UCWA names
+# without a namespace are accepted leniently and reported (D20).
+_KINDS: Final[dict[str, str]] = {}
+for _name in ("resource", "input", "link", "property", "propertyList", "item"):
+    _KINDS[f"{{{NS}}}{_name}"] = _name
+_PROPERTY_TAGS: Final = frozenset((f"{{{NS}}}property", "property"))
+_BARE: Final = frozenset(("resource", "input", "link", "property", "propertyList", "item"))
+
+_LINE_COL_SUFFIX: Final = re.compile(r",? line \d+, column \d+$")
+_INT: Final = re.compile(r"-?[0-9]+", re.ASCII)
+_BOOLS: Final[dict[str, bool]] = {"true": True, "false": False, "1": True, "0": False}
+_IDENT: Final = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
+
+#: Resources nested deeper than this are refused; libxml2 itself stops at 256 elements.
+MAX_DEPTH: Final = 200
+
+_THREAD: Final = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    # lxml parsers must not be shared between threads; one per thread, built once.
+    parser: etree.XMLParser | None = getattr(_THREAD, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            remove_comments=True,
+            remove_pis=True,
+            huge_tree=False,
+            collect_ids=False,
+        )
+        _THREAD.parser = parser
+    return parser
+
+
+def member_path(path: str, name: str) -> str:
+    """``$.a`` + ``b`` → ``$.a.b``; names that are not identifiers are quoted: ``$.a["x y"]``."""
+    if _IDENT.match(name):
+        return f"{path}.{name}"
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{path}["{escaped}"]'
+
+
+def _items(el: etree._Element) -> list[tuple[str, str]]:
+    # Parsed from bytes, lxml gives str names and values; the stubs say str | bytes.
+    return cast("list[tuple[str, str]]", el.items())
+
+
+def _position(text: bytes, offset: int) -> tuple[int, int]:
+    line = text.count(b"\n", 0, offset) + 1
+    column = offset - (text.rfind(b"\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def parse_xml_bytes(data: bytes | str) -> etree._Element:
+    """Parse with the hardened parser; every failure becomes a positioned UcwaFormatError."""
+    if isinstance(data, str):
+        try:
+            raw = data.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            line, column = _position(data[: exc.start].encode("utf-8", "replace"), exc.start)
+            raise UcwaFormatError(
+                "the text holds a lone surrogate, which XML cannot carry", line=line, column=column
+            ) from None
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+    else:
+        raise UcwaFormatError(f"Expected bytes or str, not {type(data).__name__!r}")
+    # UCWA never uses a DOCTYPE; refusing any blocks entity expansion and external entities.
+    doctype = raw.find(b"<!DOCTYPE")
+    if doctype >= 0:
+        line, column = _position(raw, doctype)
+        raise UcwaFormatError("DOCTYPE is not allowed in UCWA XML", line=line, column=column)
+    try:
+        root = etree.fromstring(raw, _parser())
+    except etree.XMLSyntaxError as exc:
+        msg = _LINE_COL_SUFFIX.sub("", exc.msg or str(exc)) or "invalid XML"
+        line, column = exc.position
+        raise UcwaFormatError(msg, line=line, column=column) from None
+    except (ValueError, MemoryError) as exc:  # lxml raises ValueError for a few input kinds
+        raise UcwaFormatError(f"invalid XML: {exc}") from None
+    if root is None:
+        raise UcwaFormatError("Document is empty", line=1, column=1)
+    return root
+
+
+class _Reader:
+    __slots__ = ("docs", "input_target", "rec", "schema", "unknown")
+
+    def __init__(
+        self, schema: Schema, rec: Recorder, unknown: UnknownPolicy, input_target: str | None
+    ) -> None:
+        self.schema = schema
+        self.rec = rec
+        self.unknown = unknown
+        self.docs = False
+        self.input_target = input_target
+
+    # -- element classification ------------------------------------------------------------
+
+    def kind(self, el: etree._Element, path: str) -> str | None:
+        tag = el.tag
+        if not isinstance(tag, str):  # comments and PIs are removed by the parser; entities too
+            return None
+        kind = _KINDS.get(tag)
+        if kind is not None:
+            return kind
+        if tag in _BARE:
+            self.rec.loss("namespace", path, f"element <{tag}> has no namespace; read as UCWA")
+            return tag
+        return "?" + tag
+
+    # -- values -----------------------------------------------------------------------------
+
+    def text_of(self, el: etree._Element, path: str) -> str | None:
+        if el.get(_XSI_NIL) in ("true", "1"):
+            return None
+        if len(el):
+            self.rec.loss("mixed-content", path, "element content inside a value; kept its text")
+            return "".join(cast("Iterator[str]", el.itertext()))
+        text = el.text
+        return "" if text is None else text
+
+    def typed(self, text: str, pt: PropertyType | None, path: str) -> Value:
+        if pt is None:
+            return text
+        kind = pt.type
+        if kind == "integer":
+            if _INT.fullmatch(text):
+                return int(text)
+        elif kind == "boolean":
+            value = _BOOLS.get(text.lower())
+            if value is not None:
+                return value
+        elif kind == "datetime":
+            try:
+                ts = parse_iso(text, strict=self.rec.strict)
+            except UcwaFormatError:
+                pass
+            else:
+                if not iso_has_zone(text):
+                    self.rec.loss("zone", path, f"date {text!r} has no zone; read as UTC")
+                return ts
+        else:
+            return text
+        self.rec.loss("type", path, f"{text!r} is not a valid {kind}; kept as a string")
+        return text
+
+    def value(self, el: etree._Element, kind: str, pt: PropertyType | None, path: str) -> Value:
+        if kind == "property":
+            if pt is not None and pt.array:
+                self.rec.loss("type", path, "a single <property> where the schema has a list")
+            text = self.text_of(el, path)
+            return None if text is None else self.typed(text, pt, path)
+        items: list[Scalar] = []
+        for i, item in enumerate(el):
+            ipath = f"{path}[{i}]"
+            ikind = self.kind(item, ipath)
+            if ikind is None:
+                continue
+            if ikind != "item":
+                self.unknown_child(item, ikind, path)
+                continue
+            text = self.text_of(item, ipath)
+            items.append(None if text is None else cast(Scalar, self.typed(text, pt, ipath)))
+        self.stray_text(el, path)
+        return tuple(items)
+
+    def stray_text(self, el: etree._Element, path: str) -> None:
+        # Whitespace between elements is insignificant; anything else is dropped and reported.
+        if el.text is not None and el.text.strip():
+            self.rec.loss("text", path, f"text {el.text.strip()[:40]!r} directly inside an element")
+        for child in el:
+            if child.tail is not None and child.tail.strip():
+                self.rec.loss("text", path, f"text {child.tail.strip()[:40]!r} between elements")
+
+    def unknown_child(self, el: etree._Element, kind: str, path: str) -> None:
+        name = kind[1:] if kind.startswith("?") else kind
+        self.rec.loss("element", path, f"unexpected element <{etree.QName(el).localname}> skipped")
+        if kind.startswith("?") and etree.QName(el).namespace not in (None, NS):
+            raise UcwaFormatError(f"element {name!r} is in a foreign namespace", path=path)
+
+    # -- resources --------------------------------------------------------------------------
+
+    def body(
+        self,
+        el: etree._Element,
+        path: str,
+        rtype: str | None,
+        role: str | None,
+        typer: Callable[[str], PropertyType | None],
+        depth: int,
+        allow_type: bool,
+    ) -> tuple[
+        str | None,
+        int | None,
+        tuple[tuple[str, Value], ...],
+        tuple[tuple[str, LinkEntry], ...],
+        tuple[tuple[str, ResourceEntry], ...],
+    ]:
+        """Read the children of ``<resource>``/``<input>``: (type, its position, properties, links, embedded)."""
+        if depth > MAX_DEPTH:
+            raise UcwaFormatError(f"resources nested deeper than {MAX_DEPTH}", path=path)
+        links: dict[str, list[Link]] = {}
+        prop_els: list[tuple[str, str, etree._Element]] = []
+        children: dict[str, list[etree._Element]] = {}
+        prop_type: str | None = None
+        type_position: int | None = None
+        for child in el:
+            kind = self.kind(child, path)
+            if kind is None:
+                continue
+            if kind == "link":
+                rel = child.get("rel")
+                href = child.get("href")
+                if rel is None or href is None:
+                    missing = "rel" if rel is None else "href"
+                    raise UcwaFormatError(
+                        f"<link> without {missing!r} (line {child.sourceline})", path=path
+                    )
+                extra = tuple((k, v) for k, v in _items(child) if k not in ("rel", "href"))
+                links.setdefault(rel, []).append(Link(rel, href, extra))
+                if len(child) or (child.text and child.text.strip()):
+                    self.rec.loss(
+                        "mixed-content",
+                        member_path(path, "_links"),
+                        "content inside <link> dropped",
+                    )
+            elif kind in ("property", "propertyList"):
+                name = child.get("name")
+                if name is None:
+                    raise UcwaFormatError(
+                        f"<{kind}> without a name (line {child.sourceline})", path=path
+                    )
+                if name == "rel" and kind == "property" and allow_type:
+                    # The docs dialect's type artifact (§5): never an ordinary property.
+                    text = self.text_of(child, member_path(path, "rel"))
+                    prop_type = text
+                    type_position = len(prop_els)
+                    continue
+                prop_els.append((name, kind, child))
+            elif kind == "resource":
+                role_ = child.get("rel")
+                if role_ is None:
+                    raise UcwaFormatError(
+                        f"embedded <resource> without 'rel' (line {child.sourceline})", path=path
+                    )
+                children.setdefault(role_, []).append(child)
+            else:
+                self.unknown_child(child, kind, path)
+        self.stray_text(el, path)
+
+        # For schema lookups a typeless embedded resource falls back to its role (§7.2 step 2).
+        effective = prop_type or rtype or role
+        seen: set[str] = set()
+        props: list[tuple[str, Value]] = []
+        for name, kind, child in prop_els:
+            ppath = member_path(path, name)
+            if name in seen:
+                self.rec.loss("duplicate", ppath, f"property {name!r} appears more than once")
+            seen.add(name)
+            props.append((name, self.value(child, kind, typer(name), ppath)))
+
+        link_entries: list[tuple[str, LinkEntry]] = []
+        for rel, group in links.items():
+            if len(group) > 1:
+                link_entries.append((rel, tuple(group)))
+                continue
+            coll = self.schema.link_collection(effective, rel)
+            if coll is None:
+                coll = self.guess(
+                    member_path(member_path(path, "_links"), rel), "link", rel, effective
+                )
+            link_entries.append((rel, tuple(group) if coll else group[0]))
+
+        embedded: list[tuple[str, ResourceEntry]] = []
+        for role_, els in children.items():
+            epath = member_path(member_path(path, "_embedded"), role_)
+            coll = True if len(els) > 1 else self.schema.embedded_collection(effective, role_)
+            if coll is None:
+                coll = self.guess(epath, "embedded resource", role_, effective)
+            if coll:
+                embedded.append(
+                    (
+                        role_,
+                        tuple(
+                            self.embedded(c, f"{epath}[{i}]", effective, role_, depth + 1)
+                            for i, c in enumerate(els)
+                        ),
+                    )
+                )
+            else:
+                embedded.append((role_, self.embedded(els[0], epath, effective, role_, depth + 1)))
+        return prop_type, type_position, tuple(props), tuple(link_entries), tuple(embedded)
+
+    def guess(self, path: str, what: str, rel: str, rtype: str | None) -> bool:
+        where = f"in {rtype!r}" if rtype else "here"
+        self.rec.loss(
+            "cardinality",
+            path,
+            f"the schema does not say whether {what} {rel!r} {where} is a collection; "
+            f"written as {'an array' if self.unknown == 'collection' else 'a single object'}",
+        )
+        return self.unknown == "collection"
+
+    def typer(self, rtype: str | None, role: str | None) -> Callable[[str], PropertyType | None]:
+        schema = self.schema
+        facts = schema.resource(rtype)
+        if facts is None and role is not None:
+            facts = schema.resource(role)  # §7.2 step 2
+        if facts is None:
+            return schema.fallback_type
+        props = facts.properties
+        exact_type = rtype if schema.resource(rtype) is not None else role
+
+        def lookup(name: str) -> PropertyType | None:
+            pt = props.get(name)
+            if pt is not None:
+                return pt
+            return schema.property_type(exact_type, name)
+
+        return lookup
+
+    def resource_attrs(
+        self, el: etree._Element
+    ) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
+        rel = href = None
+        extra: list[tuple[str, str]] = []
+        for key, val in _items(el):
+            if key == "rel":
+                rel = val
+            elif key == "href":
+                href = val
+            else:
+                extra.append((key, val))
+        return rel, href, tuple(extra)
+
+    def embedded(
+        self, el: etree._Element, path: str, parent_type: str | None, role: str, depth: int
+    ) -> Resource:
+        _rel, href, extra = self.resource_attrs(el)
+        rtype = self.prop_rel(el)
+        if rtype is None and not self.docs and len(el):
+            # Server dialect: the type is not in the document (§5, D4). Stubs stay typeless.
+            rtype = self.schema.embedded_type(parent_type, role) or role
+        _t, pos, props, links, embedded = self.body(
+            el, path, rtype, role, self.typer(rtype, role), depth, True
+        )
+        return Resource(rtype, href, props, links, embedded, extra, pos)
+
+    def prop_rel(self, el: etree._Element) -> str | None:
+        """The docs dialect's ``<property name="rel">`` of this element, if it has one."""
+        for child in el:
+            if child.get("name") == "rel" and child.tag in _PROPERTY_TAGS:
+                return child.text or ""
+        return None
+
+    def root(self, el: etree._Element, hint: str | None) -> Document:
+        kind = self.kind(el, "$")
+        if kind == "resource":
+            rel, href, extra = self.resource_attrs(el)
+            # The docs dialect marks every typed resource with <property name="rel"> (§5); its
+            # embedded resources without one are stubs or typeless, never schema-typed (D4).
+            prop_rel = self.prop_rel(el)
+            self.docs = prop_rel is not None
+            rtype = prop_rel or rel or hint
+            prop_type, pos, props, links, embedded = self.body(
+                el, "$", rtype, None, self.typer(rtype, None), 0, True
+            )
+            if prop_type is not None and rel is not None and prop_type != rel:
+                self.rec.loss(
+                    "rel-conflict", "$.rel", f"rel attribute {rel!r} but property rel {prop_type!r}"
+                )
+            return Resource(prop_type or rel, href, props, links, embedded, extra, pos)
+        if kind == "input":
+            if el.attrib:
+                names = ", ".join(k for k, _v in _items(el))
+                self.rec.loss("element", "$", f"attributes on <input> dropped: {names}")
+            target = self.input_target or hint
+            schema = self.schema
+
+            def typer(name: str) -> PropertyType | None:
+                return (
+                    schema.request_type(target, "POST", name)
+                    or schema.request_type(target, "PUT", name)
+                    or schema.fallback_type(name)
+                )
+
+            _t, _pos, props, links, embedded = self.body(el, "$", target, None, typer, 0, False)
+            return Input(props, links, embedded)
+        tag = etree.QName(el)
+        if tag.namespace not in (None, NS):
+            raise UcwaFormatError(
+                f"root element <{tag.localname}> is in the namespace {tag.namespace!r}, not UCWA's",
+                path="$",
+            )
+        raise UcwaFormatError(f"unsupported root element <{tag.localname}>", path="$")
+
+
+def read_xml(
+    data: bytes | str,
+    *,
+    rel: str | None,
+    schema: Schema,
+    rec: Recorder,
+    unknown: UnknownPolicy = "single",
+) -> Document:
+    """XML bytes or text → a document (resource or input)."""
+    root = parse_xml_bytes(data)
+    return _Reader(schema, rec, unknown, rel).root(root, rel)
+
+
+# -- writer -----------------------------------------------------------------------------------
+
+# Characters XML 1.0 cannot hold (D28): controls other than TAB/LF/CR, lone surrogates, FFFE/FFFF.
+_ILLEGAL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_TEXT_SPECIAL: Final = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ATTR_SPECIAL: Final = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+_XML_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
+
+
+class _Writer:
+    __slots__ = ("bools", "default_offset", "docs", "out", "pretty", "rec")
+
+    def __init__(
+        self, dialect: Dialect, pretty: bool, rec: Recorder, default_offset: int | None
+    ) -> None:
+        if dialect not in ("server", "docs"):
+            raise UcwaFormatError(f"dialect must be 'server' or 'docs', not {dialect!r}")
+        self.docs = dialect == "docs"
+        self.bools = ("True", "False") if self.docs else ("true", "false")
+        self.pretty = pretty
+        self.rec = rec
+        self.default_offset = default_offset
+        self.out: list[str] = ['<?xml version="1.0" encoding="utf-8"?>']
+
+    def check(self, s: str, path: str) -> str:
+        match = _ILLEGAL.search(s)
+        if match is None:
+            return s
+        raise UcwaFormatError(
+            f"character U+{ord(match.group()):04X} cannot be written in XML 1.0", path=path
+        )
+
+    def text(self, s: str, path: str) -> str:
+        if _TEXT_SPECIAL.search(s) is None:
+            return s
+        self.check(s, path)
+        # A literal CR would come back as LF (§2), so it is written as a character reference.
+        return (
+            s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+        )
+
+    def attr(self, s: str, path: str) -> str:
+        if _ATTR_SPECIAL.search(s) is None:
+            return s
+        self.check(s, path)
+        # Attribute-value normalisation would turn TAB/LF/CR into spaces (§2).
+        return (
+            s.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace('"', "&quot;")
+            .replace("\t", "&#9;")
+            .replace("\n", "&#10;")
+            .replace("\r", "&#13;")
+        )
+
+    def attrs(self, pairs: tuple[tuple[str, str], ...], path: str) -> str:
+        parts = []
+        for key, val in pairs:
+            if not _XML_NAME.match(key):
+                raise UcwaFormatError(f"{key!r} cannot be an XML attribute name", path=path)
+            parts.append(f' {key}="{self.attr(val, path)}"')
+        return "".join(parts)
+
+    def nl(self, depth: int) -> str:
+        return "\n" + "  " * depth if self.pretty else ""
+
+    def scalar(self, value: str | int | bool | Timestamp, path: str) -> str:
+        if isinstance(value, str):
+            return self.text(value, path)
+        if value is True:
+            return self.bools[0]
+        if value is False:
+            return self.bools[1]
+        if isinstance(value, int):
+            return str(value)
+        return format_iso(value, default_offset=self.default_offset)
+
+    def properties(
+        self,
+        props: tuple[tuple[str, Value], ...],
+        rtype: str | None,
+        type_position: int | None,
+        path: str,
+        depth: int,
+    ) -> None:
+        out = self.out
+        ind = self.nl(depth)
+        pos = (type_position or 0) if (self.docs and rtype is not None) else -1
+        for i, (name, value) in enumerate(props):
+            if i == pos:
+                out.append(f'{ind}<property name="rel">{self.text(rtype or "", path)}</property>')
+            ppath = member_path(path, name)
+            qname = self.attr(name, ppath)
+            if isinstance(value, tuple):
+                if not value:
+                    out.append(f'{ind}<propertyList name="{qname}"/>')
+                    continue
+                out.append(f'{ind}<propertyList name="{qname}">')
+                iind = self.nl(depth + 1)
+                for j, item in enumerate(value):
+                    if item is None:
+                        self.rec.loss("null", f"{ppath}[{j}]", "null item left out")
+                        continue
+                    text = self.scalar(item, f"{ppath}[{j}]")
+                    out.append(f"{iind}<item>{text}</item>" if text else f"{iind}<item/>")
+                out.append(f"{ind}</propertyList>")
+            elif value is None:
+                self.rec.loss("null", ppath, "null property left out")
+            else:
+                text = self.scalar(value, ppath)
+                if text:
+                    out.append(f'{ind}<property name="{qname}">{text}</property>')
+                else:
+                    out.append(f'{ind}<property name="{qname}"/>')
+        if pos >= len(props):
+            out.append(f'{ind}<property name="rel">{self.text(rtype or "", path)}</property>')
+
+    def links(self, links: tuple[tuple[str, LinkEntry], ...], path: str, depth: int) -> None:
+        out = self.out
+        ind = self.nl(depth)
+        for rel, entry in links:
+            lpath = member_path(member_path(path, "_links"), rel)
+            items = entry if isinstance(entry, tuple) else (entry,)
+            if not items:
+                self.rec.loss("empty-collection", lpath, "empty link array has no XML form")
+            for link in items:
+                out.append(
+                    f'{ind}<link rel="{self.attr(rel, lpath)}" href="{self.attr(link.href, lpath)}"'
+                    f"{self.attrs(link.attributes, lpath)}/>"
+                )
+
+    def embedded(
+        self, embedded: tuple[tuple[str, ResourceEntry], ...], path: str, depth: int
+    ) -> None:
+        for role, entry in embedded:
+            epath = member_path(member_path(path, "_embedded"), role)
+            if isinstance(entry, tuple):
+                if not entry:
+                    self.rec.loss("empty-collection", epath, "empty resource array has no XML form")
+                for i, res in enumerate(entry):
+                    self.resource(res, role, f"{epath}[{i}]", depth)
+            else:
+                self.resource(entry, role, epath, depth)
+
+    def resource(self, res: Resource, role: str | None, path: str, depth: int) -> None:
+        out = self.out
+        head = ["<resource"]
+        rel = res.type if role is None else role
+        if rel is not None:
+            head.append(f' rel="{self.attr(rel, path)}"')
+        if res.href is not None:
+            head.append(f' href="{self.attr(res.href, path)}"')
+        if res.self_attributes:
+            head.append(self.attrs(res.self_attributes, path))
+        if role is None:
+            head.append(f' xmlns="{NS}"')
+        ind = self.nl(depth)
+        has_type = self.docs and res.type is not None
+        if not (res.properties or res.links or res.embedded or has_type):
+            out.append(ind + "".join(head) + "/>")
+            return
+        out.append(ind + "".join(head) + ">")
+        self.links(res.links, path, depth + 1)
+        self.properties(res.properties, res.type, res.type_position, path, depth + 1)
+        self.embedded(res.embedded, path, depth + 1)
+        out.append(ind + "</resource>")
+
+    def input(self, doc: Input) -> None:
+        out = self.out
+        if not (doc.properties or doc.links or doc.embedded):
+            out.append(f'{self.nl(0)}<input xmlns="{NS}"/>')
+            return
+        out.append(f'{self.nl(0)}<input xmlns="{NS}">')
+        self.links(doc.links, "$", 1)
+        self.properties(doc.properties, None, None, "$", 1)
+        self.embedded(doc.embedded, "$", 1)
+        out.append(self.nl(0) + "</input>")
+
+
+def write_xml(
+    doc: Document,
+    *,
+    dialect: Dialect,
+    pretty: bool,
+    rec: Recorder,
+    default_offset: int | None = None,
+) -> bytes:
+    """A document → XML bytes in the given dialect."""
+    writer = _Writer(dialect, pretty, rec, default_offset)
+    if isinstance(doc, Resource):
+        writer.resource(doc, None, "$", 0)
+    elif isinstance(doc, Input):
+        writer.input(doc)
+    else:
+        raise UcwaFormatError(f"Expected a UCWA document, not {type(doc).__name__!r}")
+    if pretty:
+        writer.out.append("\n")
+    return "".join(writer.out).encode("utf-8")
