@@ -12,7 +12,10 @@ from ._xml import Dialect, UnknownPolicy, read_xml, write_xml
 
 __all__ = ["from_json", "from_xml", "json_to_xml", "to_json", "to_xml", "xml_to_json"]
 
-Kind = Literal["resource", "input"]
+Kind = Literal["resource", "input", "events", "reason", "optionsMetadata", "operationsQueued"]
+
+
+KINDS = ("resource", "input", "events", "reason", "optionsMetadata", "operationsQueued")
 
 
 def _schema(schema: Schema | None) -> Schema:
@@ -67,8 +70,8 @@ def from_json(
     ``kind`` overrides the detection of FORMAT.md D16 (an object without ``rel``, ``self`` or
     ``_embedded`` is an input), e.g. for typeless operation results.
     """
-    if kind not in (None, "resource", "input"):
-        raise ValueError(f"kind must be 'resource' or 'input', not {kind!r}")
+    if kind not in (None, *KINDS):
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     return read_json(data, rel=rel, schema=_schema(schema), rec=Recorder(strict, report), kind=kind)
 
 

@@ -83,6 +83,9 @@ LOSS_KINDS: Final[dict[str, str]] = {
     "value": "a property value that is an object, or a null or nested item in an array, was skipped (§7.3)",
     "element": "an element the XML grammar does not have was skipped (D19)",
     "text": "text directly inside resource/input was dropped (§14.1)",
+    "dto": "a document of an unknown DTO kind was read with the generic mapping (§11)",
+    "event": "an event member XML does not document was carried in its provisional form (D18)",
+    "rel": "an embedded resource's type has no place in the server dialect; readers infer it (§5, D4)",
     "character": "a character XML 1.0 cannot hold was replaced (D28)",
 }
 

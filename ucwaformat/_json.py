@@ -13,7 +13,18 @@ import orjson
 
 from ._dates import Timestamp, format_ms_date, is_ms_date, parse_iso, parse_ms_date
 from ._errors import Recorder, UcwaFormatError
-from ._model import Document, Input, Link, LinkEntry, Resource, ResourceEntry, Scalar, Value
+from ._model import (
+    Document,
+    Dto,
+    Events,
+    Input,
+    Link,
+    LinkEntry,
+    Resource,
+    ResourceEntry,
+    Scalar,
+    Value,
+)
 from ._schema import PropertyType, Schema
 from ._xml import member_path
 
@@ -282,16 +293,24 @@ def _json_type(value: Any) -> str:
 def read_json(
     data: bytes | str, *, rel: str | None, schema: Schema, rec: Recorder, kind: str | None = None
 ) -> Document:
-    """JSON bytes or text → a document (resource or input, D16)."""
+    """JSON bytes or text → a document of any kind (detected as FORMAT.md D16 says)."""
+    from ._dto import DTO_KINDS, dto_kind_of_json, read_dto_json
+    from ._events import is_events_json, read_events_json
+
     obj = load_json(data, strict=rec.strict)
     if not isinstance(obj, dict):
         raise UcwaFormatError(f"a UCWA document is a JSON object, not {_json_type(obj)}", path="$")
     reader = _Reader(schema, rec)
-    kind = kind or _kind_of(obj)
+    if kind is None:
+        kind = "events" if is_events_json(obj) else dto_kind_of_json(obj) or _kind_of(obj)
     if kind == "resource":
         return reader.resource(obj, "$", None, None, 0, rel)
     if kind == "input":
         return reader.input(obj, rel)
+    if kind == "events":
+        return read_events_json(obj, reader)
+    if kind in DTO_KINDS:
+        return read_dto_json(obj, kind, rec)
     raise UcwaFormatError(f"unknown document kind {kind!r}")
 
 
@@ -408,13 +427,22 @@ def write_json(
     rec: Recorder,
     escape_solidus: bool = True,
     date_offset: bool = False,
+    empty_sender_list: bool = False,
 ) -> bytes:
     """A document → JSON bytes; dates as ``"\\/Date(ms)\\/"`` like the server writes them (D8)."""
+    from ._dto import write_dto_json
+    from ._events import write_events_json
+
     writer = _Writer(rec, date_offset)
+    obj: dict[str, Any]
     if isinstance(doc, Resource):
         obj = writer.resource(doc, "$")
     elif isinstance(doc, Input):
         obj = writer.input(doc)
+    elif isinstance(doc, Events):
+        obj = write_events_json(doc, writer, empty_sender_list)
+    elif isinstance(doc, Dto):
+        obj = write_dto_json(doc)
     else:
         raise UcwaFormatError(f"Expected a UCWA document, not {type(doc).__name__!r}")
     return dump(obj, pretty=pretty, escape=escape_solidus and writer.dates)

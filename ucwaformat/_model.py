@@ -16,13 +16,20 @@ import attrs
 from ._dates import Timestamp
 
 __all__ = [
+    "Bag",
     "Document",
+    "Dto",
+    "DtoObject",
+    "DtoValue",
+    "Event",
+    "Events",
     "Input",
     "Link",
     "LinkEntry",
     "Resource",
     "ResourceEntry",
     "Scalar",
+    "Sender",
     "Value",
 ]
 
@@ -131,5 +138,96 @@ def _iter_flat(links: tuple[tuple[str, LinkEntry], ...]) -> Iterator[Link]:
             yield entry
 
 
+@attrs.frozen(slots=True)
+class Bag:
+    """A DTO "property bag" (``parameters``, ``debugInfo`` of an error): ``{k: v}`` in JSON,
+    ``<property name="k">v</property>`` children in XML (FORMAT.md §11)."""
+
+    properties: Properties = ()
+
+
+@attrs.frozen(slots=True)
+class DtoObject:
+    """An object inside a DTO document: one XML child element per field, in order."""
+
+    fields: tuple[tuple[str, DtoValue], ...] = ()
+
+    def get(self, name: str, default: DtoValue = None) -> DtoValue:
+        """The value of the field ``name``, else ``default``."""
+        for key, value in self.fields:
+            if key == name:
+                return value
+        return default
+
+
+#: A DTO field value: ``None`` is JSON ``null`` / ``xsi:nil="true"``; a tuple is an array
+#: (a wrapper element holding one element per item in XML).
+DtoValue: TypeAlias = "str | int | bool | Link | Bag | DtoObject | tuple[DtoValue, ...] | None"
+
+
+@attrs.frozen(slots=True)
+class Dto:
+    """A DTO document (XmlSerializer style, FORMAT.md §11): an error ``reason``,
+    ``optionsMetadata``, ``operationsQueued``, or (read leniently) another root.
+
+    ``kind`` is the XML root's local name; ``fields`` are its members in order.
+    """
+
+    kind: str
+    fields: tuple[tuple[str, DtoValue], ...] = ()
+
+    def get(self, name: str, default: DtoValue = None) -> DtoValue:
+        """The value of the field ``name``, else ``default``."""
+        for key, value in self.fields:
+            if key == name:
+                return value
+        return default
+
+
+#: An unknown event member kept as it was: a scalar (an attribute in XML) or an object of
+#: scalars (an empty child element with attributes in XML), FORMAT.md §10.3.
+Extra: TypeAlias = tuple[tuple[str, "str | int | bool | Attributes"], ...]
+
+
+@attrs.frozen(slots=True)
+class Event:
+    """One event: its type (``added``, ``updated``, … = the XML element name), the target link,
+    and the optional members of FORMAT.md §10: the embedded resource with its role, ``in``,
+    ``status``, ``reason`` (an error DTO) and unknown members (``extra``)."""
+
+    type: str
+    link: Link
+    embedded: tuple[str, Resource] | None = None
+    in_link: Link | None = None
+    status: str | None = None
+    reason: Dto | None = None
+    extra: Extra = ()
+
+
+@attrs.frozen(slots=True)
+class Sender:
+    """A sender of events, in page order (senders may repeat)."""
+
+    rel: str
+    href: str
+    events: tuple[Event, ...] = ()
+    attributes: Attributes = ()
+
+
+@attrs.frozen(slots=True)
+class Events:
+    """An event-channel page (``<events>`` / ``{"_links": …, "sender": […]}``).
+
+    ``links`` holds ``next``/``resume``/``resync``; ``href`` and ``self_attributes`` the self link.
+    ``sender_member`` records whether JSON had a ``"sender"`` member with no senders (D27).
+    """
+
+    href: str | None = None
+    links: tuple[tuple[str, LinkEntry], ...] = ()
+    senders: tuple[Sender, ...] = ()
+    self_attributes: Attributes = ()
+    sender_member: bool = attrs.field(default=False, eq=False)
+
+
 #: Every document kind the library reads and writes.
-Document: TypeAlias = Resource | Input
+Document: TypeAlias = Resource | Input | Events | Dto

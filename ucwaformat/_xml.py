@@ -15,7 +15,18 @@ from lxml import etree
 
 from ._dates import Timestamp, format_iso, iso_has_zone, parse_iso
 from ._errors import Recorder, UcwaFormatError
-from ._model import Document, Input, Link, LinkEntry, Resource, ResourceEntry, Scalar, Value
+from ._model import (
+    Document,
+    Dto,
+    Events,
+    Input,
+    Link,
+    LinkEntry,
+    Resource,
+    ResourceEntry,
+    Scalar,
+    Value,
+)
 from ._schema import PropertyType, Schema
 
 __all__ = ["NS", "read_xml", "write_xml"]
@@ -436,9 +447,31 @@ def read_xml(
     rec: Recorder,
     unknown: UnknownPolicy = "single",
 ) -> Document:
-    """XML bytes or text → a document (resource or input)."""
+    """XML bytes or text → a document of any kind (the root element decides)."""
+    from ._dto import DTO_KINDS, read_dto_xml
+    from ._events import read_events_xml
+
     root = parse_xml_bytes(data)
-    return _Reader(schema, rec, unknown, rel).root(root, rel)
+    reader = _Reader(schema, rec, unknown, rel)
+    if not isinstance(root.tag, str):
+        raise UcwaFormatError("the document has no root element", line=1, column=1)
+    qname = etree.QName(root)
+    ns, name = qname.namespace, qname.localname
+    if ns not in (None, NS):
+        raise UcwaFormatError(
+            f"root element <{name}> is in the namespace {ns!r}, not UCWA's", path="$"
+        )
+    if name in ("resource", "input"):
+        return reader.root(root, rel)
+    if name == "events":
+        if ns is None:
+            rec.loss("namespace", "$", "element <events> has no namespace; read as UCWA")
+        return read_events_xml(root, reader)
+    if name in DTO_KINDS or ns == NS:
+        # optionsMetadata and operationsQueued have no namespace (§11); unknown roots in the UCWA
+        # namespace get the generic DTO mapping (strict: an error).
+        return read_dto_xml(root, rec)
+    raise UcwaFormatError(f"unsupported root element <{name}>", path="$")
 
 
 # -- writer -----------------------------------------------------------------------------------
@@ -590,6 +623,10 @@ class _Writer:
         out = self.out
         head = ["<resource"]
         rel = res.type if role is None else role
+        if role is None and self.docs and res.href is None:
+            # A root without a self link is a request body; the docs write those as a bare
+            # <resource xmlns=…> with only the property rel (D17).
+            rel = None
         if rel is not None:
             head.append(f' rel="{self.attr(rel, path)}"')
         if res.href is not None:
@@ -600,6 +637,16 @@ class _Writer:
             head.append(f' xmlns="{NS}"')
         ind = self.nl(depth)
         has_type = self.docs and res.type is not None
+        if role is not None and res.type is not None and not self.docs:
+            empty = not (res.properties or res.links or res.embedded)
+            if empty or res.type != role:
+                # The server dialect has no place for an embedded type (§5): readers take it
+                # from the schema, and a stub without content reads back typeless (D4).
+                self.rec.loss(
+                    "rel",
+                    member_path(path, "rel"),
+                    f"type {res.type!r} of role {role!r} is not written in the server dialect",
+                )
         if not (res.properties or res.links or res.embedded or has_type):
             out.append(ind + "".join(head) + "/>")
             return
@@ -629,12 +676,20 @@ def write_xml(
     rec: Recorder,
     default_offset: int | None = None,
 ) -> bytes:
-    """A document → XML bytes in the given dialect."""
+    """A document of any kind → XML bytes in the given dialect."""
+    from ._dto import DtoXmlWriter, write_dto_xml
+    from ._events import write_events_xml
+
     writer = _Writer(dialect, pretty, rec, default_offset)
     if isinstance(doc, Resource):
         writer.resource(doc, None, "$", 0)
     elif isinstance(doc, Input):
         writer.input(doc)
+    elif isinstance(doc, Events):
+        write_events_xml(doc, writer)
+    elif isinstance(doc, Dto):
+        dto = DtoXmlWriter(writer.text, writer.attr, writer.attrs, writer.bools, pretty)
+        writer.out.append(writer.nl(0) + write_dto_xml(doc, dto, False))
     else:
         raise UcwaFormatError(f"Expected a UCWA document, not {type(doc).__name__!r}")
     if pretty:

@@ -1,0 +1,440 @@
+"""Event-channel pages (FORMAT.md §10): ``<events>`` ⇄ ``{"_links": …, "sender": […]}``.
+
+The event type is the XML element name; the JSON ``link`` is flattened into its attributes. The
+members XML does not document (``in``, ``status``, ``reason``) use the provisional forms of §10.3
+and every use is reported; unknown members pass through, never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from lxml import etree
+
+from . import _json, _xml
+from ._dto import DtoXmlWriter, read_reason_json, read_reason_xml, write_dto_json, write_reason_xml
+from ._errors import UcwaFormatError
+from ._model import Attributes, Event, Events, Link, LinkEntry, Resource, Sender
+
+__all__ = [
+    "EVENT_TYPES",
+    "is_events_json",
+    "read_events_json",
+    "read_events_xml",
+    "write_events_json",
+    "write_events_xml",
+]
+
+NS: Final = _xml.NS
+EVENT_TYPES: Final = frozenset(("added", "updated", "deleted", "started", "completed"))
+#: Event-element attributes that are event members, not link attributes (§10.3 entry_attributes).
+ENTRY_ATTRIBUTES: Final = frozenset(("status",))
+_PAGE_LINKS: Final = frozenset(("next", "resume", "resync"))
+_XML_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
+
+
+def is_events_json(obj: dict[str, Any]) -> bool:
+    """FORMAT.md D16/D27: ``sender``, or a ``next``/``resume``/``resync`` link without ``rel``."""
+    if "sender" in obj:
+        return True
+    links = obj.get("_links")
+    return "rel" not in obj and isinstance(links, dict) and not _PAGE_LINKS.isdisjoint(links)
+
+
+def _items(el: etree._Element) -> list[tuple[str, str]]:
+    return [(str(k), str(v)) for k, v in el.items()]
+
+
+def _local(el: etree._Element) -> tuple[str | None, str]:
+    q = etree.QName(el)
+    return q.namespace, q.localname
+
+
+# -- XML -> model ------------------------------------------------------------------------------
+
+
+def read_events_xml(root: etree._Element, reader: _xml._Reader) -> Events:
+    """``<events>`` → :class:`Events`."""
+    rec = reader.rec
+    href: str | None = None
+    self_attrs: list[tuple[str, str]] = []
+    for key, val in _items(root):
+        if key == "href":
+            href = val
+        else:
+            self_attrs.append((key, val))  # D14
+    links: dict[str, list[Link]] = {}
+    senders: list[Sender] = []
+    for child in root:
+        if not isinstance(child.tag, str):
+            continue
+        ns, name = _local(child)
+        if ns not in (NS, None):
+            raise UcwaFormatError(f"element <{name}> is in a foreign namespace", path="$")
+        if name == "link":
+            attrs = dict(_items(child))
+            rel, lhref = attrs.pop("rel", None), attrs.pop("href", None)
+            if rel is None or lhref is None:
+                raise UcwaFormatError(
+                    f"<link> without rel or href (line {child.sourceline})", path="$._links"
+                )
+            links.setdefault(rel, []).append(Link(rel, lhref, tuple(attrs.items())))
+        elif name == "sender":
+            senders.append(_sender_xml(child, f"$.sender[{len(senders)}]", reader))
+        else:
+            reader.unknown_child(child, "?" + name, "$")
+    reader.stray_text(root, "$")
+    entries: list[tuple[str, LinkEntry]] = [
+        (rel, tuple(group) if len(group) > 1 else group[0]) for rel, group in links.items()
+    ]
+    _ = rec
+    return Events(href, tuple(entries), tuple(senders), tuple(self_attrs))
+
+
+def _sender_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Sender:
+    attrs = dict(_items(el))
+    rel, href = attrs.pop("rel", None), attrs.pop("href", None)
+    if rel is None or href is None:
+        raise UcwaFormatError(f"<sender> without rel or href (line {el.sourceline})", path=path)
+    events: list[Event] = []
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        events.append(_event_xml(child, f"{path}.events[{len(events)}]", reader))
+    reader.stray_text(el, path)
+    return Sender(rel, href, tuple(events), tuple(attrs.items()))
+
+
+def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
+    rec = reader.rec
+    ns, etype = _local(el)
+    if ns not in (NS, None):
+        raise UcwaFormatError(f"event element <{etype}> is in a foreign namespace", path=path)
+    if etype not in EVENT_TYPES:
+        rec.loss("event", f"{path}.type", f"unknown event type {etype!r} carried through")
+    rel = href = status = None
+    link_attrs: list[tuple[str, str]] = []
+    for key, val in _items(el):
+        if key == "rel":
+            rel = val
+        elif key == "href":
+            href = val
+        elif key in ENTRY_ATTRIBUTES:
+            status = val
+            rec.loss("event", f"{path}.status", "status read from the provisional attribute form")
+        else:
+            link_attrs.append((key, val))
+    if rel is None or href is None:
+        raise UcwaFormatError(
+            f"<{etype}> event without rel or href (line {el.sourceline})", path=path
+        )
+    embedded: tuple[str, Resource] | None = None
+    in_link: Link | None = None
+    reason = None
+    extra: list[tuple[str, str | Attributes]] = []
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        cns, name = _local(child)
+        if name == "resource" and cns in (NS, None):
+            role = child.get("rel")
+            if role is None:
+                raise UcwaFormatError("embedded <resource> without 'rel'", path=f"{path}._embedded")
+            if embedded is not None:
+                raise UcwaFormatError(
+                    "an event embeds one resource at most", path=f"{path}._embedded"
+                )
+            # An event has no parent resource type: the role's type comes from `roles` (§14.1).
+            embedded = (
+                str(role),
+                reader.embedded(child, f"{path}._embedded.{role}", None, str(role), 1),
+            )
+        elif name == "in" and cns in (NS, None):
+            attrs = dict(_items(child))
+            irel, ihref = attrs.pop("rel", None), attrs.pop("href", None)
+            if irel is None or ihref is None:
+                raise UcwaFormatError("<in> without rel or href", path=f"{path}.in")
+            in_link = Link(irel, ihref, tuple(attrs.items()))
+            rec.loss("event", f"{path}.in", "'in' read from the provisional <in> element")
+        elif name == "reason" and cns in (NS, None):
+            reason = read_reason_xml(child, f"{path}.reason", rec)
+            rec.loss(
+                "event", f"{path}.reason", "'reason' read from the provisional <reason> element"
+            )
+        else:
+            rec.loss(
+                "event", f"{path}.{name}", f"undocumented event member <{name}> carried through"
+            )
+            if len(child):
+                extra.append((name, "".join(str(t) for t in child.itertext())))
+            elif child.attrib:
+                extra.append((name, tuple(_items(child))))
+            else:
+                extra.append((name, child.text or ""))
+    return Event(
+        etype, Link(rel, href, tuple(link_attrs)), embedded, in_link, status, reason, tuple(extra)
+    )
+
+
+# -- JSON -> model -----------------------------------------------------------------------------
+
+
+def read_events_json(obj: dict[str, Any], reader: _json._Reader) -> Events:
+    """``{"_links": …, "sender": […]}`` → :class:`Events`."""
+    href: str | None = None
+    self_attrs: tuple[tuple[str, str], ...] = ()
+    links: tuple[tuple[str, LinkEntry], ...] = ()
+    senders: list[Sender] = []
+    sender_member = False
+    for key, val in obj.items():
+        if key == "_links":
+            href, self_attrs, links = reader.links(val, "$._links", True)
+        elif key == "sender":
+            sender_member = True
+            if not isinstance(val, list):
+                raise UcwaFormatError(
+                    f"'sender' must be an array, not {_json._json_type(val)}", path="$.sender"
+                )
+            senders.extend(_sender_json(s, f"$.sender[{i}]", reader) for i, s in enumerate(val))
+        else:
+            raise UcwaFormatError(
+                f"unexpected member {key!r} in an event page", path=_xml.member_path("$", key)
+            )
+    return Events(href, links, tuple(senders), self_attrs, sender_member and not senders)
+
+
+def _string(obj: dict[str, Any], key: str, path: str) -> str:
+    val = obj.get(key)
+    if not isinstance(val, str):
+        what = "is missing" if val is None else f"must be a string, not {_json._json_type(val)}"
+        raise UcwaFormatError(f"{key!r} {what}", path=path)
+    return val
+
+
+def _sender_json(obj: Any, path: str, reader: _json._Reader) -> Sender:
+    if not isinstance(obj, dict):
+        raise UcwaFormatError(f"a sender must be an object, not {_json._json_type(obj)}", path=path)
+    rel = _string(obj, "rel", path)
+    href = _string(obj, "href", path)
+    events: list[Event] = []
+    attrs: list[tuple[str, str]] = []
+    for key, val in obj.items():
+        if key in ("rel", "href"):
+            continue
+        if key == "events":
+            if not isinstance(val, list):
+                raise UcwaFormatError("'events' must be an array", path=f"{path}.events")
+            events.extend(_event_json(e, f"{path}.events[{i}]", reader) for i, e in enumerate(val))
+        elif isinstance(val, str):
+            attrs.append((key, val))
+        else:
+            raise UcwaFormatError(f"unexpected sender member {key!r}", path=f"{path}.{key}")
+    return Sender(rel, href, tuple(events), tuple(attrs))
+
+
+def _link_json(obj: Any, path: str) -> Link:
+    if not isinstance(obj, dict):
+        raise UcwaFormatError(f"must be a link object, not {_json._json_type(obj)}", path=path)
+    rel = _string(obj, "rel", path)
+    href = _string(obj, "href", path)
+    extra = []
+    for key, val in obj.items():
+        if key in ("rel", "href"):
+            continue
+        if not isinstance(val, str):
+            raise UcwaFormatError(f"link member {key!r} must be a string", path=f"{path}.{key}")
+        extra.append((key, val))
+    return Link(rel, href, tuple(extra))
+
+
+def _event_json(obj: Any, path: str, reader: _json._Reader) -> Event:
+    rec = reader.rec
+    if not isinstance(obj, dict):
+        raise UcwaFormatError(f"an event must be an object, not {_json._json_type(obj)}", path=path)
+    etype = _string(obj, "type", f"{path}.type")
+    if etype not in EVENT_TYPES:
+        if not _XML_NAME.match(etype):
+            raise UcwaFormatError(
+                f"event type {etype!r} cannot be an XML element name", path=f"{path}.type"
+            )
+        rec.loss("event", f"{path}.type", f"unknown event type {etype!r} carried through")
+    if "link" not in obj:
+        raise UcwaFormatError("an event needs a 'link'", path=path)
+    link = _link_json(obj["link"], f"{path}.link")
+    embedded: tuple[str, Resource] | None = None
+    in_link = None
+    status = None
+    reason = None
+    extra: list[tuple[str, str | int | bool | Attributes]] = []
+    for key, val in obj.items():
+        kpath = _xml.member_path(path, key)
+        if key in ("type", "link"):
+            continue
+        if key == "_embedded":
+            if not isinstance(val, dict) or len(val) != 1:
+                raise UcwaFormatError(
+                    "an event's '_embedded' must be an object with one member", path=kpath
+                )
+            ((role, res),) = val.items()
+            if isinstance(res, list):
+                raise UcwaFormatError(
+                    "an event embeds one object, never an array", path=f"{kpath}.{role}"
+                )
+            embedded = (role, reader.resource(res, f"{kpath}.{role}", None, role, 1))
+        elif key == "in":
+            in_link = _link_json(val, kpath)
+        elif key == "status":
+            if not isinstance(val, str):
+                raise UcwaFormatError("'status' must be a string", path=kpath)
+            status = val
+        elif key == "reason":
+            reason = read_reason_json(val, kpath, rec)
+        elif isinstance(val, (str, int)) and not isinstance(val, float):
+            rec.loss("event", kpath, f"undocumented event member {key!r} carried through")
+            extra.append((key, val))
+        elif isinstance(val, dict) and all(isinstance(v, str) for v in val.values()):
+            rec.loss("event", kpath, f"undocumented event member {key!r} carried through")
+            extra.append((key, tuple(val.items())))
+        else:
+            raise UcwaFormatError(f"event member {key!r} has no XML form", path=kpath)
+    return Event(etype, link, embedded, in_link, status, reason, tuple(extra))
+
+
+# -- model -> JSON -----------------------------------------------------------------------------
+
+
+def write_events_json(
+    doc: Events, writer: _json._Writer, empty_sender_list: bool = False
+) -> dict[str, Any]:
+    """:class:`Events` → the JSON object (no ``sender`` member on a page without senders, D27)."""
+    out: dict[str, Any] = {}
+    links = writer.links(doc.links, doc.href, doc.self_attributes)
+    if links is not None:
+        out["_links"] = links
+    if doc.senders or doc.sender_member or empty_sender_list:
+        out["sender"] = [
+            _sender_out(s, f"$.sender[{i}]", writer) for i, s in enumerate(doc.senders)
+        ]
+    return out
+
+
+def _sender_out(sender: Sender, path: str, writer: _json._Writer) -> dict[str, Any]:
+    out: dict[str, Any] = {"rel": sender.rel, "href": sender.href}
+    out.update(sender.attributes)
+    out["events"] = [
+        _event_out(e, f"{path}.events[{i}]", writer) for i, e in enumerate(sender.events)
+    ]
+    return out
+
+
+def _link_out(link: Link) -> dict[str, str]:
+    out = {"rel": link.rel, "href": link.href}
+    out.update(link.attributes)
+    return out
+
+
+def _event_out(event: Event, path: str, writer: _json._Writer) -> dict[str, Any]:
+    out: dict[str, Any] = {"link": _link_out(event.link)}
+    if event.in_link is not None:
+        out["in"] = _link_out(event.in_link)
+    if event.status is not None:
+        out["status"] = event.status
+    if event.reason is not None:
+        out["reason"] = write_dto_json(event.reason)
+    for key, val in event.extra:
+        out[key] = dict(val) if isinstance(val, tuple) else val
+    if event.embedded is not None:
+        role, res = event.embedded
+        out["_embedded"] = {role: writer.resource(res, f"{path}._embedded.{role}")}
+    out["type"] = event.type
+    return out
+
+
+# -- model -> XML ------------------------------------------------------------------------------
+
+
+def write_events_xml(doc: Events, writer: _xml._Writer) -> None:
+    """:class:`Events` → ``<events>`` appended to the writer's output."""
+    out = writer.out
+    head = "<events"
+    if doc.href is not None:
+        head += f' href="{writer.attr(doc.href, "$")}"'
+    head += writer.attrs(doc.self_attributes, "$") + f' xmlns="{NS}"'
+    if not (doc.links or doc.senders):
+        out.append(f"{writer.nl(0)}{head}/>")
+        return
+    out.append(f"{writer.nl(0)}{head}>")
+    writer.links(doc.links, "$", 1)
+    dto = DtoXmlWriter(writer.text, writer.attr, writer.attrs, writer.bools, writer.pretty)
+    for i, sender in enumerate(doc.senders):
+        spath = f"$.sender[{i}]"
+        shead = (
+            f'<sender rel="{writer.attr(sender.rel, spath)}" href="{writer.attr(sender.href, spath)}"'
+            f"{writer.attrs(sender.attributes, spath)}"
+        )
+        ind = writer.nl(1)
+        if not sender.events:
+            out.append(f"{ind}{shead}/>")
+            continue
+        out.append(f"{ind}{shead}>")
+        for j, event in enumerate(sender.events):
+            _event_xml_out(event, f"{spath}.events[{j}]", writer, dto)
+        out.append(f"{ind}</sender>")
+    out.append(writer.nl(0) + "</events>")
+
+
+def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWriter) -> None:
+    out = writer.out
+    if event.type not in EVENT_TYPES:
+        writer.rec.loss(
+            "event", f"{path}.type", f"unknown event type {event.type!r} written as an element"
+        )
+    if not _XML_NAME.match(event.type):
+        raise UcwaFormatError(
+            f"event type {event.type!r} cannot be an XML element name", path=f"{path}.type"
+        )
+    link = event.link
+    attrs: list[tuple[str, str]] = [*link.attributes]
+    if event.status is not None:
+        writer.rec.loss(
+            "event", f"{path}.status", "status written in the provisional attribute form"
+        )
+        attrs.append(("status", event.status))
+    children: list[str] = []
+    for key, val in event.extra:
+        writer.rec.loss(
+            "event", f"{path}.{key}", f"undocumented event member {key!r} written provisionally"
+        )
+        if isinstance(val, tuple):
+            children.append(f"{writer.nl(3)}<{key}{writer.attrs(val, path)}/>")
+        elif isinstance(val, bool):
+            attrs.append((key, "true" if val else "false"))
+        else:
+            attrs.append((key, str(val)))
+    head = (
+        f'<{event.type} rel="{writer.attr(link.rel, path)}" href="{writer.attr(link.href, path)}"'
+        f"{writer.attrs(tuple(attrs), path)}"
+    )
+    ind = writer.nl(2)
+    if not (event.in_link or event.reason or children or event.embedded):
+        out.append(f"{ind}{head}/>")
+        return
+    out.append(f"{ind}{head}>")
+    if event.in_link is not None:
+        writer.rec.loss("event", f"{path}.in", "'in' written as the provisional <in> element")
+        il = event.in_link
+        out.append(
+            f'{writer.nl(3)}<in rel="{writer.attr(il.rel, path)}" href="{writer.attr(il.href, path)}"'
+            f"{writer.attrs(il.attributes, path)}/>"
+        )
+    if event.reason is not None:
+        writer.rec.loss(
+            "event", f"{path}.reason", "'reason' written as the provisional <reason> element"
+        )
+        out.append(write_reason_xml(event.reason, dto, 3, f"{path}.reason"))
+    out.extend(children)
+    if event.embedded is not None:
+        role, res = event.embedded
+        writer.resource(res, role, f"{path}._embedded.{role}", 3)
+    out.append(f"{ind}</{event.type}>")
