@@ -103,7 +103,7 @@ def test_undocumented_event_members_use_provisional_forms_and_are_reported() -> 
     assert event["reason"] == {"code": "Forbidden", "subcode": None, "message": "no"}
     # An unknown scalar member goes to XML as an attribute and comes back inside the link (§10.3).
     assert event["link"] == {"rel": "messaging", "href": "/c/m", "title": "m", "priority": "High"}
-    with pytest.raises(UcwaFormatError, match="undocumented event member .priority."):
+    with pytest.raises(UcwaFormatError, match=r"undocumented event member .priority."):
         u.json_to_xml(json.dumps(page), strict=True)
 
 

@@ -13,8 +13,7 @@ from typing import Final, Literal
 
 import attrs
 
-from ._api import json_to_xml, xml_to_json
-from ._errors import Loss, UcwaFormatError
+from ._errors import UcwaFormatError
 
 __all__ = [
     "BatchPart",
