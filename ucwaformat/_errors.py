@@ -86,7 +86,6 @@ LOSS_KINDS: Final[dict[str, str]] = {
     "dto": "a document of an unknown DTO kind was read with the generic mapping (§11)",
     "event": "an event member XML does not document was carried in its provisional form (D18)",
     "rel": "an embedded resource's type has no place in the server dialect; readers infer it (§5, D4)",
-    "character": "a character XML 1.0 cannot hold was replaced (D28)",
 }
 
 
