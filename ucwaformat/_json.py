@@ -41,6 +41,11 @@ def load_json(data: bytes | str, *, strict: bool) -> Any:
         data = bytes(data)
     elif not isinstance(data, (bytes, str)):
         raise UcwaFormatError(f"Expected bytes or str, not {type(data).__name__!r}")
+    # A UTF-8 BOM is not JSON, but it is common in captures (FORMAT.md §12); XML allows it too.
+    if isinstance(data, bytes) and data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    elif isinstance(data, str) and data[:1] == "\ufeff":
+        data = data[1:]
     try:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
