@@ -107,7 +107,7 @@ def _fields(
     el: etree._Element, spec: DtoSpec, path: str, rec: Recorder
 ) -> tuple[tuple[str, DtoValue], ...]:
     if el.text is not None and el.text.strip():
-        rec.loss("text", path, f"text {el.text.strip()[:40]!r} beside the fields dropped")
+        rec.loss("text", path, f"text {el.text.strip()[:40]!r} beside the fields; dropped")
     out: list[tuple[str, DtoValue]] = []
     index: dict[str, int] = {}
     for child in el:

@@ -99,8 +99,12 @@ class Recorder:
         self.losses = losses
 
     def loss(self, kind: str, path: str, message: str) -> None:
-        """Record one loss; in strict mode it is an error instead."""
+        """Record one loss; in strict mode it is an error instead.
+
+        Messages read ``"<what is wrong>; <what lenient reading did about it>"``; an error
+        states only the first half, since nothing was done.
+        """
         if self.strict:
-            raise UcwaFormatError(message, path=path)
+            raise UcwaFormatError(message.split("; ", 1)[0], path=path)
         if self.losses is not None:
             self.losses.append(Loss(kind, path, message))

@@ -112,7 +112,7 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
     if ns not in (NS, None):
         raise UcwaFormatError(f"event element <{etype}> is in a foreign namespace", path=path)
     if etype not in EVENT_TYPES:
-        rec.loss("event", f"{path}.type", f"unknown event type {etype!r} carried through")
+        rec.loss("event", f"{path}.type", f"unknown event type {etype!r}; carried through")
     rel = href = status = None
     link_attrs: list[tuple[str, str]] = []
     for key, val in _items(el):
@@ -122,7 +122,7 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
             href = val
         elif key in ENTRY_ATTRIBUTES:
             status = val
-            rec.loss("event", f"{path}.status", "status read from the provisional attribute form")
+            rec.loss("event", f"{path}.status", "'status' has no documented XML form; read from the provisional attribute")
         else:
             link_attrs.append((key, val))
     if rel is None or href is None:
@@ -156,15 +156,15 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
             if irel is None or ihref is None:
                 raise UcwaFormatError("<in> without rel or href", path=f"{path}.in")
             in_link = Link(irel, ihref, tuple(attrs.items()))
-            rec.loss("event", f"{path}.in", "'in' read from the provisional <in> element")
+            rec.loss("event", f"{path}.in", "'in' has no documented XML form; read from the provisional <in> element")
         elif name == "reason" and cns in (NS, None):
             reason = read_reason_xml(child, f"{path}.reason", rec)
             rec.loss(
-                "event", f"{path}.reason", "'reason' read from the provisional <reason> element"
+                "event", f"{path}.reason", "'reason' has no documented XML form; read from the provisional <reason> element"
             )
         else:
             rec.loss(
-                "event", f"{path}.{name}", f"undocumented event member <{name}> carried through"
+                "event", f"{path}.{name}", f"undocumented event member <{name}>; carried through"
             )
             if len(child):
                 extra.append((name, "".join(str(t) for t in child.itertext())))
@@ -258,7 +258,7 @@ def _event_json(obj: Any, path: str, reader: _json._Reader) -> Event:
             raise UcwaFormatError(
                 f"event type {etype!r} cannot be an XML element name", path=f"{path}.type"
             )
-        rec.loss("event", f"{path}.type", f"unknown event type {etype!r} carried through")
+        rec.loss("event", f"{path}.type", f"unknown event type {etype!r}; carried through")
     if "link" not in obj:
         raise UcwaFormatError("an event needs a 'link'", path=path)
     link = _link_json(obj["link"], f"{path}.link")
@@ -291,10 +291,10 @@ def _event_json(obj: Any, path: str, reader: _json._Reader) -> Event:
         elif key == "reason":
             reason = read_reason_json(val, kpath, rec)
         elif isinstance(val, (str, int)) and not isinstance(val, float):
-            rec.loss("event", kpath, f"undocumented event member {key!r} carried through")
+            rec.loss("event", kpath, f"undocumented event member {key!r}; carried through")
             extra.append((key, val))
         elif isinstance(val, dict) and all(isinstance(v, str) for v in val.values()):
-            rec.loss("event", kpath, f"undocumented event member {key!r} carried through")
+            rec.loss("event", kpath, f"undocumented event member {key!r}; carried through")
             extra.append((key, tuple(val.items())))
         else:
             raise UcwaFormatError(f"event member {key!r} has no XML form", path=kpath)
@@ -388,7 +388,7 @@ def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWri
     out = writer.out
     if event.type not in EVENT_TYPES:
         writer.rec.loss(
-            "event", f"{path}.type", f"unknown event type {event.type!r} written as an element"
+            "event", f"{path}.type", f"unknown event type {event.type!r}; written as an element"
         )
     if not _XML_NAME.match(event.type):
         raise UcwaFormatError(
@@ -398,13 +398,13 @@ def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWri
     attrs: list[tuple[str, str]] = [*link.attributes]
     if event.status is not None:
         writer.rec.loss(
-            "event", f"{path}.status", "status written in the provisional attribute form"
+            "event", f"{path}.status", "'status' has no documented XML form; written as the provisional attribute"
         )
         attrs.append(("status", event.status))
     children: list[str] = []
     for key, val in event.extra:
         writer.rec.loss(
-            "event", f"{path}.{key}", f"undocumented event member {key!r} written provisionally"
+            "event", f"{path}.{key}", f"undocumented event member {key!r}; written provisionally"
         )
         if isinstance(val, tuple):
             children.append(f"{writer.nl(3)}<{key}{writer.attrs(val, path)}/>")
@@ -422,7 +422,7 @@ def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWri
         return
     out.append(f"{ind}{head}>")
     if event.in_link is not None:
-        writer.rec.loss("event", f"{path}.in", "'in' written as the provisional <in> element")
+        writer.rec.loss("event", f"{path}.in", "'in' has no documented XML form; written as the provisional <in> element")
         il = event.in_link
         out.append(
             f'{writer.nl(3)}<in rel="{writer.attr(il.rel, path)}" href="{writer.attr(il.href, path)}"'
@@ -430,7 +430,7 @@ def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWri
         )
     if event.reason is not None:
         writer.rec.loss(
-            "event", f"{path}.reason", "'reason' written as the provisional <reason> element"
+            "event", f"{path}.reason", "'reason' has no documented XML form; written as the provisional <reason> element"
         )
         out.append(write_reason_xml(event.reason, dto, 3, f"{path}.reason"))
     out.extend(children)

@@ -55,16 +55,39 @@ def load_json(data: bytes | str, *, strict: bool) -> Any:
     return obj
 
 
+class _Pairs(dict[str, Any]):
+    """A JSON object that remembers the first key it saw twice."""
+
+    dup: str | None = None
+
+
 def _check_duplicates(data: bytes | str) -> None:
     # orjson keeps the last of duplicate keys silently; the slower stdlib parser sees them (D24).
-    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [k for k, _ in pairs]
-        for key in keys:
-            if keys.count(key) > 1:
-                raise UcwaFormatError(f"duplicate key {key!r} in a JSON object")
-        return dict(pairs)
+    def hook(pairs: list[tuple[str, Any]]) -> _Pairs:
+        obj = _Pairs(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    obj.dup = key
+                    break
+                seen.add(key)
+        return obj
 
-    json.loads(data, object_pairs_hook=hook)
+    _raise_first_duplicate(json.loads(data, object_pairs_hook=hook), "$")
+
+
+def _raise_first_duplicate(value: Any, path: str) -> None:
+    if isinstance(value, _Pairs):
+        if value.dup is not None:
+            raise UcwaFormatError(
+                f"duplicate key {value.dup!r} in a JSON object", path=member_path(path, value.dup)
+            )
+        for key, item in value.items():
+            _raise_first_duplicate(item, member_path(path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _raise_first_duplicate(item, f"{path}[{i}]")
 
 
 def _kind_of(obj: dict[str, Any]) -> str:
@@ -335,9 +358,9 @@ class _Writer:
             if value.json_iso is not None:
                 return value.json_iso
             if value.sub_ms:
-                self.rec.loss("sub-ms", path, "digits below the millisecond dropped")
+                self.rec.loss("sub-ms", path, "the timestamp has digits below the millisecond, which JSON dates cannot carry; dropped")
             if value.offset is not None and not (value.json_offset or self.date_offset):
-                self.rec.loss("offset", path, "display offset dropped; written in UTC")
+                self.rec.loss("offset", path, "the timestamp's display offset has no place in a JSON date; written in UTC")
             self.dates = True
             return format_ms_date(value, offset=True if self.date_offset else None)
         return value

@@ -62,6 +62,9 @@ def _parser() -> etree.XMLParser:
     parser: etree.XMLParser | None = getattr(_THREAD, "parser", None)
     if parser is None:
         parser = etree.XMLParser(
+            # UCWA is always UTF-8 (§1). Forcing it also means no declared encoding (UTF-7,
+            # UTF-16) can hide a DOCTYPE from the byte check in parse_xml_bytes.
+            encoding="utf-8",
             resolve_entities=False,
             no_network=True,
             load_dtd=False,
@@ -94,6 +97,26 @@ def _position(text: bytes, offset: int) -> tuple[int, int]:
     return line, column
 
 
+_BOMS: Final = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+
+
+def _utf8(raw: bytes) -> bytes:
+    # A document that announces UTF-16/32 with a byte-order mark is transcoded, so that the
+    # parser (which reads UTF-8 only) and the DOCTYPE check see the same characters.
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom) :].decode(codec).encode("utf-8")
+            except UnicodeError as exc:
+                raise UcwaFormatError(f"invalid {codec.upper()} text: {exc.reason}") from None
+    return raw
+
+
 def parse_xml_bytes(data: bytes | str) -> etree._Element:
     """Parse with the hardened parser; every failure becomes a positioned UcwaFormatError."""
     if isinstance(data, str):
@@ -105,9 +128,13 @@ def parse_xml_bytes(data: bytes | str) -> etree._Element:
                 "the text holds a lone surrogate, which XML cannot carry", line=line, column=column
             ) from None
     elif isinstance(data, (bytes, bytearray, memoryview)):
-        raw = bytes(data)
+        raw = _utf8(bytes(data))
     else:
         raise UcwaFormatError(f"Expected bytes or str, not {type(data).__name__!r}")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line, column = _position(raw, nul)
+        raise UcwaFormatError("NUL byte: XML 1.0 cannot hold U+0000", line=line, column=column)
     # UCWA never uses a DOCTYPE; refusing any blocks entity expansion and external entities.
     doctype = raw.find(b"<!DOCTYPE")
     if doctype >= 0:
@@ -218,7 +245,7 @@ class _Reader:
 
     def unknown_child(self, el: etree._Element, kind: str, path: str) -> None:
         name = kind[1:] if kind.startswith("?") else kind
-        self.rec.loss("element", path, f"unexpected element <{etree.QName(el).localname}> skipped")
+        self.rec.loss("element", path, f"unexpected element <{etree.QName(el).localname}>; skipped")
         if kind.startswith("?") and etree.QName(el).namespace not in (None, NS):
             raise UcwaFormatError(f"element {name!r} is in a foreign namespace", path=path)
 
@@ -266,7 +293,7 @@ class _Reader:
                     self.rec.loss(
                         "mixed-content",
                         member_path(path, "_links"),
-                        "content inside <link> dropped",
+                        "content inside <link>; dropped",
                     )
             elif kind in ("property", "propertyList"):
                 name = child.get("name")
@@ -417,7 +444,7 @@ class _Reader:
         if kind == "input":
             if el.attrib:
                 names = ", ".join(k for k, _v in _items(el))
-                self.rec.loss("element", "$", f"attributes on <input> dropped: {names}")
+                self.rec.loss("element", "$", f"attributes on <input> ({names}); dropped")
             target = self.input_target or hint
             schema = self.schema
 
@@ -576,13 +603,13 @@ class _Writer:
                 iind = self.nl(depth + 1)
                 for j, item in enumerate(value):
                     if item is None:
-                        self.rec.loss("null", f"{ppath}[{j}]", "null item left out")
+                        self.rec.loss("null", f"{ppath}[{j}]", "null has no XML form; left out")
                         continue
                     text = self.scalar(item, f"{ppath}[{j}]")
                     out.append(f"{iind}<item>{text}</item>" if text else f"{iind}<item/>")
                 out.append(f"{ind}</propertyList>")
             elif value is None:
-                self.rec.loss("null", ppath, "null property left out")
+                self.rec.loss("null", ppath, "null has no XML form; left out")
             else:
                 text = self.scalar(value, ppath)
                 if text:
