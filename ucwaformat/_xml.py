@@ -112,7 +112,7 @@ def _utf8(raw: bytes) -> bytes:
         if raw.startswith(bom):
             try:
                 return raw[len(bom) :].decode(codec).encode("utf-8")
-            except UnicodeError as exc:
+            except UnicodeDecodeError as exc:
                 raise UcwaFormatError(f"invalid {codec.upper()} text: {exc.reason}") from None
     return raw
 
