@@ -125,7 +125,7 @@ class _Checker:
         if rtype is None:
             if res.properties:
                 where = "the root" if role is None else f"role {role!r}"
-                self.note(path, f"the resource type of {where} is not known; values not checked")
+                self.note(path, f"the type of {where} is not known; only names typed alone checked")
         elif facts is None:
             self.note(path, f"unknown resource type {rtype!r}")
         for name, value in res.properties:
@@ -183,8 +183,7 @@ class _Checker:
                 if event.embedded is not None:
                     role, res = event.embedded
                     path = member_path(f"$.sender[{i}].events[{j}]._embedded", role)
-                    if res.type is None:
-                        res = attrs.evolve(res, type=self.schema.role_type(role))
+                    # No parent type: embedded_type falls back to the schema's roles.
                     self.resource(res, None, role, path)
 
 

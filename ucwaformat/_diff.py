@@ -24,7 +24,7 @@ from ._xml import member_path
 __all__ = ["MISSING", "Difference", "DifferenceKind", "JsonValue", "detect_form", "diff"]
 
 #: A parsed JSON value, as ``orjson.loads`` returns it.
-JsonValue: TypeAlias = "None | bool | int | float | str | list[JsonValue] | dict[str, JsonValue]"
+JsonValue: TypeAlias = "bool | int | float | str | list[JsonValue] | dict[str, JsonValue] | None"
 
 #: What kind of difference: ``missing`` (only in the right document), ``extra`` (only in the
 #: left one), ``type`` (e.g. a string against a number), ``value`` (same type, other value),
@@ -74,9 +74,9 @@ class Difference:
 
 def detect_form(data: bytes | str) -> Literal["json", "xml"]:
     """``"xml"`` when the first non-blank character (after a BOM) is ``<``, else ``"json"``."""
-    head = data[:4096].lstrip(b" \t\r\n\xef\xbb\xbf" if isinstance(data, bytes) else " \t\r\n\ufeff")
-    lead = head[:1]
-    return "xml" if lead in (b"<", "<") else "json"
+    if isinstance(data, bytes):
+        return "xml" if data.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] == b"<" else "json"
+    return "xml" if data.lstrip(" \t\r\n\ufeff")[:1] == "<" else "json"
 
 
 def _shape(
@@ -88,7 +88,9 @@ def _shape(
         else:
             doc = from_json(doc, rel=rel, schema=schema)
     elif not isinstance(doc, Resource | Input | Events | Dto):
-        raise TypeError(f"{which} must be bytes, str or a UCWA document, not {type(doc).__name__!r}")
+        raise TypeError(
+            f"{which} must be bytes, str or a UCWA document, not {type(doc).__name__!r}"
+        )
     shape: JsonValue = orjson.loads(to_json(doc))
     return shape
 

@@ -1,59 +1,174 @@
-"""The ``ucwaformat`` command: convert UCWA documents between XML and JSON."""
+"""The ``ucwaformat`` command: convert, check and compare UCWA documents.
+
+Like ``python -m json.tool``: ``main(argv=None) -> int``, ``-`` is stdin, bytes in and out
+(``sys.stdin.buffer``/``sys.stdout.buffer``), exit 0 when all went well, 1 for bad input (each
+problem on stderr as ``PATH:LINE:COL: MESSAGE`` or ``PATH: MESSAGE (at $.path)``), 2 for usage
+errors. Conversions of many inputs can run in worker processes (``--jobs``); the parent process
+does all the writing, in input order, and an output file appears only once it is complete.
+"""
 
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib
 import os
+import re
 import sys
 import tempfile
-from collections.abc import Sequence
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import IO, Any, Final, Literal, TypeVar
+
+import attrs
 
 from . import __version__
-from ._api import json_to_xml, xml_to_json
+from ._api import from_json, from_xml, to_json, to_xml
 from ._errors import Loss, UcwaFormatError
+from ._model import Document
 
 __all__ = ["main"]
 
-_EPILOG = """\
-The input form is detected from the first non-blank byte ('<' is XML, anything else JSON).
-Exit status: 0 when every input converted, 1 when any input was bad (each reported on stderr
-as PATH:LINE:COL: MESSAGE or PATH: MESSAGE (at $.path)), 2 for usage errors.
+Form = Literal["json", "xml"]
+Dialect = Literal["server", "docs"]
+T = TypeVar("T")
+R = TypeVar("R")
+
+STDIN: Final = "<stdin>"
+_BOM: Final = b"\xef\xbb\xbf"
+_BLANK: Final = b" \t\r\n" + _BOM
+#: Output file extensions: one document per file, and one per line (--lines).
+_EXT: Final[dict[str, str]] = {"json": ".json", "xml": ".xml"}
+_LINES_EXT: Final[dict[str, str]] = {"json": ".jsonl", "xml": ".xmll"}
+#: The files a directory walk picks (without --all), per mode.
+_PICK: Final[dict[str, frozenset[str]]] = {
+    "doc": frozenset({".json", ".xml"}),
+    "lines": frozenset({".jsonl", ".ndjson", ".xmll"}),
+    "http": frozenset({".http"}),
+}
+# The Content-Type lines of the parts of a multipart/batching body (for guessing its form).
+_PART_TYPE: Final = re.compile(rb"(?im)^content-type[ \t]*:[ \t]*([^\r\n]*)")
+_LINES_BATCH: Final = 256  # lines per worker task with --lines --jobs
+
+_CONVERT_EPILOG = """\
+The input form is detected from the first non-blank byte ('<' is XML, anything else JSON), or
+with --http from the message's Content-Type. Without --to each input goes to the other form;
+an input already in the --to form is rewritten in it (normalised, or --pretty).
+
+Directories are walked recursively for *.xml and *.json (with --lines *.jsonl, *.ndjson and
+*.xmll; with --http *.http; with --all every file), skipping hidden names. --out-dir mirrors
+the input tree and names each output for its form (.json/.xml; .jsonl/.xmll with --lines; the
+input's name with --http). Without -o/--out-dir the outputs go to stdout, in input order.
+
+With --lines each non-blank input line is one document and each output line one document
+(newlines inside XML text are written as &#10;). A bad line is reported and left out; the
+others are still converted, and an output holds every line that converted.
+
+Exit status: 0 when everything converted; 1 when an input (or with --lines a line) was bad,
+each reported on stderr as PATH:LINE:COL: MESSAGE or PATH: MESSAGE (at $.path); 2 for usage
+errors. An output file is written (atomically) only when its conversion succeeded.
 
 examples:
-  ucwaformat convert meeting.xml --pretty        XML to JSON on stdout
-  ucwaformat convert meeting.json -o meeting.xml JSON to XML into a file
-  curl ... | ucwaformat convert - --to json      stdin to stdout
+  ucwaformat convert meeting.xml --pretty          XML to JSON on stdout
+  ucwaformat convert meeting.json -o meeting.xml   JSON to XML into a file
+  curl ... | ucwaformat convert - --to json        stdin to stdout
+  ucwaformat convert captures/ --out-dir json/ --to json --jobs 8
+  ucwaformat convert --http response.http          a captured HTTP message, body converted
+  ucwaformat convert --lines --to xml < docs.jsonl > docs.xmll
 """
+
+_CHECK_EPILOG = """\
+Each finding is printed on stdout as PATH: note|error: $.path: MESSAGE. Errors are values of
+the wrong type (a string where the schema has an integer, a single value where it has a list)
+and values outside their enumeration; notes are unknown resource types, properties and request
+parameters, and what reading had to repair or guess.
+
+Exit status: 0 when no document has errors (notes are fine), 1 when one has or cannot be
+read (reported on stderr as PATH:LINE:COL: MESSAGE), 2 for usage errors.
+"""
+
+_DIFF_EPILOG = """\
+Both documents are compared in the JSON shape, so an XML document and its JSON translation are
+equal; property order, dialect, whitespace and sub-millisecond date digits do not count. Each
+difference is printed on stdout as $.path: LEFT != RIGHT, with JSON values ("(missing)" for an
+absent member).
+
+Patterns for --ignore: '*' any run of characters, '?' one character, '..' any depth
+('$..href', '$._links.*', '$._embedded.contact[*].uri'); a matching member is skipped with
+everything under it.
+
+Exit status (as for diff(1)): 0 equal, 1 different, 2 when a document cannot be read
+(reported on stderr as PATH:LINE:COL: MESSAGE) or for usage errors.
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# The parser
+# --------------------------------------------------------------------------------------------
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _milliseconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, not {value}")
+    return value
+
+
+def _add_rel(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--rel", metavar="TYPE", help=help)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ucwaformat",
-        description="Translate Microsoft UCWA documents between their XML and JSON forms.",
+        description="Translate, check and compare Microsoft UCWA documents (XML and JSON).",
     )
     parser.add_argument("--version", action="version", version=f"ucwaformat {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     conv = sub.add_parser(
         "convert",
         help="convert documents to the other form (or to --to)",
         description="Convert UCWA documents from XML to JSON or from JSON to XML.",
-        epilog=_EPILOG,
+        epilog=_CONVERT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    conv.set_defaults(run=_run_convert, parser=conv)
     conv.add_argument(
         "inputs",
         nargs="*",
         default=["-"],
-        metavar="FILE",
-        help="input files; '-' (the default) reads stdin",
+        metavar="FILE|DIR|-",
+        help="input files and directories; '-' (the default) reads stdin",
     )
     conv.add_argument(
         "--to",
         choices=("json", "xml"),
         help="target form; by default the other form of each input",
     )
-    conv.add_argument("-o", "--output", metavar="FILE", help="write to FILE (one input only)")
+    dest = conv.add_mutually_exclusive_group()
+    dest.add_argument("-o", "--output", metavar="FILE", help="write to FILE (one input only)")
+    dest.add_argument(
+        "--out-dir",
+        metavar="DIR",
+        help="write each output under DIR, mirroring the input tree, named for its form",
+    )
     conv.add_argument("--pretty", action="store_true", help="indent the output")
     conv.add_argument(
         "--dialect",
@@ -62,11 +177,7 @@ def _parser() -> argparse.ArgumentParser:
         help="XML dialect to write: 'server' (true/false, no <property name=\"rel\">; default) "
         "or 'docs' (True/False and <property name=\"rel\">, like the reference examples)",
     )
-    conv.add_argument(
-        "--rel",
-        metavar="TYPE",
-        help="the root's resource type when the XML lacks it (for typing values)",
-    )
+    _add_rel(conv, "the root's resource type when the XML lacks it (for typing values)")
     conv.add_argument(
         "--strict",
         action="store_true",
@@ -77,87 +188,814 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print what the translation could not carry (losses) on stderr",
     )
+    mode = conv.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--lines",
+        action="store_true",
+        help="one document per line in and out (JSON lines, one-line XML)",
+    )
+    mode.add_argument(
+        "--http",
+        action="store_true",
+        help="the input is a raw HTTP request or response; convert its body and update "
+        "Content-Type and Content-Length (multipart/batching bodies part by part)",
+    )
+    conv.add_argument(
+        "--all",
+        action="store_true",
+        help="in directories, take every file, not only the ones named for the mode",
+    )
+    conv.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="convert in N worker processes (default 1); outputs keep the input order",
+    )
+
+    chk = sub.add_parser(
+        "check",
+        help="check documents against the bundled schema",
+        description="Check UCWA documents against the schema bundled with ucwaformat.",
+        epilog=_CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    chk.set_defaults(run=_run_check, parser=chk)
+    chk.add_argument(
+        "inputs",
+        nargs="*",
+        default=["-"],
+        metavar="FILE|DIR|-",
+        help="documents and directories (*.xml, *.json) to check; '-' (the default) reads stdin",
+    )
+    _add_rel(
+        chk,
+        "the root's resource type when the document lacks it, or for a request body the "
+        "resource it is sent to",
+    )
+    chk.add_argument("-q", "--quiet", action="store_true", help="print errors only, no notes")
+
+    dif = sub.add_parser(
+        "diff",
+        help="compare two documents in any forms",
+        description="Compare two UCWA documents semantically, XML or JSON on either side.",
+        epilog=_DIFF_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    dif.set_defaults(run=_run_diff, parser=dif)
+    dif.add_argument("left", metavar="A", help="the first document ('-' for stdin)")
+    dif.add_argument("right", metavar="B", help="the second document ('-' for stdin)")
+    dif.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="skip members whose $.path matches PATTERN (repeatable)",
+    )
+    dif.add_argument(
+        "--tolerance-ms",
+        type=_milliseconds,
+        default=0,
+        metavar="MS",
+        help="let /Date(ms)/ values differ by up to MS milliseconds",
+    )
+    _add_rel(dif, "the root's resource type when the XML lacks it (for typing values)")
     return parser
 
 
-def _detect(data: bytes) -> str:
-    stripped = data.lstrip(b" \t\r\n\xef\xbb\xbf")
-    return "xml" if stripped[:1] == b"<" else "json"
+# --------------------------------------------------------------------------------------------
+# Messages
+# --------------------------------------------------------------------------------------------
 
 
-def _convert(data: bytes, args: argparse.Namespace, losses: list[Loss]) -> bytes:
+def _where(label: str, err: UcwaFormatError, line_offset: int = 0, column_offset: int = 0) -> str:
+    """``label:line:col: message`` for syntax errors, ``label: message (at $.path)`` else."""
+    if err.line is not None:
+        line = err.line + line_offset
+        if err.column is None:
+            return f"{label}:{line}: {err.msg}"
+        column = err.column + (column_offset if err.line == 1 else 0)
+        return f"{label}:{line}:{column}: {err.msg}"
+    return f"{label}: {err}"
+
+
+def _os_error(label: str, exc: OSError) -> str:
+    return f"{label}: {exc.strerror or exc}"
+
+
+# --------------------------------------------------------------------------------------------
+# Converting one body (runs in worker processes with --jobs: everything here is picklable)
+# --------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Options:
+    """What a conversion needs to know; sent to the worker processes."""
+
+    to: Form | None
+    pretty: bool
+    dialect: Dialect
+    rel: str | None
+    strict: bool
+    report: bool
+
+
+def _detect(data: bytes) -> Form:
+    return "xml" if data.lstrip(_BLANK)[:1] == b"<" else "json"
+
+
+def _other(form: Form) -> Form:
+    return "json" if form == "xml" else "xml"
+
+
+def _convert(data: bytes, opts: _Options, losses: list[Loss]) -> tuple[bytes, Form]:
+    """One document to the target form; the output and its form."""
     source = _detect(data)
-    target = args.to or ("json" if source == "xml" else "xml")
-    if source == target:
-        raise UcwaFormatError(f"the input is already {target.upper()}")
+    target = opts.to or _other(source)
+    doc: Document
     if source == "xml":
-        return xml_to_json(
-            data, rel=args.rel, strict=args.strict, report=losses, pretty=args.pretty
+        doc = from_xml(data, rel=opts.rel, strict=opts.strict, report=losses)
+    else:
+        doc = from_json(data, rel=opts.rel, strict=opts.strict, report=losses)
+    if target == "json":
+        out = to_json(doc, pretty=opts.pretty, strict=opts.strict, report=losses)
+    else:
+        out = to_xml(
+            doc, dialect=opts.dialect, pretty=opts.pretty, strict=opts.strict, report=losses
         )
-    return json_to_xml(
-        data,
-        rel=args.rel,
-        strict=args.strict,
-        report=losses,
-        pretty=args.pretty,
-        dialect=args.dialect,
+    return out, target
+
+
+def _loss_lines(label: str, losses: list[Loss]) -> list[str]:
+    return [f"{label}: {loss}" for loss in losses]
+
+
+@attrs.frozen
+class _Task:
+    """One input of a document or --http conversion: a file to read, or stdin's bytes."""
+
+    label: str
+    source: str | None
+    data: bytes | None = None
+
+
+@attrs.frozen
+class _Done:
+    """The outcome of one input: the output (None when it failed) and what to print."""
+
+    out: bytes | None
+    form: Form | None
+    messages: tuple[str, ...]
+    size: int
+
+
+def _read(task: _Task) -> bytes:
+    if task.data is not None:
+        return task.data
+    assert task.source is not None
+    return Path(task.source).read_bytes()
+
+
+def _doc_job(task: _Task, opts: _Options) -> _Done:
+    """Convert one document file."""
+    try:
+        data = _read(task)
+    except OSError as exc:
+        return _Done(None, None, (_os_error(task.label, exc),), 0)
+    losses: list[Loss] = []
+    try:
+        out, form = _convert(data, opts, losses)
+    except UcwaFormatError as err:
+        return _Done(None, None, (_where(task.label, err),), len(data))
+    messages = _loss_lines(task.label, losses) if opts.report else []
+    return _Done(out if out.endswith(b"\n") else out + b"\n", form, tuple(messages), len(data))
+
+
+def _http_job(task: _Task, opts: _Options) -> _Done:
+    """Convert the body of one HTTP message."""
+    try:
+        data = _read(task)
+    except OSError as exc:
+        return _Done(None, None, (_os_error(task.label, exc),), 0)
+    losses: list[Loss] = []
+    try:
+        out = _convert_http(data, opts, losses)
+    except _BodyError as exc:
+        return _Done(None, None, (_where(task.label, exc.err, exc.line_offset),), len(data))
+    except UcwaFormatError as err:
+        return _Done(None, None, (_where(task.label, err),), len(data))
+    messages = _loss_lines(task.label, losses) if opts.report else []
+    return _Done(out, None, tuple(messages), len(data))
+
+
+@attrs.frozen
+class _Line:
+    """The outcome of one --lines document: its output line (None when it failed)."""
+
+    out: bytes | None
+    form: Form | None
+    messages: tuple[str, ...]
+
+
+def _line_job(item: tuple[int, bytes], opts: _Options, label: str) -> _Line:
+    """Convert one line of a --lines stream (``item`` is its number and text)."""
+    lineno, line = item
+    text = line.rstrip(b"\r\n")
+    body = text.lstrip(_BLANK)
+    if not body:
+        return _Line(b"", None, ())  # blank lines are skipped, not errors
+    losses: list[Loss] = []
+    try:
+        out, form = _convert(body, opts, losses)
+    except UcwaFormatError as err:
+        return _Line(None, None, (_where(label, err, lineno - 1, len(text) - len(body)),))
+    if form == "xml":
+        # The writer escapes CR and, without --pretty, writes no line breaks of its own: an LF
+        # left in the output is text content, where &#10; reads back as the same LF.
+        out = out.replace(b"\n", b"&#10;")
+    messages = _loss_lines(f"{label}:{lineno}", losses) if opts.report else []
+    return _Line(out + b"\n", form, tuple(messages))
+
+
+def _map_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
+    return [fn(item) for item in chunk]
+
+
+def _ordered_map(
+    fn: Callable[[T], R], items: Iterable[T], jobs: int, chunksize: int
+) -> Iterator[R]:
+    """``map(fn, items)``, in ``jobs`` processes when more than one, results in input order.
+
+    Work goes out in chunks of ``chunksize`` items with at most two chunks per process in
+    flight, so a long stream is never read into memory at once.
+    """
+    if jobs <= 1:
+        yield from map(fn, items)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending: deque[Future[list[R]]] = deque()
+        chunk: list[T] = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= chunksize:
+                pending.append(pool.submit(_map_chunk, fn, chunk))
+                chunk = []
+                if len(pending) >= 2 * jobs:
+                    yield from pending.popleft().result()
+        if chunk:
+            pending.append(pool.submit(_map_chunk, fn, chunk))
+        while pending:
+            yield from pending.popleft().result()
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP messages
+# --------------------------------------------------------------------------------------------
+
+
+class _BodyError(Exception):
+    """A body that did not convert, with where the body starts in the message."""
+
+    def __init__(self, err: UcwaFormatError, line_offset: int) -> None:
+        super().__init__(str(err))
+        self.err = err
+        self.line_offset = line_offset
+
+
+@attrs.define
+class _Header:
+    line: bytes  # as written, without its line end
+    name: str  # lower case
+    value: str  # stripped
+    start: int  # where the value begins in ``line``
+    end: int  # where it ends
+
+    def set(self, value: str) -> None:
+        """Replace the value, keeping the name and the blanks around the value as written."""
+        raw = value.encode("latin-1")
+        self.line = self.line[: self.start] + raw + self.line[self.end :]
+        self.end = self.start + len(raw)
+        self.value = value
+
+
+def _header(line: bytes) -> _Header | None:
+    name, colon, rest = line.partition(b":")
+    if not colon or not name.strip() or line[:1] in (b" ", b"\t"):
+        return None  # not a header (or an obsolete folded continuation): kept as it is
+    start = len(name) + 1
+    start += len(rest) - len(rest.lstrip(b" \t"))
+    end = len(line) - (len(rest) - len(rest.rstrip(b" \t")))
+    end = max(end, start)
+    return _Header(
+        line, name.strip().decode("latin-1").lower(), line[start:end].decode("latin-1"), start, end
     )
 
 
-def _where(name: str, err: UcwaFormatError) -> str:
-    if err.line is not None:
-        return f"{name}:{err.line}:{err.column or 0}: {err.msg}"
-    return f"{name}: {err}"
+def _split_message(data: bytes) -> tuple[bytes, list[bytes], bytes, bytes | None, int]:
+    """A message as (leading blank lines, head lines, line end, body or None, body's line)."""
+    pos = 0
+    lines: list[bytes] = []
+    eol: bytes | None = None
+    lineno = 0
+    lead_end = 0
+    while True:
+        nl = data.find(b"\n", pos)
+        raw = data[pos:] if nl < 0 else data[pos:nl]
+        line = raw[:-1] if raw.endswith(b"\r") else raw
+        lineno += 1
+        if nl < 0:
+            if line:
+                lines.append(line)
+            return data[:lead_end], lines, eol or b"\r\n", None, lineno
+        if eol is None and (lines or line):
+            eol = b"\r\n" if raw.endswith(b"\r") else b"\n"
+        pos = nl + 1
+        if not line:
+            if lines:  # the blank line after the headers
+                return data[:lead_end], lines, eol or b"\r\n", data[pos:], lineno + 1
+            lead_end = pos  # blank lines before the start line are kept as they are
+            continue
+        lines.append(line)
+
+
+def _batch_form(body: bytes) -> Form | None:
+    """The form of the first UCWA part of a batch (what to convert it from)."""
+    from ._batch import is_ucwa_media_type
+
+    for match in _PART_TYPE.finditer(body):
+        form = is_ucwa_media_type(match[1].decode("latin-1"))
+        if form is not None:
+            return form
+    return None
+
+
+def _convert_http(data: bytes, opts: _Options, losses: list[Loss]) -> bytes:
+    """An HTTP message with its body converted and Content-Type/Content-Length updated.
+
+    Messages are read as captured by a proxy or shown in the UCWA docs: LF or CRLF line ends,
+    the body being everything after the blank line (Content-Length is not trusted, docs values
+    are often wrong). Bodies that are not UCWA pass through unchanged.
+    """
+    # Imported when needed: only --http uses the batch module.
+    from ._batch import convert_batch, convert_media_type, is_ucwa_media_type
+
+    lead, lines, eol, body, body_line = _split_message(data)
+    if body is None or not lines:
+        return data
+    parsed = [_header(line) for line in lines[1:]]
+    headers = [h for h in parsed if h is not None]
+
+    def first(name: str) -> _Header | None:
+        return next((h for h in headers if h.name == name), None)
+
+    ctype = first("content-type")
+    if ctype is None or not body.strip(_BLANK):
+        return data
+    form = is_ucwa_media_type(ctype.value)
+    batch = ctype.value.split(";", 1)[0].strip(" \t").lower() == "multipart/batching"
+    if form is None and not batch:
+        return data  # not UCWA: passed through unchanged
+    for name in ("transfer-encoding", "content-encoding"):
+        coding = first(name)
+        if coding is not None and coding.value.lower() != "identity":
+            raise UcwaFormatError(f"cannot convert a body with {name} {coding.value!r}")
+    if batch:
+        source = _batch_form(body)
+        target = opts.to or (None if source is None else _other(source))
+        if target is None:
+            return data
+        try:
+            new = convert_batch(
+                body,
+                ctype.value,
+                to=target,
+                strict=opts.strict,
+                report=losses,
+                dialect=opts.dialect,
+                pretty=opts.pretty,
+            )
+        except UcwaFormatError as err:
+            # Positions count in the envelope or in a part's body, never in the message: they
+            # stay in the message text, after the part they belong to.
+            raise UcwaFormatError(f"multipart body: {err}") from err
+    else:
+        assert form is not None
+        target = opts.to or _other(form)
+        if target == form:
+            return data
+        try:
+            new, _ = _convert(body.removeprefix(_BOM), attrs.evolve(opts, to=target), losses)
+        except UcwaFormatError as err:
+            raise _BodyError(err, body_line - 1) from err
+        ctype.set(convert_media_type(ctype.value, target))
+    length = first("content-length")
+    if length is not None and new != body:
+        length.set(str(len(new)))
+    head = [
+        lines[0],
+        *(line if h is None else h.line for line, h in zip(lines[1:], parsed, strict=True)),
+    ]
+    return lead + eol.join(head) + eol + eol + new
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs, outputs, progress
+# --------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Input:
+    """One input: its label in messages, its file (None for stdin), its place under --out-dir."""
+
+    label: str
+    path: Path | None
+    rel: Path | None
+
+
+def _expand(names: Sequence[str], picks: frozenset[str] | None) -> tuple[list[_Input], list[str]]:
+    """The inputs named, directories walked (sorted; hidden names skipped), and walk errors.
+
+    ``picks`` are the suffixes a walk takes; None takes every file.
+    """
+    inputs: list[_Input] = []
+    errors: list[str] = []
+
+    def failed(exc: OSError) -> None:
+        errors.append(_os_error(str(exc.filename or "?"), exc))
+
+    for name in names:
+        if name == "-":
+            inputs.append(_Input(STDIN, None, None))
+            continue
+        path = Path(name)
+        if not path.is_dir():
+            inputs.append(_Input(name, path, Path(path.name)))
+            continue
+        for root, dirs, files in os.walk(path, onerror=failed):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for file in sorted(files):
+                found = Path(root, file)
+                if not file.startswith(".") and (picks is None or found.suffix.lower() in picks):
+                    inputs.append(_Input(str(found), found, found.relative_to(path)))
+    return inputs, errors
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class _AtomicFile:
+    """A file written under a temporary name beside its destination, renamed when complete.
+
+    Nothing half-written ever carries the destination's name (DESIGN.md): ``commit`` renames,
+    ``abort`` (or any failure) removes the temporary file.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".ucwaformat-", suffix=".tmp")
+        self.tmp = Path(tmp)
+        self.file: IO[bytes] = os.fdopen(fd, "wb")
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+
+    def commit(self, path: Path) -> None:
+        try:
+            self.file.close()
+            # mkstemp makes the file private; an output gets the permissions of a new file.
+            os.chmod(self.tmp, 0o666 & ~_umask())
+            os.replace(self.tmp, path)
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        self.file.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    # Nothing half-written: the file appears only once its content is complete.
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    out = _AtomicFile(path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        out.write(data)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        out.abort()
         raise
+    out.commit(path)
+
+
+class _Sink:
+    """Where outputs go: stdout, one file (-o), or a mirrored tree (--out-dir)."""
+
+    def __init__(self, output: str | None, out_dir: str | None, extensions: dict[str, str]):
+        self.output = None if output is None else Path(output)
+        self.out_dir = None if out_dir is None else Path(out_dir)
+        self.extensions = extensions
+        self.written: dict[Path, str] = {}
+
+    @property
+    def to_stdout(self) -> bool:
+        return self.output is None and self.out_dir is None
+
+    def directory(self, item: _Input) -> Path:
+        """The directory an output file of ``item`` goes to."""
+        return self.destination(item, None).parent
+
+    def destination(self, item: _Input, form: Form | None) -> Path:
+        """The output file of ``item`` (in ``form``; None keeps the input's name)."""
+        if self.output is not None:
+            return self.output
+        assert self.out_dir is not None and item.rel is not None
+        path = self.out_dir / item.rel
+        return path if form is None else path.with_suffix(self.extensions[form])
+
+    def claim(self, item: _Input, path: Path) -> None:
+        """Refuse a second output under one name (``a.xml`` and ``a.json`` both to ``a.json``)."""
+        other = self.written.setdefault(path, item.label)
+        if other != item.label:
+            raise _Refused(f"{item.label}: not written: {path} is the output of {other}")
+
+    def write(self, item: _Input, data: bytes, form: Form | None) -> None:
+        if self.to_stdout:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+            return
+        path = self.destination(item, form)
+        self.claim(item, path)
+        _write_atomic(path, data)
+
+
+class _Refused(Exception):
+    """An output that is not written; the message says why."""
+
+
+class _Ui:
+    """Messages on stderr, and a progress bar while stderr is a terminal (tqdm, if installed)."""
+
+    def __init__(self, total: int, unit: str) -> None:
+        self.bar: Any = None
+        if total > 1 and sys.stderr.isatty():
+            try:
+                # Imported by name: an optional nicety, only for people watching a terminal.
+                tqdm = importlib.import_module("tqdm").tqdm
+            except ImportError:
+                pass
+            else:
+                self.bar = tqdm(total=total, unit=unit, file=sys.stderr, leave=False)
+
+    def say(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.write(message, file=sys.stderr)
+        else:
+            print(message, file=sys.stderr)
+
+    def step(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@attrs.define
+class _Tally:
+    """What a run did, for the summary and the exit status."""
+
+    converted: int = 0
+    failed: int = 0
+    size_in: int = 0
+    size_out: int = 0
+
+    def summary(self, unit: str, seconds: float) -> str:
+        return (
+            f"ucwaformat: {self.converted} {unit} converted, {self.failed} failed, "
+            f"{self.size_in} bytes in, {self.size_out} bytes out, {seconds:.2f} s"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# convert
+# --------------------------------------------------------------------------------------------
+
+
+def _convert_documents(
+    inputs: list[_Input], opts: _Options, jobs: int, http: bool, sink: _Sink, ui: _Ui
+) -> _Tally:
+    tally = _Tally()
+    stdin = sys.stdin.buffer.read() if any(i.path is None for i in inputs) else b""
+    tasks = [
+        _Task(i.label, None, stdin) if i.path is None else _Task(i.label, str(i.path))
+        for i in inputs
+    ]
+    job = functools.partial(_http_job if http else _doc_job, opts=opts)
+    chunksize = max(1, min(32, len(tasks) // (4 * jobs)))
+    for item, done in zip(inputs, _ordered_map(job, tasks, jobs, chunksize), strict=True):
+        for message in done.messages:
+            ui.say(message)
+        tally.size_in += done.size
+        if done.out is None:
+            tally.failed += 1
+        else:
+            try:
+                sink.write(item, done.out, done.form)
+            except _Refused as exc:
+                ui.say(str(exc))
+                tally.failed += 1
+            except BrokenPipeError:
+                raise  # stdout's reader went away: main stops the run
+            except OSError as exc:
+                ui.say(_os_error(item.label, exc))
+                tally.failed += 1
+            else:
+                tally.converted += 1
+                tally.size_out += len(done.out)
+        ui.step()
+    return tally
+
+
+def _numbered(stream: Iterable[bytes], tally: _Tally) -> Iterator[tuple[int, bytes]]:
+    for lineno, line in enumerate(stream, 1):
+        tally.size_in += len(line)
+        yield lineno, line
+
+
+def _convert_lines(
+    item: _Input, opts: _Options, jobs: int, sink: _Sink, ui: _Ui, tally: _Tally
+) -> None:
+    """Convert one --lines input, line by line; its output holds every line that converted."""
+    job = functools.partial(_line_job, opts=opts, label=item.label)
+    out: _AtomicFile | None = None
+    form: Form | None = opts.to
+    try:
+        stream: IO[bytes] = sys.stdin.buffer if item.path is None else item.path.open("rb")
+    except OSError as exc:
+        ui.say(_os_error(item.label, exc))
+        tally.failed += 1
+        return
+    try:
+        if not sink.to_stdout:
+            out = _AtomicFile(sink.directory(item))
+        for line in _ordered_map(job, _numbered(stream, tally), jobs, _LINES_BATCH):
+            for message in line.messages:
+                ui.say(message)
+            if line.out is None:
+                tally.failed += 1
+            elif line.out:
+                tally.converted += 1
+                tally.size_out += len(line.out)
+                form = form or line.form
+                if out is None:
+                    sys.stdout.buffer.write(line.out)
+                else:
+                    out.write(line.out)
+        if out is None:
+            sys.stdout.buffer.flush()
+        elif form is None:
+            out.abort()  # nothing converted, and no --to to name an empty output by
+        else:
+            path = sink.destination(item, form)
+            sink.claim(item, path)
+            out.commit(path)
+            out = None
+    except _Refused as exc:
+        ui.say(str(exc))
+        tally.failed += 1
+    except BrokenPipeError:
+        raise  # stdout's reader went away: main stops the run
+    except OSError as exc:
+        ui.say(_os_error(item.label, exc))
+        tally.failed += 1
+    finally:
+        if out is not None:
+            out.abort()
+        if item.path is not None:
+            stream.close()
 
 
 def _run_convert(args: argparse.Namespace) -> int:
-    if args.output and len(args.inputs) > 1:
-        print("ucwaformat: -o takes one input", file=sys.stderr)
-        return 2
-    failed = 0
-    for name in args.inputs:
-        try:
-            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-        except OSError as exc:
-            print(f"{name}: {exc.strerror or exc}", file=sys.stderr)
-            failed += 1
-            continue
-        label = "<stdin>" if name == "-" else name
-        losses: list[Loss] = []
-        try:
-            out = _convert(data, args, losses)
-        except UcwaFormatError as err:
-            print(_where(label, err), file=sys.stderr)
-            failed += 1
-            continue
-        if args.report:
-            for loss in losses:
-                print(f"{label}: {loss}", file=sys.stderr)
-        if not out.endswith(b"\n"):
-            out += b"\n"
-        if args.output:
-            _write_atomic(Path(args.output), out)
+    parser: argparse.ArgumentParser = args.parser
+    if args.output and (len(args.inputs) != 1 or Path(args.inputs[0]).is_dir()):
+        parser.error("-o/--output takes exactly one input file; use --out-dir for more")
+    if args.out_dir and "-" in args.inputs:
+        parser.error("--out-dir needs files or directories, not stdin ('-')")
+    if args.lines and args.pretty:
+        parser.error("--pretty cannot be used with --lines (one document per line)")
+    opts = _Options(args.to, args.pretty, args.dialect, args.rel, args.strict, args.report)
+    mode = "lines" if args.lines else "http" if args.http else "doc"
+    inputs, errors = _expand(args.inputs, None if args.all else _PICK[mode])
+    sink = _Sink(args.output, args.out_dir, _LINES_EXT if args.lines else _EXT)
+    started = time.perf_counter()
+    ui = _Ui(len(inputs), "file")
+    for message in errors:
+        ui.say(message)
+    try:
+        if args.lines:
+            tally = _Tally()
+            for item in inputs:
+                _convert_lines(item, opts, args.jobs, sink, ui, tally)
+                ui.step()
         else:
-            sys.stdout.buffer.write(out)
-            sys.stdout.buffer.flush()
-    return 1 if failed else 0
+            tally = _convert_documents(inputs, opts, args.jobs, args.http, sink, ui)
+    finally:
+        ui.close()
+    tally.failed += len(errors)
+    if len(inputs) > 1:
+        unit = "documents" if args.lines else "files"
+        print(tally.summary(unit, time.perf_counter() - started), file=sys.stderr)
+    return 1 if tally.failed else 0
+
+
+# --------------------------------------------------------------------------------------------
+# check and diff
+# --------------------------------------------------------------------------------------------
+
+
+def _read_input(item: _Input) -> bytes:
+    return sys.stdin.buffer.read() if item.path is None else item.path.read_bytes()
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from ._check import check
+
+    inputs, errors = _expand(args.inputs, _PICK["doc"])
+    bad = bool(errors)
+    for message in errors:
+        print(message, file=sys.stderr)
+    for item in inputs:
+        try:
+            findings = check(_read_input(item), rel=args.rel)
+        except OSError as exc:
+            print(_os_error(item.label, exc), file=sys.stderr)
+            bad = True
+            continue
+        except UcwaFormatError as err:
+            print(_where(item.label, err), file=sys.stderr)
+            bad = True
+            continue
+        for finding in findings:
+            if finding.severity == "error":
+                bad = True
+            elif args.quiet:
+                continue
+            print(f"{item.label}: {finding}")
+    return 1 if bad else 0
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from ._diff import detect_form, diff
+
+    parser: argparse.ArgumentParser = args.parser
+    if args.left == args.right == "-":
+        parser.error("only one of A and B can be stdin ('-')")
+    docs: list[Document] = []
+    for name in (args.left, args.right):
+        item = _Input(STDIN, None, None) if name == "-" else _Input(name, Path(name), None)
+        try:
+            data = _read_input(item)
+            read = from_xml if detect_form(data) == "xml" else from_json
+            docs.append(read(data, rel=args.rel))
+        except OSError as exc:
+            print(_os_error(item.label, exc), file=sys.stderr)
+            return 2
+        except UcwaFormatError as err:
+            print(_where(item.label, err), file=sys.stderr)
+            return 2
+    differences = diff(docs[0], docs[1], ignore=args.ignore, tolerance_ms=args.tolerance_ms)
+    for difference in differences:
+        print(difference)
+    return 1 if differences else 0
+
+
+# --------------------------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------------------------
+
+
+def _silence_stdout() -> None:
+    # Further writes (and the interpreter's final flush) must not raise again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns the exit status."""
-    args = _parser().parse_args(argv)
-    if args.command == "convert":
-        return _run_convert(args)
-    return 2  # pragma: no cover - argparse requires a command
+    """Run the command with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+        run: Callable[[argparse.Namespace], int] = args.run
+        return run(args)
+    except SystemExit as exc:  # argparse: --help and --version (0), usage errors (2)
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly
+        _silence_stdout()
+        return 1
+    except KeyboardInterrupt:
+        return 130
