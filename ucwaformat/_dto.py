@@ -92,7 +92,9 @@ def read_dto_xml(root: etree._Element, rec: Recorder) -> Dto:
     spec = DTO_KINDS.get(kind)
     if spec is None:
         rec.loss(
-            "dto", "$", f"unknown document <{kind}> read with the generic element-per-field mapping"
+            "dto",
+            "$",
+            f"unknown document <{kind}>; read with the generic element-per-field mapping",
         )
         spec = _GENERIC
     return Dto(kind, _fields(root, spec, "$", rec))

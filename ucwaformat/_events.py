@@ -122,7 +122,11 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
             href = val
         elif key in ENTRY_ATTRIBUTES:
             status = val
-            rec.loss("event", f"{path}.status", "'status' has no documented XML form; read from the provisional attribute")
+            rec.loss(
+                "event",
+                f"{path}.status",
+                "'status' has no documented XML form; read from the provisional attribute",
+            )
         else:
             link_attrs.append((key, val))
     if rel is None or href is None:
@@ -156,11 +160,17 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
             if irel is None or ihref is None:
                 raise UcwaFormatError("<in> without rel or href", path=f"{path}.in")
             in_link = Link(irel, ihref, tuple(attrs.items()))
-            rec.loss("event", f"{path}.in", "'in' has no documented XML form; read from the provisional <in> element")
+            rec.loss(
+                "event",
+                f"{path}.in",
+                "'in' has no documented XML form; read from the provisional <in> element",
+            )
         elif name == "reason" and cns in (NS, None):
             reason = read_reason_xml(child, f"{path}.reason", rec)
             rec.loss(
-                "event", f"{path}.reason", "'reason' has no documented XML form; read from the provisional <reason> element"
+                "event",
+                f"{path}.reason",
+                "'reason' has no documented XML form; read from the provisional <reason> element",
             )
         else:
             rec.loss(
@@ -398,7 +408,9 @@ def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWri
     attrs: list[tuple[str, str]] = [*link.attributes]
     if event.status is not None:
         writer.rec.loss(
-            "event", f"{path}.status", "'status' has no documented XML form; written as the provisional attribute"
+            "event",
+            f"{path}.status",
+            "'status' has no documented XML form; written as the provisional attribute",
         )
         attrs.append(("status", event.status))
     children: list[str] = []
@@ -422,7 +434,11 @@ def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWri
         return
     out.append(f"{ind}{head}>")
     if event.in_link is not None:
-        writer.rec.loss("event", f"{path}.in", "'in' has no documented XML form; written as the provisional <in> element")
+        writer.rec.loss(
+            "event",
+            f"{path}.in",
+            "'in' has no documented XML form; written as the provisional <in> element",
+        )
         il = event.in_link
         out.append(
             f'{writer.nl(3)}<in rel="{writer.attr(il.rel, path)}" href="{writer.attr(il.href, path)}"'
@@ -430,7 +446,9 @@ def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWri
         )
     if event.reason is not None:
         writer.rec.loss(
-            "event", f"{path}.reason", "'reason' has no documented XML form; written as the provisional <reason> element"
+            "event",
+            f"{path}.reason",
+            "'reason' has no documented XML form; written as the provisional <reason> element",
         )
         out.append(write_reason_xml(event.reason, dto, 3, f"{path}.reason"))
     out.extend(children)

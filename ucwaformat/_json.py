@@ -49,10 +49,32 @@ def load_json(data: bytes | str, *, strict: bool) -> Any:
     try:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
+        if isinstance(data, bytes) and "UTF-8" in exc.msg:
+            _raise_bad_utf8(data)
         raise UcwaFormatError(exc.msg, line=exc.lineno, column=exc.colno) from None
     if strict:
-        _check_duplicates(data)
+        try:
+            _check_duplicates(data)
+        except RecursionError:
+            raise UcwaFormatError(
+                "JSON nested too deeply to check for duplicate keys", line=1, column=1
+            ) from None
     return obj
+
+
+def _raise_bad_utf8(data: bytes) -> None:
+    # orjson reports invalid UTF-8 at 1:1 and speaks of surrogates; say where the bad byte is.
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        bad = data[exc.start : exc.end].hex(" ")
+        raise UcwaFormatError(f"invalid UTF-8 (bytes {bad})", line=line, column=column) from None
+
+
+class _BigInt(Exception):
+    """orjson read an integer beyond 64 bits as a float: read the text again with json."""
 
 
 class _Pairs(dict[str, Any]):
@@ -100,11 +122,12 @@ def _kind_of(obj: dict[str, Any]) -> str:
 
 
 class _Reader:
-    __slots__ = ("rec", "schema")
+    __slots__ = ("rec", "reparsed", "schema")
 
-    def __init__(self, schema: Schema, rec: Recorder) -> None:
+    def __init__(self, schema: Schema, rec: Recorder, reparsed: bool = False) -> None:
         self.schema = schema
         self.rec = rec
+        self.reparsed = reparsed  # the text was read again by json, so floats are floats
 
     def scalar(self, value: Any, path: str, pt: PropertyType | None) -> Scalar:
         if isinstance(value, str):
@@ -127,6 +150,8 @@ class _Reader:
         if value is None or isinstance(value, (bool, int)):
             return value
         if isinstance(value, float):
+            if value.is_integer() and abs(value) >= 2**63 and not self.reparsed:
+                raise _BigInt
             self.rec.loss("float", path, f"number {value!r} is not an integer; kept as text")
             return repr(value)
         raise UcwaFormatError(f"expected a scalar, not {_json_type(value)}", path=path)
@@ -191,8 +216,13 @@ class _Reader:
                     raise UcwaFormatError(
                         f"'self' must be one link object, not {_json_type(val)}", path=rpath
                     )
-                self_link = self.link(rel, val, rpath)
-                href, self_attrs = self_link.href, self_link.attributes
+                if "href" not in val and val:
+                    # Attributes of an XML <resource> without href land here (D14).
+                    self_link = self.link(rel, {"href": "", **val}, rpath)
+                    self_attrs = self_link.attributes
+                else:
+                    self_link = self.link(rel, val, rpath)
+                    href, self_attrs = self_link.href, self_link.attributes
             elif isinstance(val, list):
                 entries.append(
                     (
@@ -322,13 +352,33 @@ def read_json(
     data: bytes | str, *, rel: str | None, schema: Schema, rec: Recorder, kind: str | None = None
 ) -> Document:
     """JSON bytes or text → a document of any kind (detected as FORMAT.md D16 says)."""
+    obj = load_json(data, strict=rec.strict)
+    mark = len(rec.losses) if rec.losses is not None else 0
+    try:
+        return _read_obj(obj, rel=rel, schema=schema, rec=rec, kind=kind)
+    except _BigInt:
+        # Integers are of any size (§7.2); the stdlib parser keeps them exact.
+        if rec.losses is not None:
+            del rec.losses[mark:]
+        text = data.decode("utf-8-sig") if isinstance(data, (bytes, bytearray)) else data
+        return _read_obj(json.loads(text), rel=rel, schema=schema, rec=rec, kind=kind, again=True)
+
+
+def _read_obj(
+    obj: Any,
+    *,
+    rel: str | None,
+    schema: Schema,
+    rec: Recorder,
+    kind: str | None,
+    again: bool = False,
+) -> Document:
     from ._dto import DTO_KINDS, dto_kind_of_json, read_dto_json
     from ._events import is_events_json, read_events_json
 
-    obj = load_json(data, strict=rec.strict)
     if not isinstance(obj, dict):
         raise UcwaFormatError(f"a UCWA document is a JSON object, not {_json_type(obj)}", path="$")
-    reader = _Reader(schema, rec)
+    reader = _Reader(schema, rec, again)
     if kind is None:
         kind = "events" if is_events_json(obj) else dto_kind_of_json(obj) or _kind_of(obj)
     if kind == "resource":
@@ -358,9 +408,17 @@ class _Writer:
             if value.json_iso is not None:
                 return value.json_iso
             if value.sub_ms:
-                self.rec.loss("sub-ms", path, "the timestamp has digits below the millisecond, which JSON dates cannot carry; dropped")
+                self.rec.loss(
+                    "sub-ms",
+                    path,
+                    "the timestamp has digits below the millisecond, which JSON dates cannot carry; dropped",
+                )
             if value.offset is not None and not (value.json_offset or self.date_offset):
-                self.rec.loss("offset", path, "the timestamp's display offset has no place in a JSON date; written in UTC")
+                self.rec.loss(
+                    "offset",
+                    path,
+                    "the timestamp's display offset has no place in a JSON date; written in UTC",
+                )
             self.dates = True
             return format_ms_date(value, offset=True if self.date_offset else None)
         return value
@@ -481,7 +539,11 @@ def dump(obj: Any, *, pretty: bool, escape: bool) -> bytes:
     option = orjson.OPT_INDENT_2 if pretty else 0
     try:
         out = orjson.dumps(obj, option=option)
-    except orjson.JSONEncodeError:
+    except orjson.JSONEncodeError as exc:
+        if "surrogates" in str(exc):
+            raise UcwaFormatError(
+                "a lone surrogate cannot be written as UTF-8", path=_surrogate_path(obj, "$")
+            ) from None
         # Integers are of any size in UCWA XML (§7.2); orjson stops at 64 bits, json does not.
         out = json.dumps(
             obj,
@@ -494,3 +556,20 @@ def dump(obj: Any, *, pretty: bool, escape: bool) -> bytes:
         # date delimiters is safe for any string that happens to contain them too.
         out = out.replace(b'"/Date(', b'"\\/Date(').replace(b')/"', b')\\/"')
     return out
+
+
+def _surrogate_path(value: Any, path: str) -> str:
+    """Where the first string holding a lone surrogate is (for the error message)."""
+    if isinstance(value, str):
+        return path if any("\ud800" <= c <= "\udfff" for c in value) else ""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _surrogate_path(key, path) or _surrogate_path(item, member_path(path, key))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _surrogate_path(item, f"{path}[{i}]")
+            if found:
+                return found
+    return ""

@@ -80,7 +80,7 @@ def _parser() -> etree.XMLParser:
 
 def member_path(path: str, name: str) -> str:
     """``$.a`` + ``b`` → ``$.a.b``; names that are not identifiers are quoted: ``$.a["x y"]``."""
-    if _IDENT.match(name):
+    if (name.isascii() and name.isidentifier()) or _IDENT.match(name):
         return f"{path}.{name}"
     escaped = name.replace("\\", "\\\\").replace('"', '\\"')
     return f'{path}["{escaped}"]'
@@ -181,16 +181,19 @@ class _Reader:
 
     # -- values -----------------------------------------------------------------------------
 
-    def text_of(self, el: etree._Element, path: str) -> str | None:
+    def text_of(self, el: etree._Element, path: str, name: str | None = None) -> str | None:
+        """The text of a property or item (``name``, if given, is appended to ``path``)."""
         if el.get(_XSI_NIL) in ("true", "1"):
             return None
         if len(el):
-            self.rec.loss("mixed-content", path, "element content inside a value; kept its text")
+            where = path if name is None else member_path(path, name)
+            self.rec.loss("mixed-content", where, "element content inside a value; kept its text")
             return "".join(cast("Iterator[str]", el.itertext()))
         text = el.text
         return "" if text is None else text
 
-    def typed(self, text: str, pt: PropertyType | None, path: str) -> Value:
+    def typed(self, text: str, pt: PropertyType | None, path: str, name: str | None) -> Value:
+        """Type the text as the schema says; paths are only built when something is reported."""
         if pt is None:
             return text
         kind = pt.type
@@ -208,40 +211,55 @@ class _Reader:
                 pass
             else:
                 if not iso_has_zone(text):
-                    self.rec.loss("zone", path, f"date {text!r} has no zone; read as UTC")
+                    where = path if name is None else member_path(path, name)
+                    self.rec.loss("zone", where, f"date {text!r} has no zone; read as UTC")
                 return ts
         else:
             return text
-        self.rec.loss("type", path, f"{text!r} is not a valid {kind}; kept as a string")
+        where = path if name is None else member_path(path, name)
+        self.rec.loss("type", where, f"{text!r} is not a valid {kind}; kept as a string")
         return text
 
-    def value(self, el: etree._Element, kind: str, pt: PropertyType | None, path: str) -> Value:
+    def value(
+        self, el: etree._Element, kind: str, pt: PropertyType | None, path: str, name: str
+    ) -> Value:
         if kind == "property":
             if pt is not None and pt.array:
-                self.rec.loss("type", path, "a single <property> where the schema has a list")
-            text = self.text_of(el, path)
-            return None if text is None else self.typed(text, pt, path)
+                self.rec.loss(
+                    "type",
+                    member_path(path, name),
+                    "a single <property> where the schema has a list",
+                )
+            text = self.text_of(el, path, name)
+            return None if text is None else self.typed(text, pt, path, name)
+        ppath = member_path(path, name)
         items: list[Scalar] = []
         for i, item in enumerate(el):
-            ipath = f"{path}[{i}]"
+            ipath = f"{ppath}[{i}]"
             ikind = self.kind(item, ipath)
             if ikind is None:
                 continue
             if ikind != "item":
-                self.unknown_child(item, ikind, path)
+                self.unknown_child(item, ikind, ppath)
                 continue
             text = self.text_of(item, ipath)
-            items.append(None if text is None else cast(Scalar, self.typed(text, pt, ipath)))
-        self.stray_text(el, path)
+            items.append(None if text is None else cast(Scalar, self.typed(text, pt, ipath, None)))
+        self.stray_text(el, ppath)
         return tuple(items)
 
-    def stray_text(self, el: etree._Element, path: str) -> None:
+    def stray_text(self, el: etree._Element, path: str, children: bool = True) -> None:
         # Whitespace between elements is insignificant; anything else is dropped and reported.
-        if el.text is not None and el.text.strip():
-            self.rec.loss("text", path, f"text {el.text.strip()[:40]!r} directly inside an element")
-        for child in el:
-            if child.tail is not None and child.tail.strip():
-                self.rec.loss("text", path, f"text {child.tail.strip()[:40]!r} between elements")
+        text = el.text
+        if text and not text.isspace():
+            self.rec.loss("text", path, f"text {text.strip()[:40]!r} directly inside an element")
+        if children:
+            for child in el:
+                self.stray_tail(child, path)
+
+    def stray_tail(self, child: etree._Element, path: str) -> None:
+        tail = child.tail
+        if tail and not tail.isspace():
+            self.rec.loss("text", path, f"text {tail.strip()[:40]!r} between elements")
 
     def unknown_child(self, el: etree._Element, kind: str, path: str) -> None:
         name = kind[1:] if kind.startswith("?") else kind
@@ -257,9 +275,11 @@ class _Reader:
         path: str,
         rtype: str | None,
         role: str | None,
-        typer: Callable[[str], PropertyType | None],
         depth: int,
-        allow_type: bool,
+        *,
+        allow_type: bool = True,
+        infer_from: str | bool | None = False,
+        typer: Callable[[str], PropertyType | None] | None = None,
     ) -> tuple[
         str | None,
         int | None,
@@ -267,7 +287,13 @@ class _Reader:
         tuple[tuple[str, LinkEntry], ...],
         tuple[tuple[str, ResourceEntry], ...],
     ]:
-        """Read the children of ``<resource>``/``<input>``: (type, its position, properties, links, embedded)."""
+        """Read the children of ``<resource>``/``<input>`` in one pass.
+
+        Returns (type, the position of ``<property name="rel">``, properties, links, embedded).
+        The type is the property rel if there is one, else ``rtype``; with ``infer_from`` (the
+        parent's type, for an embedded resource of the server dialect) it is inferred from the
+        schema (§5, D4) unless the element is a stub.
+        """
         if depth > MAX_DEPTH:
             raise UcwaFormatError(f"resources nested deeper than {MAX_DEPTH}", path=path)
         links: dict[str, list[Link]] = {}
@@ -275,27 +301,17 @@ class _Reader:
         children: dict[str, list[etree._Element]] = {}
         prop_type: str | None = None
         type_position: int | None = None
+        kinds = _KINDS
         for child in el:
-            kind = self.kind(child, path)
+            tail = child.tail
+            if tail and not tail.isspace():
+                self.stray_tail(child, path)
+            kind = kinds.get(child.tag)
             if kind is None:
-                continue
-            if kind == "link":
-                rel = child.get("rel")
-                href = child.get("href")
-                if rel is None or href is None:
-                    missing = "rel" if rel is None else "href"
-                    raise UcwaFormatError(
-                        f"<link> without {missing!r} (line {child.sourceline})", path=path
-                    )
-                extra = tuple((k, v) for k, v in _items(child) if k not in ("rel", "href"))
-                links.setdefault(rel, []).append(Link(rel, href, extra))
-                if len(child) or (child.text and child.text.strip()):
-                    self.rec.loss(
-                        "mixed-content",
-                        member_path(path, "_links"),
-                        "content inside <link>; dropped",
-                    )
-            elif kind in ("property", "propertyList"):
+                kind = self.kind(child, path)
+                if kind is None:
+                    continue
+            if kind == "property" or kind == "propertyList":
                 name = child.get("name")
                 if name is None:
                     raise UcwaFormatError(
@@ -303,11 +319,34 @@ class _Reader:
                     )
                 if name == "rel" and kind == "property" and allow_type:
                     # The docs dialect's type artifact (§5): never an ordinary property.
-                    text = self.text_of(child, member_path(path, "rel"))
-                    prop_type = text
+                    prop_type = self.text_of(child, path, "rel")
                     type_position = len(prop_els)
                     continue
                 prop_els.append((name, kind, child))
+            elif kind == "link":
+                rel = child.get("rel")
+                href = child.get("href")
+                if rel is None or href is None:
+                    missing = "rel" if rel is None else "href"
+                    raise UcwaFormatError(
+                        f"<link> without {missing!r} (line {child.sourceline})", path=path
+                    )
+                extra = (
+                    tuple((k, v) for k, v in _items(child) if k != "rel" and k != "href")
+                    if len(child.attrib) > 2
+                    else ()
+                )
+                group = links.get(rel)
+                if group is None:
+                    links[rel] = [Link(rel, href, extra)]
+                else:
+                    group.append(Link(rel, href, extra))
+                if len(child) or (child.text and not child.text.isspace()):
+                    self.rec.loss(
+                        "mixed-content",
+                        member_path(path, "_links"),
+                        "content inside <link>; dropped",
+                    )
             elif kind == "resource":
                 role_ = child.get("rel")
                 if role_ is None:
@@ -317,18 +356,33 @@ class _Reader:
                 children.setdefault(role_, []).append(child)
             else:
                 self.unknown_child(child, kind, path)
-        self.stray_text(el, path)
+        text = el.text
+        if text and not text.isspace():
+            self.stray_text(el, path, children=False)
 
+        if prop_type is not None:
+            rtype = prop_type
+        elif infer_from is not False and not self.docs and (prop_els or links or children):
+            # Server dialect: the type is not in the document (§5, D4). Stubs stay typeless.
+            parent = infer_from if isinstance(infer_from, str) else None
+            rtype = self.schema.embedded_type(parent, role or "") or role
+        if typer is None:
+            typer = self.typer(rtype, role)
         # For schema lookups a typeless embedded resource falls back to its role (§7.2 step 2).
-        effective = prop_type or rtype or role
-        seen: set[str] = set()
+        effective = rtype or role
         props: list[tuple[str, Value]] = []
-        for name, kind, child in prop_els:
-            ppath = member_path(path, name)
-            if name in seen:
-                self.rec.loss("duplicate", ppath, f"property {name!r} appears more than once")
-            seen.add(name)
-            props.append((name, self.value(child, kind, typer(name), ppath)))
+        if prop_els:
+            seen: set[str] = set()
+            value = self.value
+            for name, kind, child in prop_els:
+                if name in seen:
+                    self.rec.loss(
+                        "duplicate",
+                        member_path(path, name),
+                        f"property {name!r} appears more than once",
+                    )
+                seen.add(name)
+                props.append((name, value(child, kind, typer(name), path, name)))
 
         link_entries: list[tuple[str, LinkEntry]] = []
         for rel, group in links.items():
@@ -360,7 +414,7 @@ class _Reader:
                 )
             else:
                 embedded.append((role_, self.embedded(els[0], epath, effective, role_, depth + 1)))
-        return prop_type, type_position, tuple(props), tuple(link_entries), tuple(embedded)
+        return rtype, type_position, tuple(props), tuple(link_entries), tuple(embedded)
 
     def guess(self, path: str, what: str, rel: str, rtype: str | None) -> bool:
         where = f"in {rtype!r}" if rtype else "here"
@@ -408,12 +462,8 @@ class _Reader:
         self, el: etree._Element, path: str, parent_type: str | None, role: str, depth: int
     ) -> Resource:
         _rel, href, extra = self.resource_attrs(el)
-        rtype = self.prop_rel(el)
-        if rtype is None and not self.docs and len(el):
-            # Server dialect: the type is not in the document (§5, D4). Stubs stay typeless.
-            rtype = self.schema.embedded_type(parent_type, role) or role
-        _t, pos, props, links, embedded = self.body(
-            el, path, rtype, role, self.typer(rtype, role), depth, True
+        rtype, pos, props, links, embedded = self.body(
+            el, path, None, role, depth, infer_from=parent_type if parent_type else True
         )
         return Resource(rtype, href, props, links, embedded, extra, pos)
 
@@ -432,15 +482,14 @@ class _Reader:
             # embedded resources without one are stubs or typeless, never schema-typed (D4).
             prop_rel = self.prop_rel(el)
             self.docs = prop_rel is not None
-            rtype = prop_rel or rel or hint
-            prop_type, pos, props, links, embedded = self.body(
-                el, "$", rtype, None, self.typer(rtype, None), 0, True
-            )
-            if prop_type is not None and rel is not None and prop_type != rel:
+            rtype = prop_rel if prop_rel is not None else (rel or hint)
+            _type, pos, props, links, embedded = self.body(el, "$", rtype, None, 0)
+            if prop_rel is not None and rel is not None and prop_rel != rel:
                 self.rec.loss(
-                    "rel-conflict", "$.rel", f"rel attribute {rel!r} but property rel {prop_type!r}"
+                    "rel-conflict", "$.rel", f"rel attribute {rel!r} but property rel {prop_rel!r}"
                 )
-            return Resource(prop_type or rel, href, props, links, embedded, extra, pos)
+            rtype = prop_rel if prop_rel is not None else rel
+            return Resource(rtype, href, props, links, embedded, extra, pos)
         if kind == "input":
             if el.attrib:
                 names = ", ".join(k for k, _v in _items(el))
@@ -455,7 +504,9 @@ class _Reader:
                     or schema.fallback_type(name)
                 )
 
-            _t, _pos, props, links, embedded = self.body(el, "$", target, None, typer, 0, False)
+            _t, _pos, props, links, embedded = self.body(
+                el, "$", target, None, 0, allow_type=False, typer=typer
+            )
             return Input(props, links, embedded)
         tag = etree.QName(el)
         if tag.namespace not in (None, NS):
@@ -508,10 +559,11 @@ _ILLEGAL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uff
 _TEXT_SPECIAL: Final = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ATTR_SPECIAL: Final = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
 _XML_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
+_XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
 
 
 class _Writer:
-    __slots__ = ("bools", "default_offset", "docs", "out", "pretty", "rec")
+    __slots__ = ("bools", "default_offset", "docs", "marked", "out", "pretty", "rec")
 
     def __init__(
         self, dialect: Dialect, pretty: bool, rec: Recorder, default_offset: int | None
@@ -524,6 +576,7 @@ class _Writer:
         self.rec = rec
         self.default_offset = default_offset
         self.out: list[str] = ['<?xml version="1.0" encoding="utf-8"?>']
+        self.marked = False  # the document carries the docs dialect's type marks
 
     def check(self, s: str, path: str) -> str:
         match = _ILLEGAL.search(s)
@@ -559,10 +612,27 @@ class _Writer:
 
     def attrs(self, pairs: tuple[tuple[str, str], ...], path: str) -> str:
         parts = []
+        declared: dict[str, str] = {}
         for key, val in pairs:
-            if not _XML_NAME.match(key):
-                raise UcwaFormatError(f"{key!r} cannot be an XML attribute name", path=path)
-            parts.append(f' {key}="{self.attr(val, path)}"')
+            apath = member_path(path, key)
+            name = key
+            if key.startswith("{"):
+                # A namespaced attribute read from XML (Clark notation, D14): written back with
+                # a prefix declared on this element; xml:* needs no declaration.
+                ns, _, local = key[1:].partition("}")
+                if not _XML_NAME.match(local):
+                    raise UcwaFormatError(f"{key!r} cannot be an XML attribute name", path=apath)
+                if ns == _XML_NS:
+                    name = f"xml:{local}"
+                else:
+                    prefix = declared.get(ns)
+                    if prefix is None:
+                        prefix = declared[ns] = f"ns{len(declared)}"
+                        parts.append(f' xmlns:{prefix}="{self.attr(ns, apath)}"')
+                    name = f"{prefix}:{local}"
+            elif not _XML_NAME.match(key) or key == "xmlns":
+                raise UcwaFormatError(f"{key!r} cannot be an XML attribute name", path=apath)
+            parts.append(f' {name}="{self.attr(val, apath)}"')
         return "".join(parts)
 
     def nl(self, depth: int) -> str:
@@ -627,10 +697,12 @@ class _Writer:
             items = entry if isinstance(entry, tuple) else (entry,)
             if not items:
                 self.rec.loss("empty-collection", lpath, "empty link array has no XML form")
-            for link in items:
+            for i, link in enumerate(items):
+                ipath = f"{lpath}[{i}]" if isinstance(entry, tuple) else lpath
                 out.append(
-                    f'{ind}<link rel="{self.attr(rel, lpath)}" href="{self.attr(link.href, lpath)}"'
-                    f"{self.attrs(link.attributes, lpath)}/>"
+                    f'{ind}<link rel="{self.attr(rel, lpath)}"'
+                    f' href="{self.attr(link.href, ipath)}"'
+                    f"{self.attrs(link.attributes, ipath)}/>"
                 )
 
     def embedded(
@@ -654,26 +726,39 @@ class _Writer:
             # A root without a self link is a request body; the docs write those as a bare
             # <resource xmlns=…> with only the property rel (D17).
             rel = None
+        spath = member_path(member_path(path, "_links"), "self")
         if rel is not None:
-            head.append(f' rel="{self.attr(rel, path)}"')
+            head.append(f' rel="{self.attr(rel, path if role else member_path(path, "rel"))}"')
         if res.href is not None:
-            head.append(f' href="{self.attr(res.href, path)}"')
+            head.append(f' href="{self.attr(res.href, spath)}"')
         if res.self_attributes:
-            head.append(self.attrs(res.self_attributes, path))
+            head.append(self.attrs(res.self_attributes, spath))
         if role is None:
             head.append(f' xmlns="{NS}"')
         ind = self.nl(depth)
         has_type = self.docs and res.type is not None
-        if role is not None and res.type is not None and not self.docs:
-            empty = not (res.properties or res.links or res.embedded)
-            if empty or res.type != role:
-                # The server dialect has no place for an embedded type (§5): readers take it
-                # from the schema, and a stub without content reads back typeless (D4).
-                self.rec.loss(
-                    "rel",
-                    member_path(path, "rel"),
-                    f"type {res.type!r} of role {role!r} is not written in the server dialect",
-                )
+        if role is None:
+            self.marked = self.docs and res.type is not None
+        elif res.type is None and not self.marked and _writes_children(res):
+            # Without the docs dialect's marks a reader infers a type for it (§5, D4).
+            self.rec.loss(
+                "rel",
+                member_path(path, "rel"),
+                f"typeless resource of role {role!r} reads back with the schema's type or its role",
+            )
+        if (
+            role is not None
+            and res.type is not None
+            and not self.docs
+            and (res.type != role or not _writes_children(res))
+        ):
+            # The server dialect has no place for an embedded type (§5): readers take it
+            # from the schema, and a stub without content reads back typeless (D4).
+            self.rec.loss(
+                "rel",
+                member_path(path, "rel"),
+                f"type {res.type!r} of role {role!r} is not written in the server dialect",
+            )
         if not (res.properties or res.links or res.embedded or has_type):
             out.append(ind + "".join(head) + "/>")
             return
@@ -693,6 +778,15 @@ class _Writer:
         self.properties(doc.properties, None, None, "$", 1)
         self.embedded(doc.embedded, "$", 1)
         out.append(self.nl(0) + "</input>")
+
+
+def _writes_children(res: Resource) -> bool:
+    """Whether ``<resource>`` gets child elements (nulls and empty arrays write none)."""
+    return (
+        any(value is not None for _, value in res.properties)
+        or any(entry != () for _, entry in res.links)
+        or any(entry != () for _, entry in res.embedded)
+    )
 
 
 def write_xml(
