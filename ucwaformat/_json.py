@@ -294,9 +294,17 @@ class _Reader:
             elif key == "_embedded":
                 embedded = self.embedded(val, member_path(path, key), lookup, depth)
             else:
+                tv = type(val)
+                if tv is str:
+                    if "/Date(" not in val and not val[:1].isdigit():
+                        props.append((key, val))  # the common case: nothing to type
+                        continue
+                elif tv is int or tv is bool:
+                    props.append((key, val))
+                    continue
                 ppath = member_path(path, key)
                 pt = None
-                if isinstance(val, str) and val[:1].isdigit():
+                if tv is str and val[:1].isdigit():
                     pt = schema.property_type(lookup, key, role=role)
                 value = self.value(val, ppath, pt)
                 if value is not _Skip:
@@ -425,6 +433,10 @@ class _Writer:
 
     def props(self, out: dict[str, Any], props: tuple[tuple[str, Value], ...], path: str) -> None:
         for name, value in props:
+            tv = type(value)
+            if (tv is str or tv is int or tv is bool) and name not in out and name not in _RESERVED:
+                out[name] = value  # the common case; a path is only built when needed
+                continue
             ppath = member_path(path, name)
             if name in _RESERVED:
                 raise UcwaFormatError(f"a property cannot be called {name!r} in JSON", path=ppath)

@@ -663,6 +663,17 @@ class _Writer:
         for i, (name, value) in enumerate(props):
             if i == pos:
                 out.append(f'{ind}<property name="rel">{self.text(rtype or "", path)}</property>')
+            if (
+                type(value) is str
+                and _TEXT_SPECIAL.search(value) is None
+                and _ATTR_SPECIAL.search(name) is None
+            ):
+                # The common case first; a path is only built when a check fails.
+                if value:
+                    out.append(f'{ind}<property name="{name}">{value}</property>')
+                else:
+                    out.append(f'{ind}<property name="{name}"/>')
+                continue
             ppath = member_path(path, name)
             qname = self.attr(name, ppath)
             if isinstance(value, tuple):
