@@ -154,7 +154,7 @@ def parse_xml_bytes(data: bytes | str) -> etree._Element:
 
 
 class _Reader:
-    __slots__ = ("docs", "input_target", "rec", "schema", "unknown")
+    __slots__ = ("docs", "input_target", "rec", "schema", "typers", "unknown")
 
     def __init__(
         self, schema: Schema, rec: Recorder, unknown: UnknownPolicy, input_target: str | None
@@ -164,6 +164,7 @@ class _Reader:
         self.unknown = unknown
         self.docs = False
         self.input_target = input_target
+        self.typers: dict[tuple[str | None, str | None], Callable[[str], PropertyType | None]] = {}
 
     # -- element classification ------------------------------------------------------------
 
@@ -374,6 +375,8 @@ class _Reader:
         if prop_els:
             seen: set[str] = set()
             value = self.value
+            typed = self.typed
+            append = props.append
             for name, kind, child in prop_els:
                 if name in seen:
                     self.rec.loss(
@@ -382,7 +385,18 @@ class _Reader:
                         f"property {name!r} appears more than once",
                     )
                 seen.add(name)
-                props.append((name, value(child, kind, typer(name), path, name)))
+                pt = typer(name)
+                if (
+                    kind == "property"
+                    and (pt is None or not pt.array)
+                    and not len(child)
+                    and child.get(_XSI_NIL) is None
+                ):
+                    # The common case, inlined: a text-only <property>.
+                    text = child.text or ""
+                    append((name, text if pt is None else typed(text, pt, path, name)))
+                else:
+                    append((name, value(child, kind, pt, path, name)))
 
         link_entries: list[tuple[str, LinkEntry]] = []
         for rel, group in links.items():
@@ -427,6 +441,26 @@ class _Reader:
         return self.unknown == "collection"
 
     def typer(self, rtype: str | None, role: str | None) -> Callable[[str], PropertyType | None]:
+        """The property typing function of a resource type (§7.2), built once per document."""
+        key = (rtype, role)
+        found = self.typers.get(key)
+        if found is None:
+            lookup = self.make_typer(rtype, role)
+            memo: dict[str, PropertyType | None] = {}
+
+            def found(name: str) -> PropertyType | None:
+                try:
+                    return memo[name]
+                except KeyError:
+                    pt = memo[name] = lookup(name)
+                    return pt
+
+            self.typers[key] = found
+        return found
+
+    def make_typer(
+        self, rtype: str | None, role: str | None
+    ) -> Callable[[str], PropertyType | None]:
         schema = self.schema
         facts = schema.resource(rtype)
         if facts is None and role is not None:
