@@ -2,26 +2,52 @@
 
 Both documents are brought to the JSON shape (``to_json`` of the model, parsed back) and the two
 JSON values are walked side by side. An XML document and its JSON translation therefore compare
-equal when they mean the same thing: property order, XML dialect, whitespace, escaping and
-sub-millisecond date digits (which the JSON form cannot carry) do not count.
+equal when they mean the same thing: property order, XML dialect, whitespace, escaping,
+sub-millisecond date digits (which the JSON form cannot carry) and the offset a timestamp is
+displayed with do not count; timestamps compare as instants. The same code serves the
+``ucwaformat diff`` command and :mod:`ucwaformat.testing`.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final, Literal, TypeAlias
 
 import attrs
 import orjson
 
 from ._api import from_json, from_xml, to_json
-from ._model import Document, Dto, Events, Input, Resource
+from ._dates import Timestamp
+from ._model import (
+    Document,
+    Dto,
+    Event,
+    Events,
+    Input,
+    Resource,
+    ResourceEntry,
+    Scalar,
+    Sender,
+    Value,
+)
 from ._schema import Schema
 from ._xml import member_path
 
-__all__ = ["MISSING", "Difference", "DifferenceKind", "JsonValue", "detect_form", "diff"]
+__all__ = [
+    "MISSING",
+    "VALUE_TYPES",
+    "Difference",
+    "DifferenceKind",
+    "JsonValue",
+    "detect_form",
+    "diff",
+    "read_document",
+    "shape_of",
+    "utc_dates",
+]
 
 #: A parsed JSON value, as ``orjson.loads`` returns it.
 JsonValue: TypeAlias = "bool | int | float | str | list[JsonValue] | dict[str, JsonValue] | None"
@@ -48,14 +74,18 @@ Side: TypeAlias = "JsonValue | Literal[_Missing.MISSING]"
 _SHOW_MAX: Final = 80
 _DATE: Final = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/\Z")
 
+#: The value types a pattern can be restricted to with a ``::TYPE`` suffix (``*::date``): the
+#: JSON types, ``date`` for a timestamp (a ``/Date(ms)/`` string) and ``string`` for other strings.
+VALUE_TYPES: Final = frozenset(("null", "boolean", "number", "string", "date", "array", "object"))
 
-def _show(value: Side) -> str:
+
+def _show(value: Side, width: int | None = _SHOW_MAX) -> str:
     if value is MISSING:
         return "(missing)"
     text = orjson.dumps(value).decode()
-    if len(text) <= _SHOW_MAX:
+    if width is None or len(text) <= width:
         return text
-    return text[: _SHOW_MAX - 1] + "…"
+    return text[: width - 1] + "…"
 
 
 @attrs.frozen
@@ -69,7 +99,11 @@ class Difference:
     kind: DifferenceKind
 
     def __str__(self) -> str:
-        return f"{self.path}: {_show(self.left)} != {_show(self.right)}"
+        return self.render()
+
+    def render(self, width: int | None = _SHOW_MAX) -> str:
+        """``$.path: left != right``, each side clipped to ``width`` characters (None: whole)."""
+        return f"{self.path}: {_show(self.left, width)} != {_show(self.right, width)}"
 
 
 def detect_form(data: bytes | str) -> Literal["json", "xml"]:
@@ -79,26 +113,112 @@ def detect_form(data: bytes | str) -> Literal["json", "xml"]:
     return "xml" if data.lstrip(" \t\r\n\ufeff")[:1] == "<" else "json"
 
 
-def _shape(
-    doc: bytes | str | Document, rel: str | None, schema: Schema | None, which: str
-) -> JsonValue:
+def read_document(
+    doc: bytes | str | Document, *, rel: str | None, schema: Schema | None, which: str
+) -> Document:
+    """``doc`` read from XML or JSON text (the form detected), or as it is if already read."""
     if isinstance(doc, bytes | str):
         if detect_form(doc) == "xml":
-            doc = from_xml(doc, rel=rel, schema=schema)
-        else:
-            doc = from_json(doc, rel=rel, schema=schema)
-    elif not isinstance(doc, Resource | Input | Events | Dto):
+            return from_xml(doc, rel=rel, schema=schema)
+        return from_json(doc, rel=rel, schema=schema)
+    if not isinstance(doc, Resource | Input | Events | Dto):
         raise TypeError(
             f"{which} must be bytes, str or a UCWA document, not {type(doc).__name__!r}"
         )
-    shape: JsonValue = orjson.loads(to_json(doc))
+    return doc
+
+
+def _utc_scalar(value: Scalar) -> Scalar:
+    if isinstance(value, Timestamp) and (
+        value.offset is not None or value.json_offset or value.json_iso is not None
+    ):
+        return Timestamp(value.ticks)
+    return value
+
+
+def _utc(value: Value) -> Value:
+    if isinstance(value, tuple):
+        return tuple(_utc_scalar(item) for item in value)
+    return _utc_scalar(value)
+
+
+def _utc_entry(entry: ResourceEntry) -> ResourceEntry:
+    if isinstance(entry, tuple):
+        return tuple(_utc_resource(item) for item in entry)
+    return _utc_resource(entry)
+
+
+def _utc_resource(res: Resource) -> Resource:
+    return attrs.evolve(
+        res,
+        properties=tuple((name, _utc(value)) for name, value in res.properties),
+        embedded=tuple((role, _utc_entry(entry)) for role, entry in res.embedded),
+    )
+
+
+def _utc_event(event: Event) -> Event:
+    if event.embedded is None:
+        return event
+    role, res = event.embedded
+    return attrs.evolve(event, embedded=(role, _utc_resource(res)))
+
+
+def utc_dates(doc: Document) -> Document:
+    """``doc`` with every timestamp in UTC and in the plain ``/Date(ms)/`` form: the display
+    offset, the JSON offset flag and an ISO spelling (D25) dropped, the instant kept to the tick."""
+    if isinstance(doc, Resource):
+        return _utc_resource(doc)
+    if isinstance(doc, Input):
+        return Input(
+            tuple((name, _utc(value)) for name, value in doc.properties),
+            doc.links,
+            tuple((role, _utc_entry(entry)) for role, entry in doc.embedded),
+        )
+    if isinstance(doc, Events):
+        senders = tuple(
+            Sender(s.rel, s.href, tuple(_utc_event(e) for e in s.events), s.attributes)
+            for s in doc.senders
+        )
+        return attrs.evolve(doc, senders=senders)
+    return doc
+
+
+def shape_of(doc: Document) -> JsonValue:
+    """The JSON value of ``doc`` with :func:`utc_dates` applied (and an event page's
+    ``"sender"`` member always written): what :func:`diff` compares.
+
+    Parsed with :mod:`json`, not orjson, so that integers beyond 64 bits (XML has them) stay
+    exact instead of becoming floats.
+    """
+    doc = utc_dates(doc)
+    if isinstance(doc, Events) and not doc.sender_member:
+        # An empty page is an empty page, with or without JSON's "sender": [] (D27).
+        doc = attrs.evolve(doc, sender_member=True)
+    shape: JsonValue = json.loads(to_json(doc))
     return shape
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
+@attrs.frozen
+class _Pattern:
+    regex: re.Pattern[str]
+    only: str | None  # the ::TYPE suffix
+
+    def matches(self, path: str, left: Side, right: Side) -> bool:
+        if self.regex.fullmatch(path) is None:
+            return False
+        return self.only is None or self.only in (_side_category(left), _side_category(right))
+
+
+def _compile(pattern: str) -> _Pattern:
     """A path pattern as a regex: ``*`` any run of characters, ``?`` one character, ``..`` any
     depth (``$..href`` matches ``$.href`` and ``$._links.self.href``); the rest is literal, so
-    ``[0]`` and ``[*]`` read as written."""
+    ``[0]`` and ``[*]`` read as written. A ``::TYPE`` suffix (one of :data:`VALUE_TYPES`)
+    restricts the pattern to paths where either side holds a value of that type: ``*::date``
+    is every timestamp."""
+    only = None
+    head, sep, tail = pattern.rpartition("::")
+    if sep and tail in VALUE_TYPES:
+        pattern, only = head, tail
     out: list[str] = []
     i = 0
     while i < len(pattern):
@@ -111,7 +231,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
         ch = pattern[i]
         out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
         i += 1
-    return re.compile("".join(out), re.DOTALL)
+    return _Pattern(re.compile("".join(out), re.DOTALL), only)
 
 
 def _category(value: JsonValue) -> str:
@@ -123,31 +243,47 @@ def _category(value: JsonValue) -> str:
     if isinstance(value, int | float):
         return "number"
     if isinstance(value, str):
-        return "string"
+        return "date" if _DATE.match(value) else "string"
     if isinstance(value, list):
         return "array"
     return "object"
 
 
-class _Walker:
-    __slots__ = ("ignore", "out", "tolerance")
+def _side_category(value: Side) -> str | None:
+    return None if value is MISSING else _category(value)
 
-    def __init__(self, ignore: list[re.Pattern[str]], tolerance: int) -> None:
+
+def _scalars(items: list[JsonValue]) -> bool:
+    return not any(isinstance(item, list | dict) for item in items)
+
+
+def _date_ms(text: str) -> int:
+    match = _DATE.match(text)
+    assert match is not None
+    return int(match[1])
+
+
+class _Walker:
+    __slots__ = ("ignore", "normalize", "out", "tolerance", "values")
+
+    def __init__(
+        self,
+        ignore: list[_Pattern],
+        tolerance: int | None,
+        values: bool,
+        normalize: Callable[[str], str] | None,
+    ) -> None:
         self.ignore = ignore
         self.tolerance = tolerance
+        self.values = values
+        self.normalize = normalize
         self.out: list[Difference] = []
 
-    def ignored(self, path: str) -> bool:
-        return any(p.fullmatch(path) for p in self.ignore)
-
-    def close_dates(self, left: str, right: str) -> bool:
-        if not self.tolerance:
-            return False
-        a, b = _DATE.match(left), _DATE.match(right)
-        return a is not None and b is not None and abs(int(a[1]) - int(b[1])) <= self.tolerance
+    def ignored(self, path: str, left: Side, right: Side) -> bool:
+        return any(p.matches(path, left, right) for p in self.ignore)
 
     def walk(self, left: JsonValue, right: JsonValue, path: str) -> None:
-        if self.ignore and self.ignored(path):
+        if self.ignore and self.ignored(path, left, right):
             return
         lcat, rcat = _category(left), _category(right)
         if lcat != rcat:
@@ -158,22 +294,39 @@ class _Walker:
                 sub = member_path(path, key)
                 if key in right:
                     self.walk(value, right[key], sub)
-                elif not (self.ignore and self.ignored(sub)):
+                elif not (self.ignore and self.ignored(sub, value, MISSING)):
                     self.out.append(Difference(sub, value, MISSING, "extra"))
             for key, value in right.items():
                 if key not in left:
                     sub = member_path(path, key)
-                    if not (self.ignore and self.ignored(sub)):
+                    if not (self.ignore and self.ignored(sub, MISSING, value)):
                         self.out.append(Difference(sub, MISSING, value, "missing"))
         elif isinstance(left, list) and isinstance(right, list):
+            if not self.values and _scalars(left) and _scalars(right):
+                # A property array without values: only the types of its items count.
+                if left and right and {_category(v) for v in left} != {_category(v) for v in right}:
+                    self.out.append(Difference(path, left, right, "type"))
+                return
             if len(left) != len(right):
                 self.out.append(Difference(path, left, right, "shape"))
             for i, (a, b) in enumerate(zip(left, right, strict=False)):
                 self.walk(a, b, f"{path}[{i}]")
-        elif left != right and not (
-            isinstance(left, str) and isinstance(right, str) and self.close_dates(left, right)
-        ):
-            self.out.append(Difference(path, left, right, "value"))
+        elif lcat == "date":
+            # Timestamps compare as instants, within the tolerance; without values, only when
+            # a tolerance is given.
+            if self.values or self.tolerance is not None:
+                assert isinstance(left, str) and isinstance(right, str)
+                if abs(_date_ms(left) - _date_ms(right)) > (self.tolerance or 0):
+                    self.out.append(Difference(path, left, right, "value"))
+        elif self.values and left != right:
+            norm = self.normalize
+            if not (
+                norm is not None
+                and isinstance(left, str)
+                and isinstance(right, str)
+                and norm(left) == norm(right)
+            ):
+                self.out.append(Difference(path, left, right, "value"))
 
 
 def diff(
@@ -182,7 +335,10 @@ def diff(
     /,
     *,
     ignore: Iterable[str] = (),
-    tolerance_ms: int = 0,
+    tolerance_ms: int | None = None,
+    values: bool = True,
+    normalize: Callable[[str], str] | None = None,
+    input_links: bool = True,
     rel: str | None = None,
     schema: Schema | None = None,
 ) -> list[Difference]:
@@ -190,12 +346,20 @@ def diff(
 
     ``a`` and ``b`` are XML or JSON text (the form is detected from the first non-blank
     character) or documents already read. Both are compared in the JSON shape, so an XML
-    document equals its JSON translation. ``ignore`` holds path patterns (``*`` any run of
-    characters, ``?`` one, ``..`` any depth: ``$..href``, ``$._links.*``, ``$.items[*].id``);
-    a matching path is skipped with everything under it. ``tolerance_ms`` lets two
-    ``/Date(ms)/`` values differ by that many milliseconds. ``rel`` and ``schema`` are passed
-    to the readers (``rel`` types an XML request body). Differences come in document order,
-    the left document's members first.
+    document equals its JSON translation; timestamps compare as instants to the millisecond
+    (the JSON form's precision), whatever offset they are displayed with.
+
+    ``ignore`` holds path patterns (``*`` any run of characters, ``?`` one, ``..`` any depth:
+    ``$..href``, ``$._links.*``, ``$.items[*].id``; a ``::TYPE`` suffix such as ``*::date``
+    matches only where a side holds a value of that type, see :data:`VALUE_TYPES`); a matching
+    path is skipped with everything under it. ``tolerance_ms`` lets two timestamps differ by
+    that many milliseconds. ``values=False`` compares structure and types only: the member
+    names, the length of link and resource arrays, the JSON type of every value (a timestamp
+    is a type of its own) and, for a property array, the set of its item types; timestamps are
+    then still compared when ``tolerance_ms`` is given. ``normalize`` maps both strings before
+    they are compared. ``input_links=False`` skips the ``_links`` of a request body.
+    ``rel`` and ``schema`` are passed to the readers (``rel`` types an XML request body).
+    Differences come in document order, the left document's members first.
 
     Raises :class:`UcwaFormatError` when either text is not a UCWA document.
     """
@@ -206,10 +370,15 @@ def diff(
         if not isinstance(pattern, str):
             raise TypeError(f"ignore patterns must be str, not {type(pattern).__name__!r}")
         patterns.append(_compile(pattern))
-    if isinstance(tolerance_ms, bool) or not isinstance(tolerance_ms, int):
-        raise TypeError(f"tolerance_ms must be an int, not {type(tolerance_ms).__name__!r}")
-    if tolerance_ms < 0:
-        raise ValueError(f"tolerance_ms must not be negative, not {tolerance_ms}")
-    walker = _Walker(patterns, tolerance_ms)
-    walker.walk(_shape(a, rel, schema, "a"), _shape(b, rel, schema, "b"), "$")
+    if tolerance_ms is not None:
+        if isinstance(tolerance_ms, bool) or not isinstance(tolerance_ms, int):
+            raise TypeError(f"tolerance_ms must be an int, not {type(tolerance_ms).__name__!r}")
+        if tolerance_ms < 0:
+            raise ValueError(f"tolerance_ms must not be negative, not {tolerance_ms}")
+    left = read_document(a, rel=rel, schema=schema, which="a")
+    right = read_document(b, rel=rel, schema=schema, which="b")
+    if not input_links and (isinstance(left, Input) or isinstance(right, Input)):
+        patterns.append(_compile("$._links"))
+    walker = _Walker(patterns, tolerance_ms, values, normalize)
+    walker.walk(shape_of(left), shape_of(right), "$")
     return walker.out
