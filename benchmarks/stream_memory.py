@@ -1,0 +1,180 @@
+"""Peak memory of the tree path and the streaming path on large documents.
+
+Writes ``search`` results embedding N contacts (the ``contacts`` payload of ``payloads.py``, 2.2 KB
+of XML each) to temporary files, then converts each in a fresh process, once with the tree path
+(``xml_to_json``/``json_to_xml`` on the whole bytes) and once with the streaming path
+(``stream_xml_to_json``/``stream_json_to_xml`` between files), and prints the peak resident set
+size each child reports (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) with its time and whether
+its output equals the tree path's. JSON → XML streams its input only with ``ijson`` installed;
+without it the JSON is loaded whole and only the output is written item by item (both rows are
+shown when ijson is there).
+
+    python benchmarks/stream_memory.py                    # 10,000 and 100,000 contacts
+    python benchmarks/stream_memory.py --sizes 1000 20000
+    python benchmarks/stream_memory.py --no-tree          # streaming rows only
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import payloads  # noqa: E402
+
+import ucwaformat  # noqa: E402
+from ucwaformat import _stream  # noqa: E402
+
+
+def write_contacts(path: Path, n: int, seed: int = 20160926) -> None:
+    """``payloads.contacts_xml(n)``, written contact by contact (the same bytes)."""
+    rng = random.Random(seed)
+    href = payloads._attr(payloads.APP + "/search?query=doe&limit=" + str(n))
+    with path.open("wb") as out:
+        out.write(
+            (
+                f'{payloads._HEAD}<resource rel="search" href="{href}" xmlns="{payloads.NS}">'
+                + payloads._prop("moreResultsAvailable", "false")
+            ).encode("utf-8")
+        )
+        for i in range(n):
+            out.write(payloads._contact(rng, i).encode("utf-8"))
+        out.write(b"</resource>")
+
+
+# -- the child: one conversion, then its peak RSS ------------------------------------------------
+
+
+def child(mode: str, src: str, dst: str) -> None:
+    start = time.perf_counter()
+    if mode == "x2j-tree":
+        Path(dst).write_bytes(ucwaformat.xml_to_json(Path(src).read_bytes()))
+    elif mode == "j2x-tree":
+        Path(dst).write_bytes(ucwaformat.json_to_xml(Path(src).read_bytes()))
+    else:
+        if mode == "j2x-stream-whole":
+            _stream._ijson = lambda: None
+        func = _stream.stream_xml_to_json if mode == "x2j-stream" else _stream.stream_json_to_xml
+        with open(src, "rb") as fin, open(dst, "wb") as fout:
+            func(fin, fout)
+    seconds = time.perf_counter() - start
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"rss_mb": rss_kb / 1024, "seconds": seconds}))
+
+
+def baseline() -> None:
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"rss_mb": rss_kb / 1024, "seconds": 0.0}))
+
+
+def run_child(*args: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"child {args} failed:\n{proc.stderr}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--no-tree", action="store_true", help="skip the tree path")
+    parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child is not None:
+        if args.child == ["baseline"]:
+            baseline()
+        else:
+            child(*args.child)
+        return
+
+    ijson = _stream.ijson_available()
+    print(
+        f"python {sys.version.split()[0]}, ucwaformat {ucwaformat.__version__}, "
+        f"ijson {'installed' if ijson else 'not installed'}, {os.cpu_count()} CPUs"
+    )
+    base = run_child("baseline")
+    print(f"baseline (python + import ucwaformat): {base['rss_mb']:.0f} MB peak RSS\n")
+    rows: list[tuple[str, ...]] = []
+    with tempfile.TemporaryDirectory(prefix="ucwa-stream-") as tmp:
+        d = Path(tmp)
+        for n in args.sizes:
+            xml = d / f"contacts-{n}.xml"
+            write_contacts(xml, n)
+            jsn = d / f"contacts-{n}.json"
+            with xml.open("rb") as fin, jsn.open("wb") as fout:
+                _stream.stream_xml_to_json(fin, fout)
+            cases = [("XML → JSON", "x2j", xml, ".json"), ("JSON → XML", "j2x", jsn, ".xml")]
+            for label, key, src, ext in cases:
+                modes = [f"{key}-tree", f"{key}-stream"]
+                if key == "j2x" and ijson:
+                    modes.append("j2x-stream-whole")
+                if args.no_tree:
+                    modes.remove(f"{key}-tree")
+                reference: str | None = None
+                for mode in modes:
+                    out = d / f"out-{n}-{mode}{ext}"
+                    res = run_child(mode, str(src), str(out))
+                    h = digest(out)
+                    if mode.endswith("tree"):
+                        reference = h
+                    same = (
+                        "—"
+                        if reference is None or mode.endswith("tree")
+                        else ("yes" if h == reference else "NO")
+                    )
+                    path = {
+                        "tree": "tree",
+                        "stream": "stream" + (" (ijson)" if key == "j2x" and ijson else ""),
+                        "whole": "stream (JSON loaded whole)",
+                    }[mode.rsplit("-", 1)[1]]
+                    rows.append(
+                        (
+                            f"{n:,}",
+                            label,
+                            f"{src.stat().st_size / 1e6:.1f}",
+                            path,
+                            f"{res['rss_mb']:.0f}",
+                            f"{res['seconds']:.2f}",
+                            same,
+                        )
+                    )
+                    out.unlink()
+                    print("  ".join(rows[-1]), flush=True)
+            xml.unlink()
+            jsn.unlink()
+    head = ("contacts", "direction", "input MB", "path", "peak RSS MB", "time s", "= tree output")
+    print()
+    print("| " + " | ".join(head) + " |")
+    print("|" + "|".join("---:" if i in (0, 2, 4, 5) else "---" for i in range(len(head))) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1106 @@
+"""Streaming conversion of large documents: memory stays flat as the document grows.
+
+A resource embedding very many resources (a contact list, a search result) or an event page is
+converted item by item: each embedded resource of the root (each ``sender`` of an event page) is
+read and written by the tree reader and writer of ``_xml``/``_json``/``_events`` as soon as its
+end is read, then dropped. The converted items go to a *spool* (held in memory up to 4 MiB, then
+a temporary file); the root's own properties and links, which are small, are written around them
+at the end. So:
+
+- the output equals the tree path's byte for byte (``xml_to_json``/``json_to_xml`` with the same
+  options) and so do the reported losses, in another order; bad input raises ``UcwaFormatError``
+  with the tree path's position (for an input with several errors, maybe another of them);
+- ``dst`` receives nothing until the whole input has been read and converted: an error leaves it
+  untouched, as the tree path would;
+- documents of other kinds (``<input>``, DTOs, a UTF-16 document) are converted by the tree path,
+  whole.
+
+XML is read with lxml's ``iterparse``, hardened as ``parse_xml_bytes`` is: no DTD, no entities, no
+network, no huge trees, and the bytes are scanned for NUL and ``<!DOCTYPE`` before the parser sees
+them. JSON has no streaming parser in the standard library: with ``ijson`` installed (the
+``stream`` extra) the JSON is read item by item too; without it the JSON is loaded whole (the
+output is still written item by item).
+
+A few documents need a second pass: an XML root whose ``<property name="rel">`` comes after its
+embedded resources (the type decides how they are read), or a JSON root whose ``rel`` comes after
+``_embedded``, or JSON that ``ijson`` cannot read exactly (integers beyond 64 bits, lone
+surrogates, duplicate keys, syntax errors: the second pass gives orjson's message and position).
+The input is then read again from its start: a seekable source is sought back, any other is kept
+in a temporary file as it is read.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import re
+import secrets
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any, BinaryIO, Final
+
+import attrs
+import orjson
+from lxml import etree
+
+from . import _events, _json, _xml
+from ._api import Kind, _schema
+from ._dto import DtoXmlWriter, dto_kind_of_json
+from ._errors import Loss, Recorder, UcwaFormatError
+from ._model import Document, Events, Resource, Sender
+from ._schema import Schema
+from ._xml import NS, Dialect, UnknownPolicy, member_path
+
+__all__ = ["ijson_available", "stream_json_to_xml", "stream_xml_to_json"]
+
+#: How much of the spool (the converted items) stays in memory before it moves to a file.
+SPOOL_MEMORY: Final = 1 << 22
+_CHUNK: Final = 1 << 16
+_COPY: Final = 1 << 20
+
+_RESOURCE_TAGS: Final = frozenset((f"{{{NS}}}resource", "resource"))
+_EVENTS_TAGS: Final = frozenset((f"{{{NS}}}events", "events"))
+_SENDER_TAGS: Final = frozenset((f"{{{NS}}}sender", "sender"))
+_PROPERTY_TAGS: Final = frozenset((f"{{{NS}}}property", "property"))
+_STREAM_TAGS: Final = (*_RESOURCE_TAGS, *_EVENTS_TAGS, *_SENDER_TAGS)
+
+_BOMS: Final = (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00", b"\xfe\xff", b"\xff\xfe")
+_DOCTYPE: Final = b"<!DOCTYPE"
+#: A ``\\uD800``-``\\uDFFF`` escape: ijson reads a lone one as "?", orjson refuses it.
+_SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
+_DATE_DELIMITERS: Final = re.compile(rb'"/Date\(|\)/"')
+
+
+def ijson_available() -> bool:
+    """Whether JSON input is read incrementally (``ijson`` is installed)."""
+    return _ijson() is not None
+
+
+def _ijson() -> Any:
+    # ijson is optional (the ``stream`` extra) and has no type information.
+    try:
+        return importlib.import_module("ijson")
+    except ImportError:
+        return None
+
+
+class _Restart(Exception):
+    """Read the input again from its start, knowing what the first pass learned."""
+
+    def __init__(self, forced: tuple[bool, str | None] | None = None) -> None:
+        super().__init__("restart")
+        self.forced = forced
+
+
+# -- the input --------------------------------------------------------------------------------
+
+
+class _Input:
+    """The source as the parsers read it: checked as it goes, and readable again from its start.
+
+    For XML (``scan_xml``) every chunk is searched for NUL and ``<!DOCTYPE`` before the parser
+    sees it, with the line and column ``parse_xml_bytes`` would give. For ijson
+    (``scan_surrogates``) a surrogate escape asks for the exact (orjson) reading instead.
+    """
+
+    def __init__(self, src: IO[bytes]) -> None:
+        self.src = src
+        try:
+            seekable = src.seekable()
+        except (AttributeError, OSError, ValueError):
+            seekable = False
+        self.start: int | None = src.tell() if seekable else None
+        self.tee: IO[bytes] | None = None if seekable else _spool_file()
+        self.pending = b""
+        self.scan_xml = False
+        self.scan_surrogates = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self.offset = 0  # bytes handed out before the current chunk
+        self.lines = 0  # newlines before ``offset``
+        self.line_start = 0  # the offset just after the last of them
+        self.prev = b""  # the last bytes handed out, for a match across two chunks
+
+    def _raw(self, n: int) -> bytes:
+        data = self.src.read(n) or b""
+        if self.tee is not None and data:
+            self.tee.write(data)
+        return bytes(data)
+
+    def peek(self, n: int) -> bytes:
+        """The first ``n`` bytes (fewer at the end), read again by the next ``read``."""
+        while len(self.pending) < n:
+            more = self._raw(n - len(self.pending))
+            if not more:
+                break
+            self.pending += more
+        return self.pending[:n]
+
+    def read(self, n: int | None = -1) -> bytes:
+        if n == 0:
+            return b""  # ijson asks for nothing to learn whether the file gives bytes
+        if n is None or n < 0:
+            n = _CHUNK
+        if self.pending:
+            data, self.pending = self.pending[:n], self.pending[n:]
+        else:
+            data = self._raw(n)
+        if self.scan_xml:
+            self._scan_xml(data)
+        if self.scan_surrogates:
+            if _SURROGATE_ESCAPE.search(self.prev + data):
+                raise _Restart
+            self.prev = data[-5:]
+        return data
+
+    def read_all(self) -> bytes:
+        parts = [self.pending]
+        self.pending = b""
+        while chunk := self._raw(_COPY):
+            parts.append(chunk)
+        return b"".join(parts)
+
+    def _scan_xml(self, data: bytes) -> None:
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            line, column = self._position(self.offset + nul, data)
+            raise UcwaFormatError("NUL byte: XML 1.0 cannot hold U+0000", line=line, column=column)
+        window = self.prev + data
+        found = window.find(_DOCTYPE)
+        if found >= 0:
+            line, column = self._position(self.offset - len(self.prev) + found, data)
+            raise UcwaFormatError("DOCTYPE is not allowed in UCWA XML", line=line, column=column)
+        self.lines += data.count(b"\n")
+        last = data.rfind(b"\n")
+        if last >= 0:
+            self.line_start = self.offset + last + 1
+        self.offset += len(data)
+        self.prev = window[-(len(_DOCTYPE) - 1) :]
+
+    def _position(self, at: int, data: bytes) -> tuple[int, int]:
+        # Byte columns, as parse_xml_bytes counts them. A match that began in the previous
+        # chunk holds no newline, so the line is the current one.
+        k = at - self.offset
+        if k <= 0:
+            return self.lines + 1, at - self.line_start + 1
+        newlines = data.count(b"\n", 0, k)
+        start = self.offset + data.rfind(b"\n", 0, k) + 1 if newlines else self.line_start
+        return self.lines + newlines + 1, at - start + 1
+
+    def rewind(self) -> None:
+        """Start again from the beginning of the source."""
+        self.pending = b""
+        self._reset()
+        if self.start is not None:
+            self.src.seek(self.start)
+            return
+        tee = self.tee
+        assert tee is not None
+        while chunk := self.src.read(_COPY):
+            tee.write(chunk)
+        tee.seek(0)
+        self.src, self.start, self.tee = tee, 0, None
+
+
+def _spool_file() -> IO[bytes]:
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
+
+
+# -- the spool and the output -----------------------------------------------------------------
+
+
+class _Group:
+    """The items of one role (or the senders) in the spool: runs of consecutive items."""
+
+    __slots__ = ("count", "pending", "runs")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.runs: list[list[int]] = []  # [start, end] of items written one after the other
+        self.pending: list[Loss] | None = None  # the first item's losses, path not yet settled
+
+
+class _Spool:
+    """Converted items, grouped by role; memory holds two integers per run of one role."""
+
+    def __init__(self, sep: bytes) -> None:
+        self.file = _spool_file()
+        self.size = 0
+        self.sep = sep
+        self.groups: dict[str, _Group] = {}
+        self.last: _Group | None = None
+
+    def group(self, key: str) -> _Group:
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = _Group()
+        return group
+
+    def add(self, group: _Group, data: bytes) -> None:
+        file = self.file
+        if group is self.last and group.runs:
+            file.write(self.sep)
+            file.write(data)
+            self.size += len(self.sep) + len(data)
+            group.runs[-1][1] = self.size
+        else:
+            file.write(data)
+            group.runs.append([self.size, self.size + len(data)])
+            self.size += len(data)
+            self.last = group
+        group.count += 1
+
+    def read(self, start: int, end: int) -> bytes:
+        self.file.seek(start)
+        return self.file.read(end - start)
+
+    def copy(self, group: _Group, out: _Output, sep: bytes) -> None:
+        file = self.file
+        for i, (start, end) in enumerate(group.runs):
+            if i:
+                out.write(sep)
+            file.seek(start)
+            left = end - start
+            while left > 0:
+                chunk = file.read(min(left, _COPY))
+                if not chunk:
+                    raise OSError("the spool file is shorter than what was written to it")
+                out.write(chunk)
+                left -= len(chunk)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class _Output:
+    """``dst``, with the server's ``"\\/Date(…)\\/"`` written when the document has dates.
+
+    ``_json.dump`` rewrites the date delimiters of a whole document; here the document arrives in
+    pieces, so a delimiter cut between two pieces is held back until the next one.
+    """
+
+    def __init__(self, dst: IO[bytes], escape: bool) -> None:
+        self.dst = dst
+        self.escape = escape
+        self.carry = b""
+
+    def write(self, data: bytes) -> None:
+        if not self.escape:
+            self.dst.write(data)
+            return
+        buf = self.carry + data
+        safe = max(0, len(buf) - 6)  # a delimiter is at most 7 bytes long
+        pieces: list[bytes] = []
+        pos = 0
+        for match in _DATE_DELIMITERS.finditer(buf):
+            if match.start() >= safe:
+                break
+            pieces.append(buf[pos : match.start()])
+            pieces.append(b'"\\/Date(' if match.group() == b'"/Date(' else b')\\/"')
+            pos = match.end()
+        safe = max(safe, pos)
+        pieces.append(buf[pos:safe])
+        self.carry = buf[safe:]
+        self.dst.write(b"".join(pieces))
+
+    def close(self) -> None:
+        if self.carry:
+            self.dst.write(self.carry.replace(b'"/Date(', b'"\\/Date(').replace(b')/"', b')\\/"'))
+            self.carry = b""
+
+
+def _sentinel() -> str:
+    return f"@@ucwaformat-stream-{secrets.token_hex(12)}@@"
+
+
+def _rebase(path: str, old: str, new: str) -> str:
+    """``old`` + rest → ``new`` + rest, when ``path`` is ``old`` or lies inside it."""
+    if path == old or (path.startswith(old) and path[len(old)] in ".["):
+        return new + path[len(old) :]
+    return path
+
+
+def _syntax_error(exc: etree.XMLSyntaxError, parser: Any) -> UcwaFormatError:
+    line, column = exc.position
+    msg = exc.msg or str(exc)
+    if (line, column) == (0, 0):
+        # iterparse reports "no element found" at 0:0 when the cause (an undefined entity, an
+        # empty document) is only in its error log; fromstring reports the cause.
+        first = next(iter(parser.error_log), None)
+        if first is not None:
+            msg, line, column = first.message, first.line, first.column
+        else:
+            msg, line, column = "Document is empty", 1, 1
+    msg = _xml._LINE_COL_SUFFIX.sub("", msg) or "invalid XML"
+    return UcwaFormatError(msg, line=line, column=column)
+
+
+def _read_tree(root: etree._Element, reader: _xml._Reader, hint: str | None) -> Document:
+    """``read_xml`` after the parse: the document of any kind under ``root``."""
+    from ._dto import DTO_KINDS, read_dto_xml
+
+    if not isinstance(root.tag, str):
+        raise UcwaFormatError("the document has no root element", line=1, column=1)
+    qname = etree.QName(root)
+    ns, name = qname.namespace, qname.localname
+    if ns not in (None, NS):
+        raise UcwaFormatError(
+            f"root element <{name}> is in the namespace {ns!r}, not UCWA's", path="$"
+        )
+    if name in ("resource", "input"):
+        return reader.root(root, hint)
+    if name == "events":
+        if ns is None:
+            reader.rec.loss("namespace", "$", "element <events> has no namespace; read as UCWA")
+        return _events.read_events_xml(root, reader)
+    if name in DTO_KINDS or ns == NS:
+        return read_dto_xml(root, reader.rec)
+    raise UcwaFormatError(f"unsupported root element <{name}>", path="$")
+
+
+# -- XML -> JSON --------------------------------------------------------------------------------
+
+
+class _XmlToJson:
+    """One pass over the XML: items to the spool as they end, the root's head at the end."""
+
+    def __init__(
+        self,
+        schema: Schema,
+        rec: Recorder,
+        unknown: UnknownPolicy,
+        hint: str | None,
+        pretty: bool,
+        escape_solidus: bool,
+        date_offset: bool,
+        forced: tuple[bool, str | None] | None,
+    ) -> None:
+        self.escape_solidus = escape_solidus
+        self.schema = schema
+        self.rec = rec
+        self.unknown = unknown
+        self.hint = hint
+        self.pretty = pretty
+        self.reader = _xml._Reader(schema, rec, unknown, hint)
+        self.writer = _json._Writer(rec, date_offset)
+        self.forced = forced
+        self.committed: tuple[bool, str | None] | None = forced
+        self.spool = _Spool(b",")
+
+    # -- the pass ---------------------------------------------------------------------------
+
+    def run(self, inp: _Input, dst: IO[bytes]) -> None:
+        parser = etree.iterparse(
+            inp,
+            events=("end",),
+            tag=_STREAM_TAGS,
+            encoding="utf-8",
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        root: etree._Element | None = None
+        mode = ""
+        try:
+            for _event, el in parser:
+                if root is None:
+                    root = el.getroottree().getroot()
+                    tag = root.tag
+                    if tag in _RESOURCE_TAGS:
+                        mode = "resource"
+                        self.spool.sep = b"," + self.indent(3)
+                    elif tag in _EVENTS_TAGS:
+                        mode = "events"
+                        self.spool.sep = b"," + self.indent(2)
+                        if tag == "events":
+                            self.rec.loss(
+                                "namespace", "$", "element <events> has no namespace; read as UCWA"
+                            )
+                    else:
+                        mode = "tree"
+                if mode == "tree" or el is root or el.getparent() is not root:
+                    continue
+                if mode == "resource":
+                    if el.tag in _RESOURCE_TAGS:
+                        self.embedded(root, el)
+                elif el.tag in _SENDER_TAGS:
+                    self.sender(root, el)
+            whole = parser.root
+        except etree.XMLSyntaxError as exc:
+            raise _syntax_error(exc, parser) from None
+        except (UcwaFormatError, _Restart):
+            raise
+        except (ValueError, MemoryError) as exc:  # lxml raises ValueError for a few input kinds
+            raise UcwaFormatError(f"invalid XML: {exc}") from None
+        if whole is None:
+            raise UcwaFormatError("Document is empty", line=1, column=1)
+        if mode == "resource":
+            self.finish_resource(whole, dst)
+        elif mode == "events":
+            self.finish_events(whole, dst)
+        else:
+            doc = _read_tree(whole, self.reader, self.hint)
+            obj = _json_obj(doc, self.writer)
+            dst.write(_json.dump(obj, pretty=self.pretty, escape=self.escape))
+
+    @property
+    def escape(self) -> bool:
+        return self.escape_solidus and self.writer.dates
+
+    # -- items ------------------------------------------------------------------------------
+
+    def indent(self, depth: int) -> bytes:
+        return b"\n" + b"  " * depth if self.pretty else b""
+
+    def item_bytes(self, obj: Any, depth: int) -> bytes:
+        data = _json.dump(obj, pretty=self.pretty, escape=False)
+        if self.pretty:
+            data = data.replace(b"\n", b"\n" + b"  " * depth)
+        return data
+
+    def root_type(self, root: etree._Element) -> tuple[bool, str | None]:
+        """(docs dialect, the type the root's children are read with), as ``_Reader.root`` and
+        ``_Reader.body`` settle them from ``<property name="rel">``."""
+        first: str | None = None
+        prop_type: str | None = None
+        reader = self.reader
+        saved, reader.rec = reader.rec, Recorder(False, None)
+        try:
+            for child in root:
+                if child.tag in _PROPERTY_TAGS and child.get("name") == "rel":
+                    if first is None:
+                        first = child.text or ""
+                    prop_type = reader.text_of(child, "$", "rel")
+        finally:
+            reader.rec = saved
+        rtype = first if first is not None else (root.get("rel") or self.hint)
+        return first is not None, prop_type if prop_type is not None else rtype
+
+    def embedded(self, root: etree._Element, el: etree._Element) -> None:
+        reader = self.reader
+        tail = el.tail
+        if tail and not tail.isspace():
+            reader.stray_tail(el, "$")
+        if el.tag == "resource":
+            reader.kind(el, "$")  # reports the missing namespace
+        role = el.get("rel")
+        if role is None:
+            raise UcwaFormatError(
+                f"embedded <resource> without 'rel' (line {el.sourceline})", path="$"
+            )
+        if self.committed is None:
+            self.committed = self.root_type(root)
+        docs, effective = self.committed
+        reader.docs = docs
+        group = self.spool.group(role)
+        index = group.count
+        epath = member_path(member_path("$", "_embedded"), role)
+        path = f"{epath}[{index}]"
+        writer = self.writer
+        if index == 0:
+            # Whether the role is a collection is known at its second item or at the end; the
+            # first item's losses wait until then for their path.
+            pending: list[Loss] = []
+            temp = Recorder(self.rec.strict, pending)
+            reader.rec = writer.rec = temp
+        try:
+            res = reader.embedded(el, path, effective, role, 1)
+            data = self.item_bytes(writer.resource(res, path), 3)
+        except UcwaFormatError as exc:
+            if index == 0 and exc.path is not None and not self.collection(effective, role):
+                raise UcwaFormatError(
+                    exc.msg, line=exc.line, column=exc.column, path=_rebase(exc.path, path, epath)
+                ) from None
+            raise
+        finally:
+            reader.rec = writer.rec = self.rec
+        self.spool.add(group, data)
+        if index == 0:
+            group.pending = pending
+        elif index == 1:
+            self.flush(group.pending)
+            group.pending = None
+        root.remove(el)
+
+    def collection(self, effective: str | None, role: str) -> bool:
+        coll = self.schema.embedded_collection(effective, role)
+        return (self.unknown == "collection") if coll is None else coll
+
+    def flush(self, losses: list[Loss] | None) -> None:
+        if losses and self.rec.losses is not None:
+            self.rec.losses.extend(losses)
+
+    def sender(self, root: etree._Element, el: etree._Element) -> None:
+        tail = el.tail
+        if tail and not tail.isspace():
+            self.reader.stray_tail(el, "$")
+        group = self.spool.group("sender")
+        path = f"$.sender[{group.count}]"
+        sender = _events._sender_xml(el, path, self.reader)
+        self.spool.add(group, self.item_bytes(_events._sender_out(sender, path, self.writer), 2))
+        root.remove(el)
+
+    # -- the end ----------------------------------------------------------------------------
+
+    def finish_resource(self, root: etree._Element, dst: IO[bytes]) -> None:
+        final = self.root_type(root)
+        if self.forced is None and self.committed is not None and final != self.committed:
+            raise _Restart(final)
+        _docs, effective = final
+        # The root's embedded resources are gone: this reads its properties and links only.
+        res = self.reader.root(root, self.hint)
+        assert isinstance(res, Resource)
+        singles: dict[str, bool] = {}
+        for role, group in self.spool.groups.items():
+            epath = member_path(member_path("$", "_embedded"), role)
+            if group.count > 1:
+                continue
+            coll = self.schema.embedded_collection(effective, role)
+            if coll is None:
+                coll = self.reader.guess(epath, "embedded resource", role, effective)
+            if coll:
+                self.flush(group.pending)
+            else:
+                singles[role] = True
+                old = f"{epath}[0]"
+                self.flush(
+                    [
+                        Loss(loss.kind, _rebase(loss.path, old, epath), loss.message)
+                        for loss in group.pending or ()
+                    ]
+                )
+            group.pending = None
+        head = self.writer.resource(res, "$")
+        marks: dict[str, str] = {}
+        if self.spool.groups:
+            embedded: dict[str, str] = {}
+            for role in self.spool.groups:
+                embedded[role] = marks[role] = _sentinel()
+            head["_embedded"] = embedded
+        self.emit(head, marks, singles, 3, dst)
+
+    def finish_events(self, root: etree._Element, dst: IO[bytes]) -> None:
+        events = _events.read_events_xml(root, self.reader)  # the senders are gone
+        head = _events.write_events_json(events, self.writer)
+        marks: dict[str, str] = {}
+        if self.spool.groups:
+            head["sender"] = marks["sender"] = _sentinel()
+        self.emit(head, marks, {}, 2, dst)
+
+    def emit(
+        self,
+        head: dict[str, Any],
+        marks: dict[str, str],
+        singles: dict[str, bool],
+        depth: int,
+        dst: IO[bytes],
+    ) -> None:
+        """Write the head with each sentinel replaced by its items from the spool."""
+        text = _json.dump(head, pretty=self.pretty, escape=False)
+        out = _Output(dst, self.escape)
+        ind = self.indent(depth)
+        close = self.indent(depth - 1)
+        pos = 0
+        for key, mark in marks.items():
+            quoted = orjson.dumps(mark)
+            at = text.index(quoted, pos)
+            out.write(text[pos:at])
+            pos = at + len(quoted)
+            group = self.spool.groups[key]
+            if singles.get(key):
+                ((start, end),) = group.runs
+                item = self.spool.read(start, end)
+                if self.pretty:
+                    item = item.replace(ind, ind[:-2])
+                out.write(item)
+            else:
+                out.write(b"[" + ind)
+                self.spool.copy(group, out, b"," + ind)
+                out.write(close + b"]")
+        out.write(text[pos:])
+        out.close()
+
+
+def _json_obj(doc: Document, writer: _json._Writer) -> dict[str, Any]:
+    from ._dto import write_dto_json
+    from ._model import Dto, Input
+
+    if isinstance(doc, Resource):
+        return writer.resource(doc, "$")
+    if isinstance(doc, Input):
+        return writer.input(doc)
+    if isinstance(doc, Events):
+        return _events.write_events_json(doc, writer)
+    assert isinstance(doc, Dto)
+    return write_dto_json(doc)
+
+
+def _check_unknown(unknown_cardinality: str) -> None:
+    if unknown_cardinality not in ("single", "collection"):
+        raise ValueError(
+            f"unknown_cardinality must be 'single' or 'collection', not {unknown_cardinality!r}"
+        )
+
+
+def stream_xml_to_json(
+    src: BinaryIO,
+    dst: BinaryIO,
+    *,
+    rel: str | None = None,
+    schema: Schema | None = None,
+    strict: bool = False,
+    report: list[Loss] | None = None,
+    unknown_cardinality: UnknownPolicy = "single",
+    pretty: bool = False,
+    escape_solidus: bool = True,
+    date_offset: bool = False,
+) -> None:
+    """UCWA XML from the binary file ``src`` → UCWA JSON into the binary file ``dst``.
+
+    The options and the output are those of :func:`ucwaformat.xml_to_json`; memory stays flat
+    however many resources the root embeds or senders an event page has. ``dst`` is written only
+    when the whole input has been converted, so an error leaves it untouched.
+    """
+    _check_unknown(unknown_cardinality)
+    sch = _schema(schema)
+    inp = _Input(src)
+    head = inp.peek(4)
+    if any(head.startswith(bom) for bom in _BOMS):
+        # UTF-16/32: the tree path transcodes the document first.
+        from ._api import xml_to_json
+
+        data = inp.read_all()
+        dst.write(
+            xml_to_json(
+                data,
+                rel=rel,
+                schema=sch,
+                strict=strict,
+                report=report,
+                unknown_cardinality=unknown_cardinality,
+                pretty=pretty,
+                escape_solidus=escape_solidus,
+                date_offset=date_offset,
+            )
+        )
+        return
+    inp.scan_xml = True
+    mark = len(report) if report is not None else 0
+    forced: tuple[bool, str | None] | None = None
+    with _GcPaused():
+        while True:
+            conv = _XmlToJson(
+                sch,
+                Recorder(strict, report),
+                unknown_cardinality,
+                rel,
+                pretty,
+                escape_solidus,
+                date_offset,
+                forced,
+            )
+            try:
+                conv.run(inp, dst)
+                return
+            except _Restart as restart:
+                if report is not None:
+                    del report[mark:]
+                forced = restart.forced
+                inp.rewind()
+            finally:
+                conv.spool.close()
+
+
+class _GcPaused:
+    """The cyclic collector paused, as ``_api`` does for large inputs: the items are acyclic and
+    freed by reference counting."""
+
+    def __enter__(self) -> None:
+        self.was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.was:
+            gc.enable()
+
+
+# -- JSON -> XML --------------------------------------------------------------------------------
+
+
+class _Fallback(Exception):
+    """The incremental JSON reading cannot give the tree path's result: load the JSON whole."""
+
+
+_STREAMED: Final = object()
+
+
+class _JsonToXml:
+    """Writes the XML of the root's embedded resources (the senders) as they are read."""
+
+    def __init__(
+        self,
+        schema: Schema,
+        rec: Recorder,
+        hint: str | None,
+        kind: str | None,
+        dialect: Dialect,
+        pretty: bool,
+        default_offset: int | None,
+        reparsed: bool,
+    ) -> None:
+        self.rec = rec
+        self.hint = hint
+        self.kind = kind
+        self.reader = _json._Reader(schema, rec, reparsed)
+        self.writer = _xml._Writer(dialect, pretty, rec, default_offset)
+        self.dto = DtoXmlWriter(
+            self.writer.text, self.writer.attr, self.writer.attrs, self.writer.bools, pretty
+        )
+        self.spool = _Spool(b"")
+        self.group = self.spool.group("items")
+        self.streamed: str | None = None
+        self.lookup: str | None = None
+        self.rtype: str | None = None
+        self.roles = 0
+        self.senders = 0
+
+    def can_stream(self, key: str, members: dict[str, Any]) -> bool:
+        if self.streamed is not None:
+            return False
+        if key == "_embedded":
+            return self.kind in (None, "resource") and "sender" not in members
+        if key == "sender":
+            return self.kind in (None, "events")
+        return False
+
+    def start_embedded(self, members: dict[str, Any]) -> None:
+        self.streamed = "_embedded"
+        rtype = members.get("rel")
+        typed = rtype if isinstance(rtype, str) else None
+        self.rtype = typed
+        self.lookup = typed or self.hint
+        self.writer.marked = self.writer.docs and typed is not None
+
+    def start_senders(self) -> None:
+        self.streamed = "sender"
+
+    def write(self) -> None:
+        out = self.writer.out
+        self.spool.add(self.group, "".join(out).encode("utf-8"))
+        out.clear()
+
+    def embedded_item(self, role: str, index: int | None, value: Any) -> None:
+        rpath = member_path(member_path("$", "_embedded"), role)
+        if index is None:
+            self.roles += 1
+            path = rpath
+        else:
+            if index == 0:
+                self.roles += 1
+            path = f"{rpath}[{index}]"
+        res = self.reader.resource(value, path, self.lookup, role, 1)
+        self.writer.out = []
+        self.writer.resource(res, role, path, 1)
+        self.write()
+
+    def empty_role(self, role: str) -> None:
+        self.roles += 1
+        epath = member_path(member_path("$", "_embedded"), role)
+        self.rec.loss("empty-collection", epath, "empty resource array has no XML form")
+
+    def sender_item(self, index: int, value: Any) -> None:
+        path = f"$.sender[{index}]"
+        sender = _events._sender_json(value, path, self.reader)
+        writer = self.writer
+        writer.out = []
+        shead = (
+            f'<sender rel="{writer.attr(sender.rel, path)}" href="{writer.attr(sender.href, path)}"'
+            f"{writer.attrs(sender.attributes, path)}"
+        )
+        ind = writer.nl(1)
+        if not sender.events:
+            writer.out.append(f"{ind}{shead}/>")
+        else:
+            writer.out.append(f"{ind}{shead}>")
+            for j, event in enumerate(sender.events):
+                _events._event_xml_out(event, f"{path}.events[{j}]", writer, self.dto)
+            writer.out.append(f"{ind}</sender>")
+        self.senders += 1
+        self.write()
+
+    def finish(self, members: Any, dst: IO[bytes], exact: bool) -> None:
+        """Write the document: the head read from ``members``, the items from the spool.
+
+        ``exact`` says the decisions taken while streaming saw the whole object; otherwise a
+        decision the whole object contradicts is a :class:`_Fallback`.
+        """
+        kind = self.kind
+        if kind is None and isinstance(members, dict):
+            if _events.is_events_json(members):
+                kind = "events"
+            else:
+                kind = dto_kind_of_json(members) or _json._kind_of(members)
+        writer = self.writer
+        writer.out = ['<?xml version="1.0" encoding="utf-8"?>']
+        if self.streamed == "_embedded":
+            if kind != "resource":
+                raise _Fallback
+            head_obj = {k: v for k, v in members.items() if k != "_embedded"}
+            res = self.reader.resource(head_obj, "$", None, None, 0, self.hint)
+            if not exact and res.type != self.rtype:
+                raise _Fallback
+            mark = _sentinel()
+            if self.roles:
+                res = attrs.evolve(res, embedded=((mark, Resource()),))
+            writer.resource(res, None, "$", 0)
+            marker = f'{writer.nl(1)}<resource rel="{mark}"/>'
+        elif self.streamed == "sender":
+            if kind != "events":
+                raise _Fallback
+            head_obj = {k: v for k, v in members.items() if k != "sender"}
+            events = _events.read_events_json(head_obj, self.reader)
+            mark = _sentinel()
+            if self.senders:
+                events = attrs.evolve(events, senders=(Sender(mark, ""),))
+            _events.write_events_xml(events, writer)
+            marker = f'{writer.nl(1)}<sender rel="{mark}" href=""/>'
+        else:
+            doc = _json._read_obj(
+                members,
+                rel=self.hint,
+                schema=self.reader.schema,
+                rec=self.rec,
+                kind=self.kind,
+                again=self.reader.reparsed,
+            )
+            _write_xml_doc(doc, writer)
+            marker = ""
+        if writer.pretty:
+            writer.out.append("\n")
+        text = "".join(writer.out).encode("utf-8")
+        out = _Output(dst, False)
+        if marker and self.spool.size:
+            before, after = text.split(marker.encode("utf-8"), 1)
+            out.write(before)
+            self.spool.copy(self.group, out, b"")
+            out.write(after)
+        elif marker:
+            out.write(text.replace(marker.encode("utf-8"), b"", 1))
+        else:
+            out.write(text)
+
+
+def _write_xml_doc(doc: Document, writer: _xml._Writer) -> None:
+    from ._dto import write_dto_xml
+    from ._model import Dto, Input
+
+    if isinstance(doc, Resource):
+        writer.resource(doc, None, "$", 0)
+    elif isinstance(doc, Input):
+        writer.input(doc)
+    elif isinstance(doc, Events):
+        _events.write_events_xml(doc, writer)
+    else:
+        assert isinstance(doc, Dto)
+        dto = DtoXmlWriter(writer.text, writer.attr, writer.attrs, writer.bools, writer.pretty)
+        writer.out.append(writer.nl(0) + write_dto_xml(doc, dto, False))
+
+
+def _run_object(conv: _JsonToXml, obj: Any, dst: IO[bytes]) -> None:
+    """The JSON loaded whole: the head is known, the items are written one by one."""
+    if not isinstance(obj, dict):
+        conv.finish(obj, dst, True)  # raises as the tree path does
+        return
+    members: dict[str, Any] = {}
+    for key, val in obj.items():
+        if key == "_embedded" and isinstance(val, dict) and conv.can_stream(key, obj):
+            conv.start_embedded(obj)
+            for role, entry in val.items():
+                if isinstance(entry, list):
+                    if not entry:
+                        conv.empty_role(role)
+                    for i, item in enumerate(entry):
+                        conv.embedded_item(role, i, item)
+                else:
+                    conv.embedded_item(role, None, entry)
+            members[key] = _STREAMED
+        elif key == "sender" and isinstance(val, list) and conv.can_stream(key, obj):
+            conv.start_senders()
+            for i, item in enumerate(val):
+                conv.sender_item(i, item)
+            members[key] = _STREAMED
+        else:
+            members[key] = val
+    conv.finish(members, dst, True)
+
+
+# The ijson reading: events → the members of the root, the big ones handed over item by item.
+
+_Events = Iterator[tuple[str, str, Any]]
+_MAX_JSON_DEPTH: Final = 1024
+
+
+def _build(event: str, value: Any, events: _Events, strict: bool) -> Any:
+    """The value that begins with ``event``, built from the events that follow."""
+    if event != "start_map" and event != "start_array":
+        return value
+    root: Any = {} if event == "start_map" else []
+    stack: list[Any] = [root]
+    keys: list[str] = [""]
+    for _prefix, ev, val in events:
+        if ev == "map_key":
+            keys[-1] = val
+            continue
+        if ev == "end_map" or ev == "end_array":
+            stack.pop()
+            keys.pop()
+            if not stack:
+                return root
+            continue
+        if ev == "start_map" or ev == "start_array":
+            new: Any = {} if ev == "start_map" else []
+            if len(stack) >= _MAX_JSON_DEPTH:
+                raise _Fallback  # orjson's limit: let it say so
+        else:
+            new = val
+        top = stack[-1]
+        if type(top) is list:
+            top.append(new)
+        else:
+            key = keys[-1]
+            if strict and key in top:
+                raise _Fallback  # the tree path names the first duplicate key
+            top[key] = new
+        if ev == "start_map" or ev == "start_array":
+            stack.append(new)
+            keys.append("")
+    raise _Fallback  # the events ended inside a value
+
+
+def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], strict: bool) -> None:
+    ijson = _ijson()
+    events: _Events = iter(ijson.parse(inp, use_float=True))
+    try:
+        _prefix, event, _value = next(events)
+        if event != "start_map":
+            raise _Fallback
+        members: dict[str, Any] = {}
+        for _prefix, event, key in events:
+            if event == "end_map":
+                break
+            _prefix, event, value = next(events)
+            if key in members and (members[key] is _STREAMED or strict):
+                raise _Fallback  # a repeated key: the last one wins, or is an error
+            if key == "_embedded" and event == "start_map" and conv.can_stream(key, members):
+                conv.start_embedded(members)
+                seen: set[str] = set()
+                for _prefix, event, role in events:
+                    if event == "end_map":
+                        break
+                    if role in seen:
+                        raise _Fallback
+                    seen.add(role)
+                    _prefix, event, value = next(events)
+                    if event == "start_array":
+                        index = 0
+                        for _prefix, event, value in events:
+                            if event == "end_array":
+                                break
+                            conv.embedded_item(role, index, _build(event, value, events, strict))
+                            index += 1
+                        if index == 0:
+                            conv.empty_role(role)
+                    else:
+                        conv.embedded_item(role, None, _build(event, value, events, strict))
+                members[key] = _STREAMED
+            elif key == "sender" and event == "start_array" and conv.can_stream(key, members):
+                conv.start_senders()
+                for index, (_prefix, event, value) in enumerate(events):
+                    if event == "end_array":
+                        break
+                    conv.sender_item(index, _build(event, value, events, strict))
+                members[key] = _STREAMED
+            else:
+                members[key] = _build(event, value, events, strict)
+        for _ in events:
+            raise _Fallback
+    except ijson.JSONError:
+        raise _Fallback from None
+    conv.finish(members, dst, False)
+
+
+def stream_json_to_xml(
+    src: BinaryIO,
+    dst: BinaryIO,
+    *,
+    rel: str | None = None,
+    schema: Schema | None = None,
+    strict: bool = False,
+    report: list[Loss] | None = None,
+    kind: Kind | None = None,
+    dialect: Dialect = "server",
+    pretty: bool = False,
+    default_offset: int | None = None,
+) -> None:
+    """UCWA JSON from the binary file ``src`` → UCWA XML into the binary file ``dst``.
+
+    The options and the output are those of :func:`ucwaformat.json_to_xml`. The XML of each
+    embedded resource of the root (each sender of an event page) is written as it is read; with
+    ``ijson`` installed the JSON is read incrementally too, else it is loaded whole. ``dst`` is
+    written only when the whole input has been converted.
+    """
+    from ._api import KINDS
+
+    if kind not in (None, *KINDS):
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    sch = _schema(schema)
+    inp = _Input(src)
+    mark = len(report) if report is not None else 0
+
+    def conv(reparsed: bool) -> _JsonToXml:
+        return _JsonToXml(
+            sch, Recorder(strict, report), rel, kind, dialect, pretty, default_offset, reparsed
+        )
+
+    def reset() -> None:
+        if report is not None:
+            del report[mark:]
+
+    with _GcPaused():
+        if ijson_available():
+            inp.scan_surrogates = True
+            first = conv(True)
+            try:
+                _run_ijson(first, inp, dst, strict)
+                return
+            except (_Fallback, _Restart):
+                reset()
+                inp.rewind()
+                inp.scan_surrogates = False
+            finally:
+                first.spool.close()
+        data = inp.read_all()
+        obj = _json.load_json(data, strict=strict)
+        whole = conv(False)
+        try:
+            _run_object(whole, obj, dst)
+            return
+        except _json._BigInt:
+            reset()
+        finally:
+            whole.spool.close()
+        # Integers are of any size (§7.2); the stdlib parser keeps them exact.
+        del obj
+        text = data.decode("utf-8-sig")
+        del data
+        again = conv(True)
+        try:
+            _run_object(again, json.loads(text), dst)
+        finally:
+            again.spool.close()
