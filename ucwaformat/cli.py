@@ -3,13 +3,15 @@
 Like ``python -m json.tool``: ``main(argv=None) -> int``, ``-`` is stdin, bytes in and out
 (``sys.stdin.buffer``/``sys.stdout.buffer``), exit 0 when all went well, 1 for bad input (each
 problem on stderr as ``PATH:LINE:COL: MESSAGE`` or ``PATH: MESSAGE (at $.path)``), 2 for usage
-errors. Conversions of many inputs can run in worker processes (``--jobs``); the parent process
-does all the writing, in input order, and an output file appears only once it is complete.
+errors. Conversions of many inputs can run in worker processes (``--jobs``) or on a Dask cluster
+(``--dask``); the parent process does all the reading (with ``--dask``) and all the writing, in
+input order, and an output file appears only once it is complete.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import importlib
 import os
@@ -19,7 +21,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import IO, Any, Final, Literal, TypeVar
 
@@ -71,11 +73,16 @@ Exit status: 0 when everything converted; 1 when an input (or with --lines a lin
 each reported on stderr as PATH:LINE:COL: MESSAGE or PATH: MESSAGE (at $.path); 2 for usage
 errors. An output file is written (atomically) only when its conversion succeeded.
 
+With --dask the conversions run on a Dask cluster (the dask extra: pip install
+'ucwaformat[dask]', the same version on every worker); this command still reads the inputs and
+writes the outputs, so the workers need no access to them. Failing to reach the cluster exits 2.
+
 examples:
   ucwaformat convert meeting.xml --pretty          XML to JSON on stdout
   ucwaformat convert meeting.json -o meeting.xml   JSON to XML into a file
   curl ... | ucwaformat convert - --to json        stdin to stdout
   ucwaformat convert captures/ --out-dir json/ --to json --jobs 8
+  ucwaformat convert captures/ --out-dir json/ --dask tcp://scheduler:8786
   ucwaformat convert --http response.http          a captured HTTP message, body converted
   ucwaformat convert --lines --to xml < docs.jsonl > docs.xmll
 """
@@ -205,13 +212,20 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="in directories, take every file, not only the ones named for the mode",
     )
-    conv.add_argument(
+    workers = conv.add_mutually_exclusive_group()
+    workers.add_argument(
         "-j",
         "--jobs",
         type=_jobs,
         default=1,
         metavar="N",
         help="convert in N worker processes (default 1); outputs keep the input order",
+    )
+    workers.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="convert on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), or "
+        "on a local one with a worker process per core ('local'); outputs keep the input order",
     )
 
     chk = sub.add_parser(
@@ -338,6 +352,7 @@ class _Task:
     label: str
     source: str | None
     data: bytes | None = None
+    failure: OSError | None = None  # reading ``source`` failed where it was read (--dask)
 
 
 @attrs.frozen
@@ -351,6 +366,8 @@ class _Done:
 
 
 def _read(task: _Task) -> bytes:
+    if task.failure is not None:
+        raise task.failure
     if task.data is not None:
         return task.data
     assert task.source is not None
@@ -423,17 +440,23 @@ def _map_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
 
 
 def _ordered_map(
-    fn: Callable[[T], R], items: Iterable[T], jobs: int, chunksize: int
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    jobs: int,
+    chunksize: int,
+    executor: Executor | None = None,
 ) -> Iterator[R]:
     """``map(fn, items)``, in ``jobs`` processes when more than one, results in input order.
 
     Work goes out in chunks of ``chunksize`` items with at most two chunks per process in
-    flight, so a long stream is never read into memory at once.
+    flight, so a long stream is never read into memory at once. An ``executor`` (a Dask
+    cluster's, with ``jobs`` its worker threads) runs the chunks instead of new processes.
     """
-    if jobs <= 1:
+    if jobs <= 1 and executor is None:
         yield from map(fn, items)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with contextlib.ExitStack() as stack:
+        pool = executor or stack.enter_context(ProcessPoolExecutor(max_workers=jobs))
         pending: deque[Future[list[R]]] = deque()
         chunk: list[T] = []
         for item in items:
@@ -784,8 +807,24 @@ class _Tally:
 # --------------------------------------------------------------------------------------------
 
 
+def _loaded(task: _Task) -> _Task:
+    """``task`` with its file read here (the workers of a cluster may not see this machine's)."""
+    if task.source is None or task.data is not None:
+        return task
+    try:
+        return attrs.evolve(task, data=Path(task.source).read_bytes())
+    except OSError as exc:
+        return attrs.evolve(task, failure=exc)
+
+
 def _convert_documents(
-    inputs: list[_Input], opts: _Options, jobs: int, http: bool, sink: _Sink, ui: _Ui
+    inputs: list[_Input],
+    opts: _Options,
+    jobs: int,
+    http: bool,
+    sink: _Sink,
+    ui: _Ui,
+    executor: Executor | None = None,
 ) -> _Tally:
     tally = _Tally()
     stdin = sys.stdin.buffer.read() if any(i.path is None for i in inputs) else b""
@@ -794,8 +833,12 @@ def _convert_documents(
         for i in inputs
     ]
     job = functools.partial(_http_job if http else _doc_job, opts=opts)
-    chunksize = max(1, min(32, len(tasks) // (4 * jobs)))
-    for item, done in zip(inputs, _ordered_map(job, tasks, jobs, chunksize), strict=True):
+    # A cluster's task costs milliseconds to schedule: it gets bigger chunks than a process pool.
+    chunksize = max(1, min(32 if executor is None else 128, len(tasks) // (4 * jobs)))
+    # On a cluster the files are read here, lazily: a window of chunks is in memory at a time.
+    work = tasks if executor is None else map(_loaded, tasks)
+    results = _ordered_map(job, work, jobs, chunksize, executor)
+    for item, done in zip(inputs, results, strict=True):
         for message in done.messages:
             ui.say(message)
         tally.size_in += done.size
@@ -826,7 +869,13 @@ def _numbered(stream: Iterable[bytes], tally: _Tally) -> Iterator[tuple[int, byt
 
 
 def _convert_lines(
-    item: _Input, opts: _Options, jobs: int, sink: _Sink, ui: _Ui, tally: _Tally
+    item: _Input,
+    opts: _Options,
+    jobs: int,
+    sink: _Sink,
+    ui: _Ui,
+    tally: _Tally,
+    executor: Executor | None = None,
 ) -> None:
     """Convert one --lines input, line by line; its output holds every line that converted."""
     job = functools.partial(_line_job, opts=opts, label=item.label)
@@ -841,7 +890,8 @@ def _convert_lines(
     try:
         if not sink.to_stdout:
             out = _AtomicFile(sink.directory(item))
-        for line in _ordered_map(job, _numbered(stream, tally), jobs, _LINES_BATCH):
+        lines = _ordered_map(job, _numbered(stream, tally), jobs, _LINES_BATCH, executor)
+        for line in lines:
             for message in line.messages:
                 ui.say(message)
             if line.out is None:
@@ -878,6 +928,30 @@ def _convert_lines(
             stream.close()
 
 
+class _NoCluster(Exception):
+    """--dask could not give workers (no dask installed, no scheduler there, no workers)."""
+
+
+@contextlib.contextmanager
+def _workers(args: argparse.Namespace) -> Iterator[tuple[int, Executor | None]]:
+    """What runs the conversions: ``--jobs`` processes, or a Dask cluster's executor (--dask)."""
+    if args.dask is None:
+        yield args.jobs, None
+        return
+    try:
+        from .dask import _cluster_executor, _ClusterError  # only here: the core needs no dask
+    except ImportError as exc:
+        raise _NoCluster(
+            f"--dask needs the dask extra (pip install 'ucwaformat[dask]'): {exc}"
+        ) from exc
+    with contextlib.ExitStack() as stack:
+        try:
+            executor, threads = stack.enter_context(_cluster_executor(args.dask))
+        except _ClusterError as exc:
+            raise _NoCluster(f"--dask {args.dask}: {exc}") from exc
+        yield threads, executor
+
+
 def _run_convert(args: argparse.Namespace) -> int:
     parser: argparse.ArgumentParser = args.parser
     if args.output and (len(args.inputs) != 1 or Path(args.inputs[0]).is_dir()):
@@ -895,13 +969,17 @@ def _run_convert(args: argparse.Namespace) -> int:
     for message in errors:
         ui.say(message)
     try:
-        if args.lines:
-            tally = _Tally()
-            for item in inputs:
-                _convert_lines(item, opts, args.jobs, sink, ui, tally)
-                ui.step()
-        else:
-            tally = _convert_documents(inputs, opts, args.jobs, args.http, sink, ui)
+        with _workers(args) as (jobs, executor):
+            if args.lines:
+                tally = _Tally()
+                for item in inputs:
+                    _convert_lines(item, opts, jobs, sink, ui, tally, executor)
+                    ui.step()
+            else:
+                tally = _convert_documents(inputs, opts, jobs, args.http, sink, ui, executor)
+    except _NoCluster as exc:
+        ui.say(f"ucwaformat: {exc}")
+        return 2
     finally:
         ui.close()
     tally.failed += len(errors)
