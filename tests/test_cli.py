@@ -770,3 +770,36 @@ def test_diff_bad_arguments() -> None:
         diff(LEFT, 3)  # type: ignore[arg-type]
     with pytest.raises(UcwaFormatError):
         diff(LEFT, b"<resource")
+
+
+# -- streaming large files ---------------------------------------------------------------------
+
+
+def test_large_files_stream_with_the_same_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = tmp_path / "in"
+    tree.mkdir()
+    for name in ("myAssignedOnlineMeeting/get-xml-response.xml", "search/get-json-response.json"):
+        (tree / name.replace("/", "-")).write_bytes((CORPUS / name).read_bytes())
+    (tree / "bad.xml").write_bytes(b"<resource")
+    assert main(["convert", str(tree), "--out-dir", str(tmp_path / "tree")]) == 1
+    # --stream-above 1 streams every file: the same outputs, the same failure, no partial file.
+    assert (
+        main(["convert", str(tree), "--out-dir", str(tmp_path / "stream"), "--stream-above", "1"])
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert err.count("bad.xml:1:10: Couldn't find end of Start Tag resource") == 2
+    tree_out = sorted(p.relative_to(tmp_path / "tree") for p in (tmp_path / "tree").rglob("*"))
+    stream_out = sorted(
+        p.relative_to(tmp_path / "stream") for p in (tmp_path / "stream").rglob("*")
+    )
+    assert tree_out == stream_out and len(tree_out) == 2
+    for rel in tree_out:
+        assert (tmp_path / "stream" / rel).read_bytes() == (tmp_path / "tree" / rel).read_bytes()
+    one = str(tree / "myAssignedOnlineMeeting-get-xml-response.xml")
+    assert main(["convert", one]) == 0
+    plain = capsys.readouterr().out
+    assert main(["convert", one, "--stream-above", "1"]) == 0
+    assert capsys.readouterr().out == plain

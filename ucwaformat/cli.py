@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import IO, Any, Final, Literal, TypeVar
+from typing import IO, Any, BinaryIO, Final, Literal, TypeVar, cast
 
 import attrs
 
@@ -220,6 +220,14 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="convert in N worker processes (default 1); outputs keep the input order",
+    )
+    conv.add_argument(
+        "--stream-above",
+        type=int,
+        default=STREAM_ABOVE,
+        metavar="BYTES",
+        help="convert input files of at least BYTES by streaming, in flat memory (default "
+        f"{STREAM_ABOVE}, 32 MiB); the output is the same",
     )
     workers.add_argument(
         "--dask",
@@ -952,6 +960,98 @@ def _workers(args: argparse.Namespace) -> Iterator[tuple[int, Executor | None]]:
         yield threads, executor
 
 
+#: Input files at least this large are converted by streaming (flat memory, same output).
+STREAM_ABOVE = 32 << 20
+
+
+def _size(item: _Input) -> int:
+    """The input file's size, or -1 (stdin, or unreadable: the ordinary path reports it)."""
+    try:
+        return -1 if item.path is None else item.path.stat().st_size
+    except OSError:
+        return -1
+
+
+class _LastByte:
+    """A writer that remembers the last byte written through it."""
+
+    def __init__(self, dst: IO[bytes]) -> None:
+        self.dst = dst
+        self.last = b""
+
+    def write(self, data: bytes) -> int:
+        if data:
+            self.last = data[-1:]
+        return self.dst.write(data)
+
+
+def _stream_one(item: _Input, opts: _Options, sink: _Sink, ui: _Ui, tally: _Tally) -> bool:
+    """Convert one large file by streaming (``ucwaformat._stream``) straight into its output.
+
+    Returns False when the file is left to the ordinary path (already in the target form).
+    """
+    from ._stream import stream_json_to_xml, stream_xml_to_json
+
+    assert item.path is not None
+    with item.path.open("rb") as fin:
+        head = fin.read(4096)
+        source = _detect(head)
+        target = opts.to or _other(source)
+        if source == target:
+            return False
+        fin.seek(0)
+        losses: list[Loss] = []
+        out: _AtomicFile | None = None
+        path: Path | None = None
+        try:
+            if not sink.to_stdout:
+                path = sink.destination(item, target)
+                sink.claim(item, path)
+                out = _AtomicFile(path.parent)
+            last = _LastByte(sys.stdout.buffer if out is None else out.file)
+            dst = cast("BinaryIO", last)
+            if source == "xml":
+                stream_xml_to_json(
+                    fin, dst, rel=opts.rel, strict=opts.strict, report=losses, pretty=opts.pretty
+                )
+            else:
+                stream_json_to_xml(
+                    fin,
+                    dst,
+                    rel=opts.rel,
+                    strict=opts.strict,
+                    report=losses,
+                    dialect=opts.dialect,
+                    pretty=opts.pretty,
+                )
+            if last.last != b"\n":
+                last.write(b"\n")
+        except _Refused as exc:
+            ui.say(str(exc))
+            tally.failed += 1
+            return True
+        except UcwaFormatError as err:
+            if out is not None:
+                out.abort()
+            ui.say(_where(item.label, err))
+            tally.failed += 1
+            return True
+        except BaseException:
+            if out is not None:
+                out.abort()
+            raise
+        if out is not None and path is not None:
+            out.commit(path)
+            tally.size_out += path.stat().st_size
+        else:
+            sys.stdout.buffer.flush()
+        tally.size_in += item.path.stat().st_size
+        tally.converted += 1
+        for message in _loss_lines(item.label, losses) if opts.report else []:
+            ui.say(message)
+        return True
+
+
 def _run_convert(args: argparse.Namespace) -> int:
     parser: argparse.ArgumentParser = args.parser
     if args.output and (len(args.inputs) != 1 or Path(args.inputs[0]).is_dir()):
@@ -976,7 +1076,23 @@ def _run_convert(args: argparse.Namespace) -> int:
                     _convert_lines(item, opts, jobs, sink, ui, tally, executor)
                     ui.step()
             else:
-                tally = _convert_documents(inputs, opts, jobs, args.http, sink, ui, executor)
+                # Large files stream straight into their outputs (when output order cannot
+                # matter: files, or a single input on stdout); the rest go through the pool.
+                streamed: _Tally = _Tally()
+                rest = inputs
+                if not args.http and executor is None and (not sink.to_stdout or len(inputs) == 1):
+                    rest = []
+                    for item in inputs:
+                        large = _size(item) >= args.stream_above
+                        if large and _stream_one(item, opts, sink, ui, streamed):
+                            ui.step()
+                        else:
+                            rest.append(item)
+                tally = _convert_documents(rest, opts, jobs, args.http, sink, ui, executor)
+                tally.converted += streamed.converted
+                tally.failed += streamed.failed
+                tally.size_in += streamed.size_in
+                tally.size_out += streamed.size_out
     except _NoCluster as exc:
         ui.say(f"ucwaformat: {exc}")
         return 2
