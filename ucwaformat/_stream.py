@@ -337,29 +337,6 @@ def _syntax_error(exc: etree.XMLSyntaxError, parser: Any) -> UcwaFormatError:
     return UcwaFormatError(msg, line=line, column=column)
 
 
-def _read_tree(root: etree._Element, reader: _xml._Reader, hint: str | None) -> Document:
-    """``read_xml`` after the parse: the document of any kind under ``root``."""
-    from ._dto import DTO_KINDS, read_dto_xml
-
-    if not isinstance(root.tag, str):
-        raise UcwaFormatError("the document has no root element", line=1, column=1)
-    qname = etree.QName(root)
-    ns, name = qname.namespace, qname.localname
-    if ns not in (None, NS):
-        raise UcwaFormatError(
-            f"root element <{name}> is in the namespace {ns!r}, not UCWA's", path="$"
-        )
-    if name in ("resource", "input"):
-        return reader.root(root, hint)
-    if name == "events":
-        if ns is None:
-            reader.rec.loss("namespace", "$", "element <events> has no namespace; read as UCWA")
-        return _events.read_events_xml(root, reader)
-    if name in DTO_KINDS or ns == NS:
-        return read_dto_xml(root, reader.rec)
-    raise UcwaFormatError(f"unsupported root element <{name}>", path="$")
-
-
 # -- XML -> JSON --------------------------------------------------------------------------------
 
 
@@ -445,7 +422,7 @@ class _XmlToJson:
         elif mode == "events":
             self.finish_events(whole, dst)
         else:
-            doc = _read_tree(whole, self.reader, self.hint)
+            doc = _xml.read_root(whole, self.reader, self.hint)
             obj = _json_obj(doc, self.writer)
             dst.write(_json.dump(obj, pretty=self.pretty, escape=self.escape))
 

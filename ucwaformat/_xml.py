@@ -560,11 +560,16 @@ def read_xml(
     unknown: UnknownPolicy = "single",
 ) -> Document:
     """XML bytes or text → a document of any kind (the root element decides)."""
+
+    return read_root(parse_xml_bytes(data), _Reader(schema, rec, unknown, rel), rel)
+
+
+def read_root(root: etree._Element, reader: _Reader, rel: str | None) -> Document:
+    """The document of any kind under a parsed root element (the streaming reader uses it too)."""
     from ._dto import DTO_KINDS, read_dto_xml
     from ._events import read_events_xml
 
-    root = parse_xml_bytes(data)
-    reader = _Reader(schema, rec, unknown, rel)
+    rec = reader.rec
     if not isinstance(root.tag, str):
         raise UcwaFormatError("the document has no root element", line=1, column=1)
     qname = etree.QName(root)
