@@ -56,7 +56,6 @@ def _local(el: etree._Element) -> tuple[str | None, str]:
 
 def read_events_xml(root: etree._Element, reader: _xml._Reader) -> Events:
     """``<events>`` → :class:`Events`."""
-    rec = reader.rec
     href: str | None = None
     self_attrs: list[tuple[str, str]] = []
     for key, val in _items(root):
@@ -88,7 +87,6 @@ def read_events_xml(root: etree._Element, reader: _xml._Reader) -> Events:
     entries: list[tuple[str, LinkEntry]] = [
         (rel, tuple(group) if len(group) > 1 else group[0]) for rel, group in links.items()
     ]
-    _ = rec
     return Events(href, tuple(entries), tuple(senders), tuple(self_attrs))
 
 

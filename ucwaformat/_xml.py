@@ -542,13 +542,8 @@ class _Reader:
                 el, "$", target, None, 0, allow_type=False, typer=typer
             )
             return Input(props, links, embedded)
-        tag = etree.QName(el)
-        if tag.namespace not in (None, NS):
-            raise UcwaFormatError(
-                f"root element <{tag.localname}> is in the namespace {tag.namespace!r}, not UCWA's",
-                path="$",
-            )
-        raise UcwaFormatError(f"unsupported root element <{tag.localname}>", path="$")
+        # read_root dispatches every other root (and foreign namespaces) before this point.
+        raise UcwaFormatError(f"unsupported root element <{etree.QName(el).localname}>", path="$")
 
 
 def read_xml(
