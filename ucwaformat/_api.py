@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
 
+from ._direct import direct_object
 from ._errors import Loss, Recorder
-from ._json import read_json, write_json
+from ._json import dump, read_json, write_json
 from ._model import Document
 from ._schema import Schema
-from ._xml import Dialect, UnknownPolicy, read_xml, write_xml
+from ._xml import Dialect, UnknownPolicy, _Reader, parse_xml_bytes, read_root, read_xml, write_xml
 
 __all__ = ["from_json", "from_xml", "json_to_xml", "to_json", "to_xml", "xml_to_json"]
 
@@ -40,6 +41,13 @@ def _gc_paused(data: object) -> Iterator[None]:
         gc.enable()
 
 
+def _check_unknown(unknown_cardinality: str) -> None:
+    if unknown_cardinality not in ("single", "collection"):
+        raise ValueError(
+            f"unknown_cardinality must be 'single' or 'collection', not {unknown_cardinality!r}"
+        )
+
+
 def _schema(schema: Schema | None) -> Schema:
     if schema is None:
         return Schema.bundled()
@@ -64,10 +72,7 @@ def from_xml(
     link the body is sent to), for typing. ``unknown_cardinality`` says how a lone link or
     embedded resource of a relation the schema does not know is read.
     """
-    if unknown_cardinality not in ("single", "collection"):
-        raise ValueError(
-            f"unknown_cardinality must be 'single' or 'collection', not {unknown_cardinality!r}"
-        )
+    _check_unknown(unknown_cardinality)
     return read_xml(
         data,
         rel=rel,
@@ -160,22 +165,27 @@ def xml_to_json(
     date_offset: bool = False,
 ) -> bytes:
     """UCWA XML → UCWA JSON; ``report`` collects what the translation could not carry."""
+    _check_unknown(unknown_cardinality)
+    schema = _schema(schema)
+    rec = Recorder(strict, report)
     with _gc_paused(data):
-        doc = from_xml(
-            data,
+        root = parse_xml_bytes(data)
+        # Resources and event pages that read without a loss go straight to JSON objects; the
+        # rest (and anything to report) takes the model path, on the same parsed tree.
+        direct = direct_object(
+            root,
             rel=rel,
             schema=schema,
-            strict=strict,
-            report=report,
-            unknown_cardinality=unknown_cardinality,
-        )
-        return to_json(
-            doc,
-            pretty=pretty,
-            strict=strict,
-            report=report,
-            escape_solidus=escape_solidus,
+            rec=rec,
+            unknown=unknown_cardinality,
             date_offset=date_offset,
+        )
+        if direct is not None:
+            obj, dates = direct
+            return dump(obj, pretty=pretty, escape=escape_solidus and dates)
+        doc = read_root(root, _Reader(schema, rec, unknown_cardinality, rel), rel)
+        return write_json(
+            doc, pretty=pretty, rec=rec, escape_solidus=escape_solidus, date_offset=date_offset
         )
 
 

@@ -403,6 +403,13 @@ def _read_obj(
 # -- writer -----------------------------------------------------------------------------------
 
 
+#: The JSON writer's losses (the direct XML → JSON path reports them too).
+SUB_MS_LOSS: Final = (
+    "the timestamp has digits below the millisecond, which JSON dates cannot carry; dropped"
+)
+OFFSET_LOSS: Final = "the timestamp's display offset has no place in a JSON date; written in UTC"
+
+
 class _Writer:
     __slots__ = ("date_offset", "dates", "rec")
 
@@ -416,17 +423,9 @@ class _Writer:
             if value.json_iso is not None:
                 return value.json_iso
             if value.sub_ms:
-                self.rec.loss(
-                    "sub-ms",
-                    path,
-                    "the timestamp has digits below the millisecond, which JSON dates cannot carry; dropped",
-                )
+                self.rec.loss("sub-ms", path, SUB_MS_LOSS)
             if value.offset is not None and not (value.json_offset or self.date_offset):
-                self.rec.loss(
-                    "offset",
-                    path,
-                    "the timestamp's display offset has no place in a JSON date; written in UTC",
-                )
+                self.rec.loss("offset", path, OFFSET_LOSS)
             self.dates = True
             return format_ms_date(value, offset=True if self.date_offset else None)
         return value

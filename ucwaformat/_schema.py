@@ -162,6 +162,30 @@ def _items(raw: Any, where: str) -> Iterable[tuple[str, Any]]:
     return raw.items()
 
 
+#: Bounds of the typing memo (a schema is shared by every conversion in a process, and names
+#: and roles come from the input): beyond them lookups are still right, just not remembered.
+_MEMO_NAMES: Final = 4096
+_MEMO_TYPES: Final = 1024
+
+
+class _Typing(dict[str, "PropertyType | None"]):
+    """Property name → declared type for one (type, role): :meth:`Schema.property_type`, memoised."""
+
+    __slots__ = ("_args", "_schema")
+
+    def __init__(self, schema: Schema, rtype: str | None, role: str | None) -> None:
+        super().__init__()
+        self._schema = schema
+        self._args = (rtype, role)
+
+    def __missing__(self, name: str) -> PropertyType | None:
+        rtype, role = self._args
+        found = self._schema.property_type(rtype, name, role=role)
+        if len(self) < _MEMO_NAMES:
+            self[name] = found
+        return found
+
+
 class Schema:
     """Types and cardinalities for translating UCWA documents; immutable.
 
@@ -174,6 +198,7 @@ class Schema:
         "_ci_props",
         "_ci_requests",
         "_enums",
+        "_memo",
         "_names",
         "_resources",
         "_roles",
@@ -213,6 +238,7 @@ class Schema:
         )
         self._ci_names = _ci_names if _ci_names is not None else _case_index(names)
         self._types = frozenset(resources)
+        self._memo: dict[tuple[str | None, str | None], _Typing] = {}
 
     # -- construction ---------------------------------------------------------------------------
 
@@ -298,6 +324,22 @@ class Schema:
         if found is not None:
             return found
         return self._ci_names.get(name.lower())
+
+    def typing(
+        self, rtype: str | None, role: str | None = None
+    ) -> Mapping[str, PropertyType | None]:
+        """``typing(rtype, role)[name] == property_type(rtype, name, role=role)``, memoised.
+
+        The readers' hot path: one mapping per resource type, shared by every document read with
+        this schema (safe, since a schema never changes).
+        """
+        key = (rtype, role)
+        found = self._memo.get(key)
+        if found is None:
+            found = _Typing(self, rtype, role)
+            if len(self._memo) < _MEMO_TYPES:
+                self._memo[key] = found
+        return found
 
     def fallback_type(self, name: str) -> PropertyType | None:
         """Step 3 only: the name-based type from ``property_names`` (exact, then any case)."""

@@ -154,7 +154,7 @@ def parse_xml_bytes(data: bytes | str) -> etree._Element:
 
 
 class _Reader:
-    __slots__ = ("docs", "input_target", "rec", "schema", "typers", "unknown")
+    __slots__ = ("docs", "input_target", "rec", "schema", "unknown")
 
     def __init__(
         self, schema: Schema, rec: Recorder, unknown: UnknownPolicy, input_target: str | None
@@ -164,7 +164,6 @@ class _Reader:
         self.unknown = unknown
         self.docs = False
         self.input_target = input_target
-        self.typers: dict[tuple[str | None, str | None], Callable[[str], PropertyType | None]] = {}
 
     # -- element classification ------------------------------------------------------------
 
@@ -441,42 +440,8 @@ class _Reader:
         return self.unknown == "collection"
 
     def typer(self, rtype: str | None, role: str | None) -> Callable[[str], PropertyType | None]:
-        """The property typing function of a resource type (§7.2), built once per document."""
-        key = (rtype, role)
-        found = self.typers.get(key)
-        if found is None:
-            lookup = self.make_typer(rtype, role)
-            memo: dict[str, PropertyType | None] = {}
-
-            def found(name: str) -> PropertyType | None:
-                try:
-                    return memo[name]
-                except KeyError:
-                    pt = memo[name] = lookup(name)
-                    return pt
-
-            self.typers[key] = found
-        return found
-
-    def make_typer(
-        self, rtype: str | None, role: str | None
-    ) -> Callable[[str], PropertyType | None]:
-        schema = self.schema
-        facts = schema.resource(rtype)
-        if facts is None and role is not None:
-            facts = schema.resource(role)  # §7.2 step 2
-        if facts is None:
-            return schema.fallback_type
-        props = facts.properties
-        exact_type = rtype if schema.resource(rtype) is not None else role
-
-        def lookup(name: str) -> PropertyType | None:
-            pt = props.get(name)
-            if pt is not None:
-                return pt
-            return schema.property_type(exact_type, name)
-
-        return lookup
+        """The property typing function of a resource type (§7.2), memoised by the schema."""
+        return self.schema.typing(rtype, role).__getitem__
 
     def resource_attrs(
         self, el: etree._Element
