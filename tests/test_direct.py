@@ -65,7 +65,6 @@ def takes_direct_path(data: bytes, **options: Any) -> bool:
         rel=options.get("rel"),
         schema=options.get("schema") or Schema.bundled(),
         rec=rec,
-        unknown="single",
         date_offset=options.get("date_offset", False),
     )
     return found is not None

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Literal
 
 from ._direct import direct_object
@@ -12,7 +10,16 @@ from ._errors import Loss, Recorder
 from ._json import dump, read_json, write_json
 from ._model import Document
 from ._schema import Schema
-from ._xml import Dialect, UnknownPolicy, _Reader, parse_xml_bytes, read_root, read_xml, write_xml
+from ._xml import (
+    Dialect,
+    UnknownPolicy,
+    _Reader,
+    parse_raw,
+    read_root,
+    read_xml,
+    write_xml,
+    xml_bytes,
+)
 
 __all__ = ["from_json", "from_xml", "json_to_xml", "to_json", "to_xml", "xml_to_json"]
 
@@ -26,19 +33,18 @@ KINDS = ("resource", "input", "events", "reason", "optionsMetadata", "operations
 GC_PAUSE_BYTES = 1 << 16
 
 
-@contextmanager
-def _gc_paused(data: object) -> Iterator[None]:
-    # A bulk conversion allocates hundreds of thousands of small acyclic objects; the collector's
-    # full passes over them cost a third to a half of the time (benchmarks/README.md) and could
-    # free nothing. Reference counting frees them as usual.
-    if not (isinstance(data, (bytes, str)) and len(data) >= GC_PAUSE_BYTES and gc.isenabled()):
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+def _pause_gc(data: object) -> bool:
+    """Pause the cyclic garbage collector for a large input; True if it was paused.
+
+    A bulk conversion allocates hundreds of thousands of small acyclic objects; the collector's
+    full passes over them cost a third to a half of the time (benchmarks/README.md) and could
+    free nothing. Reference counting frees them as usual. (A plain function, not a context
+    manager: per-call latency on small documents counts too.)
+    """
+    if isinstance(data, (bytes, str)) and len(data) >= GC_PAUSE_BYTES and gc.isenabled():
+        gc.disable()
+        return True
+    return False
 
 
 def _check_unknown(unknown_cardinality: str) -> None:
@@ -168,17 +174,14 @@ def xml_to_json(
     _check_unknown(unknown_cardinality)
     schema = _schema(schema)
     rec = Recorder(strict, report)
-    with _gc_paused(data):
-        root = parse_xml_bytes(data)
+    paused = _pause_gc(data)
+    try:
+        raw = xml_bytes(data)
+        root = parse_raw(raw)
         # Resources and event pages that read without a loss go straight to JSON objects; the
         # rest (and anything to report) takes the model path, on the same parsed tree.
         direct = direct_object(
-            root,
-            rel=rel,
-            schema=schema,
-            rec=rec,
-            unknown=unknown_cardinality,
-            date_offset=date_offset,
+            root, rel=rel, schema=schema, rec=rec, date_offset=date_offset, nil=b":nil" in raw
         )
         if direct is not None:
             obj, dates = direct
@@ -187,6 +190,9 @@ def xml_to_json(
         return write_json(
             doc, pretty=pretty, rec=rec, escape_solidus=escape_solidus, date_offset=date_offset
         )
+    finally:
+        if paused:
+            gc.enable()
 
 
 def json_to_xml(
@@ -203,7 +209,8 @@ def json_to_xml(
     default_offset: int | None = None,
 ) -> bytes:
     """UCWA JSON → UCWA XML; ``report`` collects what the translation could not carry."""
-    with _gc_paused(data):
+    paused = _pause_gc(data)
+    try:
         doc = from_json(data, rel=rel, schema=schema, strict=strict, report=report, kind=kind)
         return to_xml(
             doc,
@@ -213,3 +220,6 @@ def json_to_xml(
             report=report,
             default_offset=default_offset,
         )
+    finally:
+        if paused:
+            gc.enable()

@@ -28,6 +28,8 @@ __all__ = [
     "format_ms_date",
     "is_ms_date",
     "iso_has_zone",
+    "iso_ticks",
+    "ms_date_text",
     "parse_iso",
     "parse_ms_date",
 ]
@@ -261,9 +263,15 @@ def format_ms_date(ts: Timestamp, *, offset: bool | None = None) -> str:
     the timestamp has; ``False`` never writes one.
     """
     write = ts.json_offset if offset is None else offset
-    if write and ts.offset is not None:
-        return f"/Date({ts.ms}{_json_zone(ts.offset)})/"
-    return f"/Date({ts.ms})/"
+    return ms_date_text(ts.ticks, ts.offset if write else None)
+
+
+def ms_date_text(ticks: int, offset: int | None) -> str:
+    """``/Date(ms)/``, or ``/Date(ms±hhmm)/`` with an offset; ms truncated toward zero (D9)."""
+    ms = ticks // TICKS_PER_MS if ticks >= 0 else -(-ticks // TICKS_PER_MS)
+    if offset is not None:
+        return f"/Date({ms}{_json_zone(offset)})/"
+    return f"/Date({ms})/"
 
 
 def iso_has_zone(text: str) -> bool:
@@ -293,6 +301,22 @@ def parse_iso(text: str, *, strict: bool = False) -> Timestamp:
         m = _ISO.fullmatch(stripped)
         if m is None:
             return _parse_iso_fallback(text)
+    return Timestamp(*_iso_ticks(m, text, strict))
+
+
+def iso_ticks(text: str, *, strict: bool = False) -> tuple[int, int | None] | None:
+    """``(ticks, offset)`` of a date in exactly the "o" form with a zone, as :func:`parse_iso`
+    reads it (and raises); None for any other text, which only :func:`parse_iso` decides about.
+
+    The XML → JSON fast path's date reader: no Timestamp, and a zone known to be there.
+    """
+    m = _ISO.fullmatch(text)
+    if m is None or (m.group(8) is None and m.group(9) is None):
+        return None
+    return _iso_ticks(m, text, strict)
+
+
+def _iso_ticks(m: re.Match[str], text: str, strict: bool) -> tuple[int, int | None]:
     ys, mos, ds, hs, mis, ss, frac, z, sign, oh, om = m.groups()
     year, month, day = int(ys), int(mos), int(ds)
     hour, minute, second = int(hs), int(mis), int(ss)
@@ -329,7 +353,7 @@ def parse_iso(text: str, *, strict: bool = False) -> Timestamp:
         ticks -= offset * TICKS_PER_MINUTE
     if not MIN_TICKS <= ticks <= MAX_TICKS:
         raise UcwaFormatError(f"ISO 8601 date {_show(text)} is outside {_RANGE_TEXT}")
-    return Timestamp(ticks, offset)
+    return ticks, offset
 
 
 def _parse_iso_fallback(text: str) -> Timestamp:

@@ -11,17 +11,16 @@ and reported at the end, where the model path reports them: after everything the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Final, cast
 
 from lxml import etree
 
-from ._dates import format_ms_date, iso_has_zone, parse_iso
+from ._dates import TICKS_PER_MS, iso_has_zone, iso_ticks, ms_date_text, parse_iso
 from ._errors import Recorder, UcwaFormatError
 from ._events import EVENT_TYPES
 from ._json import OFFSET_LOSS, SUB_MS_LOSS
 from ._schema import PropertyType, Schema
-from ._xml import _BOOLS, _INT, MAX_DEPTH, NS, XSI, UnknownPolicy, member_path
+from ._xml import _BOOLS, _INT, MAX_DEPTH, NS, XSI, member_path, split_attributes
 
 __all__ = ["Bail", "direct_object"]
 
@@ -40,21 +39,49 @@ class Bail(Exception):
     """The document needs the model path (it has something to report, or is unusual)."""
 
 
-class _Direct:
-    __slots__ = ("date_offset", "dates", "docs", "later", "schema", "strict")
+#: Where a resource is, made into a ``$.path`` only when a loss is reported: the path itself,
+#: or (the parent's, the role, the index in a collection) for an embedded resource.
+Path = str | tuple["Path", str, int | None]
 
-    def __init__(self, schema: Schema, strict: bool, date_offset: bool) -> None:
+
+def _render(path: Path) -> str:
+    if isinstance(path, str):
+        return path
+    parent, role, index = path
+    where = member_path(member_path(_render(parent), "_embedded"), role)
+    return where if index is None else f"{where}[{index}]"
+
+
+_ROOT: Final = 2
+_MARK: Final = 1
+_NO_MARK: Final = 0
+
+
+class _Direct:
+    __slots__ = ("date_offset", "dates", "docs", "later", "nil", "report", "schema", "strict")
+
+    def __init__(
+        self, schema: Schema, strict: bool, date_offset: bool, nil: bool, report: bool
+    ) -> None:
         self.schema = schema
+        self.report = report  # somebody listens to losses
+        self.nil = nil  # the document may hold xsi:nil attributes
         self.strict = strict
         self.date_offset = date_offset
         self.dates = False  # a /Date()/ was written (for the \/ escaping)
         self.docs = False  # the docs dialect: types come from <property name="rel">
-        self.later: list[tuple[str, str, str]] = []  # the writer's losses, reported at the end
+        # The writer's losses, reported at the end: (kind, resource path, name, index, message).
+        self.later: list[tuple[str, Path, str, int | None, str]] = []
 
     # -- values -------------------------------------------------------------------------------
 
-    def scalar(self, text: str, pt: PropertyType, path: str) -> Any:
-        """Typed text as the JSON writer writes it; Bail where the reader would report."""
+    def scalar(
+        self, text: str, pt: PropertyType, path: Path, name: str, index: int | None = None
+    ) -> Any:
+        """Typed text as the JSON writer writes it; Bail where the reader would report.
+
+        ``path``, ``name`` and ``index`` say where the value is (a path is only made if needed).
+        """
         kind = pt.type
         if kind == "integer":
             if _INT.fullmatch(text):
@@ -68,19 +95,26 @@ class _Direct:
         if kind != "datetime":
             return text
         try:
-            ts = parse_iso(text, strict=self.strict)
+            found = iso_ticks(text, strict=self.strict)
+            if found is None:  # not the plain "o" form: the reader's general way
+                ts = parse_iso(text, strict=self.strict)
+                if not iso_has_zone(text):
+                    raise Bail
+                found = ts.ticks, ts.offset
         except UcwaFormatError:
             raise Bail from None
-        if not iso_has_zone(text):
-            raise Bail
-        if ts.sub_ms:
-            self.later.append(("sub-ms", path, SUB_MS_LOSS))
-        if ts.offset is not None and not self.date_offset:
-            self.later.append(("offset", path, OFFSET_LOSS))
+        ticks, offset = found
+        if self.report:
+            if ticks % TICKS_PER_MS:
+                self.later.append(("sub-ms", path, name, index, SUB_MS_LOSS))
+            if offset is not None and not self.date_offset:
+                self.later.append(("offset", path, name, index, OFFSET_LOSS))
         self.dates = True
-        return format_ms_date(ts, offset=True if self.date_offset else None)
+        return ms_date_text(ticks, offset if self.date_offset else None)
 
-    def items(self, el: etree._Element, pt: PropertyType | None, path: str) -> list[Any]:
+    def items(
+        self, el: etree._Element, pt: PropertyType | None, path: Path, name: str
+    ) -> list[Any]:
         """A ``<propertyList>``'s items."""
         text = el.text
         if text and not text.isspace():
@@ -90,7 +124,7 @@ class _Direct:
             tail = item.tail
             if item.tag != _ITEM or (tail and not tail.isspace()) or len(item):
                 raise Bail
-            if item.get(_NIL) is not None:
+            if self.nil and item.get(_NIL) is not None:
                 raise Bail
             text = item.text
             if text is None:
@@ -98,7 +132,7 @@ class _Direct:
             if pt is None or pt.type == "string":
                 out.append(text)
             else:
-                out.append(self.scalar(text, pt, f"{path}[{len(out)}]"))
+                out.append(self.scalar(text, pt, path, name, len(out)))
         return out
 
     # -- resources ----------------------------------------------------------------------------
@@ -107,21 +141,27 @@ class _Direct:
         self,
         el: etree._Element,
         out: dict[str, Any],
-        path: str,
+        path: Path,
         rtype: str | None,
         role: str | None,
         depth: int,
-        self_link: dict[str, str] | None,
+        mark: int,
     ) -> dict[str, Any]:
-        """The children of ``<resource>`` into ``out``, the model path's properties, links and
-        embedded resources in the JSON writer's order."""
+        """The children of ``<resource>`` into ``out``: the model path's properties, links and
+        embedded resources in the JSON writer's order.
+
+        ``mark`` says what a ``<property name="rel">`` (the docs dialect's type mark, §5) may
+        do here: ``_ROOT`` (it makes the document docs dialect), ``_MARK`` (types a docs-dialect
+        embedded resource) or ``_NO_MARK`` (server-dialect embedded resources: give way).
+        """
         if depth > MAX_DEPTH:
             raise Bail
         text = el.text
         if text and not text.isspace():
             raise Bail
         schema = self.schema
-        typing: Mapping[str, PropertyType | None] = schema.typing(rtype, role)
+        nil = self.nil
+        typing = schema.typing(rtype, role, plain=True)
         links: dict[str, list[dict[str, str]]] = {}
         embedded: dict[str, list[etree._Element]] = {}
         for child in el:
@@ -131,43 +171,43 @@ class _Direct:
             tag = child.tag
             if tag == _PROPERTY:
                 name = child.get("name")
-                if name is None or name in out:
-                    raise Bail
-                if len(child) or child.get(_NIL) is not None:
+                if name is None or len(child) or (nil and child.get(_NIL) is not None):
                     raise Bail
                 text = child.text
                 if text is None:
                     text = ""
                 if name == "rel":
-                    # The docs dialect's type mark (§5), where the model path puts it.
-                    if not self.docs:
-                        raise Bail
-                    out["rel"] = text
+                    rtype = self.mark(out, text, rtype, mark)
+                    mark = _NO_MARK  # a second one gives way
+                    typing = schema.typing(rtype, role, plain=True)
                     continue
+                if name in out:
+                    raise Bail
                 pt = typing[name]
                 if pt is None:
-                    out[name] = text
+                    out[name] = text  # the common case: a string
                 elif pt.array:
                     raise Bail
-                elif pt.type == "string":
-                    out[name] = text
                 else:
-                    out[name] = self.scalar(text, pt, member_path(path, name))
+                    out[name] = self.scalar(text, pt, path, name)
             elif tag == _LINK:
-                rel = child.get("rel")
-                href = child.get("href")
-                if rel is None or href is None or rel == "self" or len(child):
+                if len(child):
+                    raise Bail
+                attrs: list[tuple[str, str]] = child.items()  # type: ignore[assignment]
+                if len(attrs) == 2:
+                    (k1, rel), (k2, href) = attrs
+                    if k1 != "rel":
+                        k1, rel, k2, href = k2, href, k1, rel
+                    if k1 != "rel" or k2 != "href":
+                        raise Bail
+                    link = {"href": href}
+                else:
+                    rel, link = _link_attrs(attrs)
+                if rel == "self":
                     raise Bail
                 text = child.text
                 if text and not text.isspace():
                     raise Bail
-                if len(child.attrib) > 2:
-                    link = {"href": href}
-                    for key, val in child.items():
-                        if key != "rel" and key != "href":
-                            link[key] = val  # type: ignore[index,assignment]
-                else:
-                    link = {"href": href}
                 group = links.get(rel)
                 if group is None:
                     links[rel] = [link]
@@ -177,8 +217,7 @@ class _Direct:
                 name = child.get("name")
                 if name is None or name in out or name == "rel":
                     raise Bail
-                pt = typing[name]
-                out[name] = self.items(child, pt, member_path(path, name))
+                out[name] = self.items(child, typing[name], path, name)
             elif tag == _RESOURCE:
                 role_ = child.get("rel")
                 if role_ is None:
@@ -193,6 +232,7 @@ class _Direct:
         if "_links" in out or "_embedded" in out:
             raise Bail  # properties the JSON writer refuses; the model path says so
         effective = rtype or role
+        self_link = _self_link(el)
         if self_link is not None or links:
             links_out: dict[str, Any] = {}
             if self_link is not None:
@@ -209,7 +249,6 @@ class _Direct:
         if embedded:
             embedded_out: dict[str, Any] = {}
             for role_, els in embedded.items():
-                epath = member_path(member_path(path, "_embedded"), role_)
                 if len(els) > 1:
                     coll = True
                 else:
@@ -218,44 +257,52 @@ class _Direct:
                         raise Bail
                 if coll:
                     embedded_out[role_] = [
-                        self.embedded(c, f"{epath}[{i}]", effective, role_, depth + 1)
+                        self.embedded(c, (path, role_, i), effective, role_, depth + 1)
                         for i, c in enumerate(els)
                     ]
                 else:
-                    embedded_out[role_] = self.embedded(els[0], epath, effective, role_, depth + 1)
+                    embedded_out[role_] = self.embedded(
+                        els[0], (path, role_, None), effective, role_, depth + 1
+                    )
             out["_embedded"] = embedded_out
         return out
 
+    def mark(self, out: dict[str, Any], text: str, rtype: str | None, mark: int) -> str:
+        """A ``<property name="rel">``: where the model path puts the type, and the type that
+        types the properties after it. Gives way where the model would report, or where the
+        properties before it were typed as something else."""
+        if mark == _NO_MARK:
+            raise Bail
+        if mark == _ROOT:
+            rel = out.pop("rel", None)  # the rel attribute, put first for the server dialect
+            if rel is not None and rel != text:
+                raise Bail  # rel-conflict
+            self.docs = True
+        if out and text != rtype:
+            raise Bail
+        out["rel"] = text
+        return text
+
     def embedded(
-        self, el: etree._Element, path: str, parent: str | None, role: str, depth: int
+        self, el: etree._Element, path: Path, parent: str | None, role: str, depth: int
     ) -> dict[str, Any]:
-        self_link = _self_link(el)
         out: dict[str, Any] = {}
         if self.docs:
-            rtype = _prop_rel(el)
-        elif len(el):
+            # Typed by its own <property name="rel"> if it has one; never inferred (D4).
+            return self.body(el, out, path, None, role, depth, _MARK)
+        if len(el):
             # The server dialect leaves the type out (§5, D4); stubs stay typeless.
             rtype = self.schema.embedded_type(parent, role) or role
             out["rel"] = rtype
-        else:
-            rtype = None
-        return self.body(el, out, path, rtype, role, depth, self_link)
+            return self.body(el, out, path, rtype, role, depth, _NO_MARK)
+        return self.body(el, out, path, None, role, depth, _NO_MARK)
 
     def root(self, el: etree._Element, hint: str | None) -> dict[str, Any]:
         rel = el.get("rel")
-        self_link = _self_link(el)
-        prop_rel = _prop_rel(el)
-        self.docs = prop_rel is not None
         out: dict[str, Any] = {}
-        if prop_rel is not None:
-            if rel is not None and rel != prop_rel:
-                raise Bail  # rel-conflict
-            rtype: str | None = prop_rel
-        else:
-            if rel is not None:
-                out["rel"] = rel
-            rtype = rel or hint
-        return self.body(el, out, "$", rtype, None, 0, self_link)
+        if rel is not None:
+            out["rel"] = rel  # moved by a <property name="rel"> (docs dialect)
+        return self.body(el, out, "$", rel or hint, None, 0, _ROOT)
 
     # -- event pages --------------------------------------------------------------------------
 
@@ -274,13 +321,9 @@ class _Direct:
             if tag == _SENDER:
                 senders.append(self.sender(child, f"$.sender[{len(senders)}]"))
             elif tag == _LINK:
-                attrs = _attrs(child)
-                rel = attrs.pop("rel", None)
-                href = attrs.pop("href", None)
-                if rel is None or href is None or rel == "self":
+                rel, link = _link_attrs(child.items())  # type: ignore[arg-type]
+                if rel == "self":
                     raise Bail
-                link = {"href": href}
-                link.update(attrs)
                 links.setdefault(rel, []).append(link)
             else:
                 raise Bail
@@ -317,14 +360,17 @@ class _Direct:
             etype = _EVENT_TAGS.get(child.tag)
             if etype is None:
                 raise Bail
-            attrs = _attrs(child)
-            rel_ = attrs.pop("rel", None)
-            href_ = attrs.pop("href", None)
-            if rel_ is None or href_ is None or "status" in attrs:
-                raise Bail
-            link = {"rel": rel_, "href": href_}
-            if attrs:
-                link.update(attrs)
+            attrs: list[tuple[str, str]] = child.items()  # type: ignore[assignment]
+            if len(attrs) == 2:
+                (k1, v1), (k2, v2) = attrs
+                if k1 == "rel" and k2 == "href":
+                    link = {"rel": v1, "href": v2}
+                elif k1 == "href" and k2 == "rel":
+                    link = {"rel": v2, "href": v1}
+                else:
+                    raise Bail
+            else:
+                link = _event_link(attrs)
             event: dict[str, Any] = {"link": link}
             text = child.text
             if text and not text.isspace():
@@ -354,11 +400,6 @@ class _Direct:
         return out
 
 
-def _attrs(el: etree._Element) -> dict[str, str]:
-    # Parsed from bytes, lxml gives str names and values; the stubs say str | bytes.
-    return cast("dict[str, str]", dict(el.attrib))
-
-
 def _self_link(el: etree._Element, keep_rel: bool = False) -> dict[str, str] | None:
     """The JSON ``self`` link of an element: its href, then its other attributes in order.
 
@@ -367,11 +408,11 @@ def _self_link(el: etree._Element, keep_rel: bool = False) -> dict[str, str] | N
     """
     href: str | None = None
     extra: list[tuple[str, str]] = []
-    for key, val in el.items():
+    for key, val in _items(el):
         if key == "href":
-            href = val  # type: ignore[assignment]
+            href = val
         elif keep_rel or key != "rel":
-            extra.append((key, val))  # type: ignore[arg-type]
+            extra.append((key, val))
     if href is None:
         return dict(extra) if extra else None
     link = {"href": href}
@@ -380,12 +421,27 @@ def _self_link(el: etree._Element, keep_rel: bool = False) -> dict[str, str] | N
     return link
 
 
-def _prop_rel(el: etree._Element) -> str | None:
-    """The docs dialect's ``<property name="rel">`` of this element, if it has one."""
-    for child in el:
-        if child.tag == _PROPERTY and child.get("name") == "rel":
-            return child.text or ""
-    return None
+def _items(el: etree._Element) -> list[tuple[str, str]]:
+    # Parsed from bytes, lxml gives str names and values; the stubs say str | bytes.
+    return cast("list[tuple[str, str]]", el.items())
+
+
+def _event_link(attrs: list[tuple[str, str]]) -> dict[str, str]:
+    """An event element's JSON ``link``: rel, href, then its other attributes in order."""
+    rel, link = _link_attrs(attrs)
+    if "status" in link:
+        raise Bail  # a provisional event member (§10.3), which the model path reports
+    return {"rel": rel, **link}
+
+
+def _link_attrs(attrs: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
+    """A ``<link>`` with other than exactly rel and href: its rel and JSON object."""
+    rel, href, extra = split_attributes(attrs)
+    if rel is None or href is None:
+        raise Bail
+    link = {"href": href}
+    link.update(extra)
+    return rel, link
 
 
 def direct_object(
@@ -394,17 +450,18 @@ def direct_object(
     rel: str | None,
     schema: Schema,
     rec: Recorder,
-    unknown: UnknownPolicy,
     date_offset: bool,
+    nil: bool = True,
 ) -> tuple[dict[str, Any], bool] | None:
     """The JSON object of a resource or event page, and whether it holds dates; or None.
 
     None means the document is not one this path handles, or it needs reporting: the caller
     runs the model path on the same tree. The writer's losses are sent to ``rec`` here.
+    ``nil=False`` promises that no element has an ``xsi:nil`` attribute (the document's text
+    has no ``:nil``), which saves a lookup per property.
     """
-    del unknown  # a relation the schema does not know always goes to the model path
     tag = root.tag
-    direct = _Direct(schema, rec.strict, date_offset)
+    direct = _Direct(schema, rec.strict, date_offset, nil, rec.strict or rec.losses is not None)
     try:
         if tag == _RESOURCE:
             obj = direct.root(root, rel)
@@ -414,6 +471,7 @@ def direct_object(
             return None
     except Bail:
         return None
-    for kind, path, message in direct.later:
-        rec.loss(kind, path, message)
+    for kind, path, name, index, message in direct.later:
+        where = member_path(_render(path), name)
+        rec.loss(kind, where if index is None else f"{where}[{index}]", message)
     return obj, direct.dates

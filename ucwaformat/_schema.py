@@ -168,19 +168,25 @@ _MEMO_NAMES: Final = 4096
 _MEMO_TYPES: Final = 1024
 
 
+#: Types whose values are the text as it is (FORMAT §7.2): only these three are converted.
+_CONVERTED: Final = frozenset(("integer", "boolean", "datetime"))
+
+
 class _Typing(dict[str, "PropertyType | None"]):
     """Property name → declared type for one (type, role): :meth:`Schema.property_type`, memoised."""
 
     __slots__ = ("_args", "_schema")
 
-    def __init__(self, schema: Schema, rtype: str | None, role: str | None) -> None:
+    def __init__(self, schema: Schema, rtype: str | None, role: str | None, plain: bool) -> None:
         super().__init__()
         self._schema = schema
-        self._args = (rtype, role)
+        self._args = (rtype, role, plain)
 
     def __missing__(self, name: str) -> PropertyType | None:
-        rtype, role = self._args
+        rtype, role, plain = self._args
         found = self._schema.property_type(rtype, name, role=role)
+        if plain and found is not None and not found.array and found.type not in _CONVERTED:
+            found = None
         if len(self) < _MEMO_NAMES:
             self[name] = found
         return found
@@ -238,7 +244,7 @@ class Schema:
         )
         self._ci_names = _ci_names if _ci_names is not None else _case_index(names)
         self._types = frozenset(resources)
-        self._memo: dict[tuple[str | None, str | None], _Typing] = {}
+        self._memo: dict[tuple[str | None, str | None, bool], _Typing] = {}
 
     # -- construction ---------------------------------------------------------------------------
 
@@ -326,17 +332,18 @@ class Schema:
         return self._ci_names.get(name.lower())
 
     def typing(
-        self, rtype: str | None, role: str | None = None
+        self, rtype: str | None, role: str | None = None, *, plain: bool = False
     ) -> Mapping[str, PropertyType | None]:
         """``typing(rtype, role)[name] == property_type(rtype, name, role=role)``, memoised.
 
         The readers' hot path: one mapping per resource type, shared by every document read with
-        this schema (safe, since a schema never changes).
+        this schema (safe, since a schema never changes). ``plain=True`` also maps the single
+        values that stay text (string, enum, timespan, external) to None.
         """
-        key = (rtype, role)
+        key = (rtype, role, plain)
         found = self._memo.get(key)
         if found is None:
-            found = _Typing(self, rtype, role)
+            found = _Typing(self, rtype, role, plain)
             if len(self._memo) < _MEMO_TYPES:
                 self._memo[key] = found
         return found

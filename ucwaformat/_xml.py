@@ -91,6 +91,22 @@ def _items(el: etree._Element) -> list[tuple[str, str]]:
     return cast("list[tuple[str, str]]", el.items())
 
 
+def split_attributes(
+    items: list[tuple[str, str]],
+) -> tuple[str | None, str | None, list[tuple[str, str]]]:
+    """An element's attributes as (rel, href, the others in document order)."""
+    rel = href = None
+    extra: list[tuple[str, str]] = []
+    for key, val in items:
+        if key == "rel":
+            rel = val
+        elif key == "href":
+            href = val
+        else:
+            extra.append((key, val))
+    return rel, href, extra
+
+
 def _position(text: bytes, offset: int) -> tuple[int, int]:
     line = text.count(b"\n", 0, offset) + 1
     column = offset - (text.rfind(b"\n", 0, offset) + 1) + 1
@@ -119,6 +135,11 @@ def _utf8(raw: bytes) -> bytes:
 
 def parse_xml_bytes(data: bytes | str) -> etree._Element:
     """Parse with the hardened parser; every failure becomes a positioned UcwaFormatError."""
+    return parse_raw(xml_bytes(data))
+
+
+def xml_bytes(data: bytes | str) -> bytes:
+    """The UTF-8 bytes the parser will read, checked for what it must never see (NUL, DOCTYPE)."""
     if isinstance(data, str):
         try:
             raw = data.encode("utf-8")
@@ -140,6 +161,11 @@ def parse_xml_bytes(data: bytes | str) -> etree._Element:
     if doctype >= 0:
         line, column = _position(raw, doctype)
         raise UcwaFormatError("DOCTYPE is not allowed in UCWA XML", line=line, column=column)
+    return raw
+
+
+def parse_raw(raw: bytes) -> etree._Element:
+    """Parse what :func:`xml_bytes` returned."""
     try:
         root = etree.fromstring(raw, _parser())
     except etree.XMLSyntaxError as exc:
@@ -446,15 +472,7 @@ class _Reader:
     def resource_attrs(
         self, el: etree._Element
     ) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
-        rel = href = None
-        extra: list[tuple[str, str]] = []
-        for key, val in _items(el):
-            if key == "rel":
-                rel = val
-            elif key == "href":
-                href = val
-            else:
-                extra.append((key, val))
+        rel, href, extra = split_attributes(_items(el))
         return rel, href, tuple(extra)
 
     def embedded(
