@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import ucwaformat
 from ucwaformat import Loss, Schema, UcwaFormatError
-from ucwaformat._direct import direct_object
+from ucwaformat._direct import direct_json
 from ucwaformat._errors import Recorder
 from ucwaformat._xml import parse_xml_bytes
 from ucwaformat.testing import strategies as ust
@@ -59,12 +59,13 @@ def assert_same(data: bytes | str, **options: Any) -> Outcome:
 
 def takes_direct_path(data: bytes, **options: Any) -> bool:
     root = parse_xml_bytes(data)
-    rec = Recorder(False, [])
-    found = direct_object(
+    found = direct_json(
         root,
         rel=options.get("rel"),
         schema=options.get("schema") or Schema.bundled(),
-        rec=rec,
+        rec=Recorder(False, []),
+        pretty=False,
+        escape_solidus=True,
         date_offset=options.get("date_offset", False),
     )
     return found is not None

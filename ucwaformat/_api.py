@@ -5,9 +5,9 @@ from __future__ import annotations
 import gc
 from typing import Literal
 
-from ._direct import direct_object
+from ._direct import direct_json
 from ._errors import Loss, Recorder
-from ._json import dump, read_json, write_json
+from ._json import read_json, write_json
 from ._model import Document
 from ._schema import Schema
 from ._xml import (
@@ -180,12 +180,18 @@ def xml_to_json(
         root = parse_raw(raw)
         # Resources and event pages that read without a loss go straight to JSON objects; the
         # rest (and anything to report) takes the model path, on the same parsed tree.
-        direct = direct_object(
-            root, rel=rel, schema=schema, rec=rec, date_offset=date_offset, nil=b":nil" in raw
+        out = direct_json(
+            root,
+            rel=rel,
+            schema=schema,
+            rec=rec,
+            pretty=pretty,
+            escape_solidus=escape_solidus,
+            date_offset=date_offset,
+            nil=b":nil" in raw,
         )
-        if direct is not None:
-            obj, dates = direct
-            return dump(obj, pretty=pretty, escape=escape_solidus and dates)
+        if out is not None:
+            return out
         doc = read_root(root, _Reader(schema, rec, unknown_cardinality, rel), rel)
         return write_json(
             doc, pretty=pretty, rec=rec, escape_solidus=escape_solidus, date_offset=date_offset

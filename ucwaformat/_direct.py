@@ -11,18 +11,20 @@ and reported at the end, where the model path reports them: after everything the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final, cast
 
+import orjson
 from lxml import etree
 
 from ._dates import TICKS_PER_MS, iso_has_zone, iso_ticks, ms_date_text, parse_iso
 from ._errors import Recorder, UcwaFormatError
 from ._events import EVENT_TYPES
 from ._json import OFFSET_LOSS, SUB_MS_LOSS
-from ._schema import PropertyType, Schema
+from ._schema import TYPE_MARK, PropertyType, Schema
 from ._xml import _BOOLS, _INT, MAX_DEPTH, NS, XSI, member_path, split_attributes
 
-__all__ = ["Bail", "direct_object"]
+__all__ = ["Bail", "direct_json"]
 
 _RESOURCE: Final = f"{{{NS}}}resource"
 _PROPERTY: Final = f"{{{NS}}}property"
@@ -52,24 +54,43 @@ def _render(path: Path) -> str:
     return where if index is None else f"{where}[{index}]"
 
 
+_NOTHING: Final[Mapping[str, bool]] = {}
+
 _ROOT: Final = 2
 _MARK: Final = 1
 _NO_MARK: Final = 0
 
 
 class _Direct:
-    __slots__ = ("date_offset", "dates", "docs", "later", "nil", "report", "schema", "strict")
+    __slots__ = (
+        "date_offset",
+        "docs",
+        "escape",
+        "later",
+        "nil",
+        "rel",
+        "report",
+        "schema",
+        "strict",
+    )
 
     def __init__(
-        self, schema: Schema, strict: bool, date_offset: bool, nil: bool, report: bool
+        self,
+        schema: Schema,
+        strict: bool,
+        date_offset: bool,
+        escape: bool,
+        nil: bool,
+        report: bool,
     ) -> None:
         self.schema = schema
         self.report = report  # somebody listens to losses
         self.nil = nil  # the document may hold xsi:nil attributes
         self.strict = strict
         self.date_offset = date_offset
-        self.dates = False  # a /Date()/ was written (for the \/ escaping)
+        self.escape = escape  # dates as "\/Date(ms)\/", as servers write them
         self.docs = False  # the docs dialect: types come from <property name="rel">
+        self.rel: str | None = None  # the root's rel attribute
         # The writer's losses, reported at the end: (kind, resource path, name, index, message).
         self.later: list[tuple[str, Path, str, int | None, str]] = []
 
@@ -109,8 +130,11 @@ class _Direct:
                 self.later.append(("sub-ms", path, name, index, SUB_MS_LOSS))
             if offset is not None and not self.date_offset:
                 self.later.append(("offset", path, name, index, OFFSET_LOSS))
-        self.dates = True
-        return ms_date_text(ticks, offset if self.date_offset else None)
+        text = ms_date_text(ticks, offset if self.date_offset else None)
+        if self.escape:
+            # orjson cannot write "\/"; a fragment is written as it is (digits and a sign).
+            return orjson.Fragment(f'"\\{text[:-1]}\\/"')
+        return text
 
     def items(
         self, el: etree._Element, pt: PropertyType | None, path: Path, name: str
@@ -161,6 +185,7 @@ class _Direct:
             raise Bail
         schema = self.schema
         nil = self.nil
+        size = len(out)
         typing = schema.typing(rtype, role, plain=True)
         links: dict[str, list[dict[str, str]]] = {}
         embedded: dict[str, list[etree._Element]] = {}
@@ -176,16 +201,13 @@ class _Direct:
                 text = child.text
                 if text is None:
                     text = ""
-                if name == "rel":
+                pt = typing[name]
+                if pt is None:
+                    out[name] = text  # the common case: a string (duplicates: see below)
+                elif pt is TYPE_MARK:
                     rtype = self.mark(out, text, rtype, mark)
                     mark = _NO_MARK  # a second one gives way
                     typing = schema.typing(rtype, role, plain=True)
-                    continue
-                if name in out:
-                    raise Bail
-                pt = typing[name]
-                if pt is None:
-                    out[name] = text  # the common case: a string
                 elif pt.array:
                     raise Bail
                 else:
@@ -215,7 +237,7 @@ class _Direct:
                     group.append(link)
             elif tag == _PLIST:
                 name = child.get("name")
-                if name is None or name in out or name == "rel":
+                if name is None or name == "rel":
                     raise Bail
                 out[name] = self.items(child, typing[name], path, name)
             elif tag == _RESOURCE:
@@ -229,6 +251,12 @@ class _Direct:
                     group_.append(child)
             else:
                 raise Bail
+        # Every property child made one key (the type mark too): fewer keys mean a name
+        # repeated, which the model path reports. (Cheaper than a check per property.)
+        if len(out) != size + len(el) - sum(map(len, links.values())) - sum(
+            map(len, embedded.values())
+        ):
+            raise Bail
         if "_links" in out or "_embedded" in out:
             raise Bail  # properties the JSON writer refuses; the model path says so
         effective = rtype or role
@@ -237,11 +265,13 @@ class _Direct:
             links_out: dict[str, Any] = {}
             if self_link is not None:
                 links_out["self"] = self_link
+            facts = schema.resource(effective)
+            known = facts.links if facts is not None else _NOTHING  # Schema.link_collection
             for rel, group in links.items():
                 if len(group) > 1:
                     links_out[rel] = group
                     continue
-                coll = schema.link_collection(effective, rel)
+                coll = known.get(rel)
                 if coll is None:
                     raise Bail  # a guess, which the model path reports
                 links_out[rel] = group if coll else group[0]
@@ -274,8 +304,7 @@ class _Direct:
         if mark == _NO_MARK:
             raise Bail
         if mark == _ROOT:
-            rel = out.pop("rel", None)  # the rel attribute, put first for the server dialect
-            if rel is not None and rel != text:
+            if self.rel is not None and self.rel != text:
                 raise Bail  # rel-conflict
             self.docs = True
         if out and text != rtype:
@@ -298,11 +327,12 @@ class _Direct:
         return self.body(el, out, path, None, role, depth, _NO_MARK)
 
     def root(self, el: etree._Element, hint: str | None) -> dict[str, Any]:
-        rel = el.get("rel")
-        out: dict[str, Any] = {}
-        if rel is not None:
-            out["rel"] = rel  # moved by a <property name="rel"> (docs dialect)
-        return self.body(el, out, "$", rel or hint, None, 0, _ROOT)
+        rel = self.rel = el.get("rel")
+        out = self.body(el, {}, "$", rel or hint, None, 0, _ROOT)
+        if rel is not None and not self.docs:
+            # The server dialect: the type is the rel attribute, first in JSON.
+            out = {"rel": rel, **out}
+        return out
 
     # -- event pages --------------------------------------------------------------------------
 
@@ -406,9 +436,16 @@ def _self_link(el: etree._Element, keep_rel: bool = False) -> dict[str, str] | N
     A resource's ``rel`` attribute is its type or role, not part of the link (``keep_rel`` is
     for ``<events>``, whose attributes other than href all go to the link, D14).
     """
+    items = _items(el)
+    if len(items) == 2 and not keep_rel:  # the common case: rel and href
+        (k1, v1), (k2, v2) = items
+        if k1 == "rel" and k2 == "href":
+            return {"href": v2}
+        if k1 == "href" and k2 == "rel":
+            return {"href": v1}
     href: str | None = None
     extra: list[tuple[str, str]] = []
-    for key, val in _items(el):
+    for key, val in items:
         if key == "href":
             href = val
         elif keep_rel or key != "rel":
@@ -444,24 +481,28 @@ def _link_attrs(attrs: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
     return rel, link
 
 
-def direct_object(
+def direct_json(
     root: etree._Element,
     *,
     rel: str | None,
     schema: Schema,
     rec: Recorder,
+    pretty: bool,
+    escape_solidus: bool,
     date_offset: bool,
     nil: bool = True,
-) -> tuple[dict[str, Any], bool] | None:
-    """The JSON object of a resource or event page, and whether it holds dates; or None.
+) -> bytes | None:
+    """The JSON of a resource or event page, as ``write_json(read_xml(...))`` makes it; or None.
 
-    None means the document is not one this path handles, or it needs reporting: the caller
-    runs the model path on the same tree. The writer's losses are sent to ``rec`` here.
-    ``nil=False`` promises that no element has an ``xsi:nil`` attribute (the document's text
-    has no ``:nil``), which saves a lookup per property.
+    None means the document is not one this path handles, or it needs reporting, or orjson
+    cannot write it (integers beyond 64 bits): the caller runs the model path on the same tree,
+    and nothing has been reported yet. ``nil=False`` promises that no element has an
+    ``xsi:nil`` attribute (the document's text has no ``:nil``): one lookup less per property.
     """
     tag = root.tag
-    direct = _Direct(schema, rec.strict, date_offset, nil, rec.strict or rec.losses is not None)
+    direct = _Direct(
+        schema, rec.strict, date_offset, escape_solidus, nil, rec.strict or rec.losses is not None
+    )
     try:
         if tag == _RESOURCE:
             obj = direct.root(root, rel)
@@ -469,9 +510,10 @@ def direct_object(
             obj = direct.events(root)
         else:
             return None
-    except Bail:
+        out = orjson.dumps(obj, option=orjson.OPT_INDENT_2 if pretty else 0)
+    except (Bail, orjson.JSONEncodeError):
         return None
     for kind, path, name, index, message in direct.later:
         where = member_path(_render(path), name)
         rec.loss(kind, where if index is None else f"{where}[{index}]", message)
-    return obj, direct.dates
+    return out

@@ -168,6 +168,9 @@ _MEMO_NAMES: Final = 4096
 _MEMO_TYPES: Final = 1024
 
 
+#: What a plain typing gives ``rel``: not a value but the docs dialect's type mark (FORMAT §5).
+TYPE_MARK: Final = PropertyType("rel")
+
 #: Types whose values are the text as it is (FORMAT §7.2): only these three are converted.
 _CONVERTED: Final = frozenset(("integer", "boolean", "datetime"))
 
@@ -185,8 +188,11 @@ class _Typing(dict[str, "PropertyType | None"]):
     def __missing__(self, name: str) -> PropertyType | None:
         rtype, role, plain = self._args
         found = self._schema.property_type(rtype, name, role=role)
-        if plain and found is not None and not found.array and found.type not in _CONVERTED:
-            found = None
+        if plain:
+            if name == "rel":
+                found = TYPE_MARK
+            elif found is not None and not found.array and found.type not in _CONVERTED:
+                found = None
         if len(self) < _MEMO_NAMES:
             self[name] = found
         return found
@@ -337,8 +343,9 @@ class Schema:
         """``typing(rtype, role)[name] == property_type(rtype, name, role=role)``, memoised.
 
         The readers' hot path: one mapping per resource type, shared by every document read with
-        this schema (safe, since a schema never changes). ``plain=True`` also maps the single
-        values that stay text (string, enum, timespan, external) to None.
+        this schema (safe, since a schema never changes). ``plain=True`` is the XML → JSON fast
+        path's view: single values that stay text (string, enum, timespan, external) map to
+        None, and ``rel`` to :data:`TYPE_MARK`.
         """
         key = (rtype, role, plain)
         found = self._memo.get(key)
