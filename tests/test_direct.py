@@ -237,6 +237,8 @@ EDITS: dict[str, tuple[str, str]] = {
         '<property name="rel" xsi:nil="true"/><property name="state">',
     ),
     "CR and entities in text": ("Connected", "a&amp;b&#13;c&lt;d"),
+    "text that looks like a date": ("Connected", "/Date(1)/"),
+    "text that ends like a date": ("Connected", "(x)/"),
     "non-ASCII names": ('name="state"', 'name="état"'),
     "surrogate-free astral text": ("Connected", "\U0001f600"),
 }

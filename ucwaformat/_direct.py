@@ -20,7 +20,7 @@ from lxml import etree
 from ._dates import TICKS_PER_MS, iso_has_zone, iso_ticks, ms_date_text, parse_iso
 from ._errors import Recorder, UcwaFormatError
 from ._events import EVENT_TYPES
-from ._json import OFFSET_LOSS, SUB_MS_LOSS
+from ._json import OFFSET_LOSS, SUB_MS_LOSS, escape_dates
 from ._schema import TYPE_MARK, PropertyType, Schema
 from ._xml import _BOOLS, _INT, MAX_DEPTH, NS, XSI, member_path, split_attributes
 
@@ -64,6 +64,7 @@ _NO_MARK: Final = 0
 class _Direct:
     __slots__ = (
         "date_offset",
+        "dates",
         "docs",
         "escape",
         "later",
@@ -89,6 +90,7 @@ class _Direct:
         self.strict = strict
         self.date_offset = date_offset
         self.escape = escape  # dates as "\/Date(ms)\/", as servers write them
+        self.dates = False  # a date was written (escaped)
         self.docs = False  # the docs dialect: types come from <property name="rel">
         self.rel: str | None = None  # the root's rel attribute
         # The writer's losses, reported at the end: (kind, resource path, name, index, message).
@@ -133,6 +135,7 @@ class _Direct:
         text = ms_date_text(ticks, offset if self.date_offset else None)
         if self.escape:
             # orjson cannot write "\/"; a fragment is written as it is (digits and a sign).
+            self.dates = True
             return orjson.Fragment(f'"\\{text[:-1]}\\/"')
         return text
 
@@ -513,6 +516,10 @@ def direct_json(
         out = orjson.dumps(obj, option=orjson.OPT_INDENT_2 if pretty else 0)
     except (Bail, orjson.JSONEncodeError):
         return None
+    if direct.dates and (b'"/Date(' in out or b')/"' in out):
+        # Text that only looks like a date: the model path's writer escapes it too, since it
+        # rewrites the whole output once a document has a date (_json.dump).
+        out = escape_dates(out)
     for kind, path, name, index, message in direct.later:
         where = member_path(_render(path), name)
         rec.loss(kind, where if index is None else f"{where}[{index}]", message)

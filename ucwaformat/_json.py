@@ -562,11 +562,16 @@ def dump(obj: Any, *, pretty: bool, escape: bool) -> bytes:
             indent=2 if pretty else None,
             separators=None if pretty else (",", ":"),
         ).encode("utf-8")
-    if escape:
-        # orjson cannot write "\/". Inside a JSON string "\/" equals "/", so this rewrite of the
-        # date delimiters is safe for any string that happens to contain them too.
-        out = out.replace(b'"/Date(', b'"\\/Date(').replace(b')/"', b')\\/"')
-    return out
+    return escape_dates(out) if escape else out
+
+
+def escape_dates(out: bytes) -> bytes:
+    """``"/Date(…)/"`` → ``"\\/Date(…)\\/"`` throughout a JSON text (orjson cannot write ``\\/``).
+
+    Inside a JSON string ``\\/`` equals ``/``, so this rewrite of the date delimiters is safe
+    for any string that happens to contain them too.
+    """
+    return out.replace(b'"/Date(', b'"\\/Date(').replace(b')/"', b')\\/"')
 
 
 def _surrogate_path(value: Any, path: str) -> str:
