@@ -26,7 +26,7 @@ from ._model import (
     Value,
 )
 from ._schema import PropertyType, Schema
-from ._xml import member_path
+from ._xml import member_path, path_of
 
 __all__ = ["load_json", "read_json", "write_json"]
 
@@ -173,13 +173,18 @@ class _Reader:
             return _Skip
         return self.scalar(value, path, pt)
 
-    def link(self, rel: str, obj: Any, path: str) -> Link:
+    def link(self, rel: str, obj: Any, path: str, *parts: str | int) -> Link:
+        """``obj`` at ``path`` + ``parts`` (made into one path only if something is reported)."""
         if not isinstance(obj, dict):
-            raise UcwaFormatError(f"a link must be an object, not {_json_type(obj)}", path=path)
+            raise UcwaFormatError(
+                f"a link must be an object, not {_json_type(obj)}", path=path_of(path, *parts)
+            )
         href = obj.get("href")
         if not isinstance(href, str):
             what = "has no 'href'" if href is None else f"has an 'href' that is {_json_type(href)}"
-            raise UcwaFormatError(f"link {what}", path=path)
+            raise UcwaFormatError(f"link {what}", path=path_of(path, *parts))
+        if len(obj) == 1:
+            return Link(rel, href)  # the common case
         extra: list[tuple[str, str]] = []
         for key, val in obj.items():
             if key == "href":
@@ -187,14 +192,14 @@ class _Reader:
             if not isinstance(val, str):
                 raise UcwaFormatError(
                     f"link member {key!r} must be a string, not {_json_type(val)}",
-                    path=member_path(path, key),
+                    path=path_of(path, *parts, key),
                 )
             if key == "rel":
                 # The _links key is the rel (§13 row 9); a differing member cannot be kept.
                 if val != rel:
                     self.rec.loss(
                         "rel-conflict",
-                        member_path(path, key),
+                        path_of(path, *parts, key),
                         f"rel {val!r} dropped; the key {rel!r} wins",
                     )
                 continue
@@ -210,28 +215,25 @@ class _Reader:
         self_attrs: tuple[tuple[str, str], ...] = ()
         entries: list[tuple[str, LinkEntry]] = []
         for rel, val in obj.items():
-            rpath = member_path(path, rel)
             if rel == "self" and allow_self:
                 if not isinstance(val, dict):
                     raise UcwaFormatError(
-                        f"'self' must be one link object, not {_json_type(val)}", path=rpath
+                        f"'self' must be one link object, not {_json_type(val)}",
+                        path=member_path(path, rel),
                     )
                 if "href" not in val and val:
                     # Attributes of an XML <resource> without href land here (D14).
-                    self_link = self.link(rel, {"href": "", **val}, rpath)
+                    self_link = self.link(rel, {"href": "", **val}, path, rel)
                     self_attrs = self_link.attributes
                 else:
-                    self_link = self.link(rel, val, rpath)
+                    self_link = self.link(rel, val, path, rel)
                     href, self_attrs = self_link.href, self_link.attributes
             elif isinstance(val, list):
                 entries.append(
-                    (
-                        rel,
-                        tuple(self.link(rel, item, f"{rpath}[{i}]") for i, item in enumerate(val)),
-                    )
+                    (rel, tuple(self.link(rel, item, path, rel, i) for i, item in enumerate(val)))
                 )
             else:
-                entries.append((rel, self.link(rel, val, rpath)))
+                entries.append((rel, self.link(rel, val, path, rel)))
         return href, self_attrs, tuple(entries)
 
     def embedded(
@@ -290,9 +292,9 @@ class _Reader:
             if key == "rel":
                 position = len(props)
             elif key == "_links":
-                href, self_attrs, links = self.links(val, member_path(path, key), True)
+                href, self_attrs, links = self.links(val, f"{path}._links", True)
             elif key == "_embedded":
-                embedded = self.embedded(val, member_path(path, key), lookup, depth)
+                embedded = self.embedded(val, f"{path}._embedded", lookup, depth)
             else:
                 tv = type(val)
                 if tv is str:

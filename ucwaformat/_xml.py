@@ -86,6 +86,14 @@ def member_path(path: str, name: str) -> str:
     return f'{path}["{escaped}"]'
 
 
+def path_of(path: str, *parts: str | int) -> str:
+    """``path`` with member names and array indices appended: ``path_of("$", "a", 0)`` is
+    ``$.a[0]``. Writers pass the parts and let this run only when something is reported."""
+    for part in parts:
+        path = f"{path}[{part}]" if isinstance(part, int) else member_path(path, part)
+    return path
+
+
 def _items(el: etree._Element) -> list[tuple[str, str]]:
     # Parsed from bytes, lxml gives str names and values; the stubs say str | bytes.
     return cast("list[tuple[str, str]]", el.items())
@@ -603,19 +611,19 @@ class _Writer:
             f"character U+{ord(match.group()):04X} cannot be written in XML 1.0", path=path
         )
 
-    def text(self, s: str, path: str) -> str:
+    def text(self, s: str, path: str, *parts: str | int) -> str:
         if _TEXT_SPECIAL.search(s) is None:
             return s
-        self.check(s, path)
+        self.check(s, path_of(path, *parts))
         # A literal CR would come back as LF (§2), so it is written as a character reference.
         return (
             s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
         )
 
-    def attr(self, s: str, path: str) -> str:
+    def attr(self, s: str, path: str, *parts: str | int) -> str:
         if _ATTR_SPECIAL.search(s) is None:
             return s
-        self.check(s, path)
+        self.check(s, path_of(path, *parts))
         # Attribute-value normalisation would turn TAB/LF/CR into spaces (§2).
         return (
             s.replace("&", "&amp;")
@@ -627,7 +635,10 @@ class _Writer:
             .replace("\r", "&#13;")
         )
 
-    def attrs(self, pairs: tuple[tuple[str, str], ...], path: str) -> str:
+    def attrs(self, pairs: tuple[tuple[str, str], ...], path: str, *where: str | int) -> str:
+        if not pairs:
+            return ""
+        path = path_of(path, *where)
         parts = []
         declared: dict[str, str] = {}
         for key, val in pairs:
@@ -680,16 +691,17 @@ class _Writer:
         for i, (name, value) in enumerate(props):
             if i == pos:
                 out.append(f'{ind}<property name="rel">{self.text(rtype or "", path)}</property>')
-            if (
-                type(value) is str
-                and _TEXT_SPECIAL.search(value) is None
-                and _ATTR_SPECIAL.search(name) is None
-            ):
-                # The common case first; a path is only built when a check fails.
-                if value:
-                    out.append(f'{ind}<property name="{name}">{value}</property>')
-                else:
-                    out.append(f'{ind}<property name="{name}"/>')
+            if isinstance(value, str):
+                if _TEXT_SPECIAL.search(value) is None and _ATTR_SPECIAL.search(name) is None:
+                    # The common case first; a path is only built when a check fails.
+                    if value:
+                        out.append(f'{ind}<property name="{name}">{value}</property>')
+                    else:
+                        out.append(f'{ind}<property name="{name}"/>')
+                    continue
+            elif isinstance(value, (int, Timestamp)) and _ATTR_SPECIAL.search(name) is None:
+                # Integers, booleans and dates: never empty, nothing to escape.
+                out.append(f'{ind}<property name="{name}">{self.scalar(value, path)}</property>')
                 continue
             ppath = member_path(path, name)
             qname = self.attr(name, ppath)
@@ -721,16 +733,24 @@ class _Writer:
         out = self.out
         ind = self.nl(depth)
         for rel, entry in links:
-            lpath = member_path(member_path(path, "_links"), rel)
-            items = entry if isinstance(entry, tuple) else (entry,)
-            if not items:
-                self.rec.loss("empty-collection", lpath, "empty link array has no XML form")
-            for i, link in enumerate(items):
-                ipath = f"{lpath}[{i}]" if isinstance(entry, tuple) else lpath
+            if not isinstance(entry, tuple):
                 out.append(
-                    f'{ind}<link rel="{self.attr(rel, lpath)}"'
-                    f' href="{self.attr(link.href, ipath)}"'
-                    f"{self.attrs(link.attributes, ipath)}/>"
+                    f'{ind}<link rel="{self.attr(rel, path, "_links", rel)}"'
+                    f' href="{self.attr(entry.href, path, "_links", rel)}"'
+                    f"{self.attrs(entry.attributes, path, '_links', rel)}/>"
+                )
+                continue
+            if not entry:
+                self.rec.loss(
+                    "empty-collection",
+                    path_of(path, "_links", rel),
+                    "empty link array has no XML form",
+                )
+            for i, link in enumerate(entry):
+                out.append(
+                    f'{ind}<link rel="{self.attr(rel, path, "_links", rel)}"'
+                    f' href="{self.attr(link.href, path, "_links", rel, i)}"'
+                    f"{self.attrs(link.attributes, path, '_links', rel, i)}/>"
                 )
 
     def embedded(
@@ -754,13 +774,12 @@ class _Writer:
             # A root without a self link is a request body; the docs write those as a bare
             # <resource xmlns=…> with only the property rel (D17).
             rel = None
-        spath = member_path(member_path(path, "_links"), "self")
         if rel is not None:
-            head.append(f' rel="{self.attr(rel, path if role else member_path(path, "rel"))}"')
+            head.append(f' rel="{self.attr(rel, path) if role else self.attr(rel, path, "rel")}"')
         if res.href is not None:
-            head.append(f' href="{self.attr(res.href, spath)}"')
+            head.append(f' href="{self.attr(res.href, path, "_links", "self")}"')
         if res.self_attributes:
-            head.append(self.attrs(res.self_attributes, spath))
+            head.append(self.attrs(res.self_attributes, path, "_links", "self"))
         if role is None:
             head.append(f' xmlns="{NS}"')
         ind = self.nl(depth)
