@@ -12,7 +12,7 @@ and reported at the end, where the model path reports them: after everything the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import orjson
 from lxml import etree
@@ -22,7 +22,7 @@ from ._errors import Recorder, UcwaFormatError
 from ._events import EVENT_TYPES
 from ._json import OFFSET_LOSS, SUB_MS_LOSS, escape_dates
 from ._schema import TYPE_MARK, PropertyType, Schema
-from ._xml import _BOOLS, _INT, MAX_DEPTH, NS, XSI, member_path, split_attributes
+from ._xml import _BOOLS, _INT, MAX_DEPTH, NS, XSI, _items, path_of, split_attributes
 
 __all__ = ["Bail", "direct_json"]
 
@@ -50,8 +50,9 @@ def _render(path: Path) -> str:
     if isinstance(path, str):
         return path
     parent, role, index = path
-    where = member_path(member_path(_render(parent), "_embedded"), role)
-    return where if index is None else f"{where}[{index}]"
+    if index is None:
+        return path_of(_render(parent), "_embedded", role)
+    return path_of(_render(parent), "_embedded", role, index)
 
 
 _NOTHING: Final[Mapping[str, bool]] = {}
@@ -461,11 +462,6 @@ def _self_link(el: etree._Element, keep_rel: bool = False) -> dict[str, str] | N
     return link
 
 
-def _items(el: etree._Element) -> list[tuple[str, str]]:
-    # Parsed from bytes, lxml gives str names and values; the stubs say str | bytes.
-    return cast("list[tuple[str, str]]", el.items())
-
-
 def _event_link(attrs: list[tuple[str, str]]) -> dict[str, str]:
     """An event element's JSON ``link``: rel, href, then its other attributes in order."""
     rel, link = _link_attrs(attrs)
@@ -521,6 +517,8 @@ def direct_json(
         # rewrites the whole output once a document has a date (_json.dump).
         out = escape_dates(out)
     for kind, path, name, index, message in direct.later:
-        where = member_path(_render(path), name)
-        rec.loss(kind, where if index is None else f"{where}[{index}]", message)
+        where = (
+            path_of(_render(path), name) if index is None else path_of(_render(path), name, index)
+        )
+        rec.loss(kind, where, message)
     return out

@@ -45,7 +45,7 @@ import orjson
 from lxml import etree
 
 from . import _events, _json, _xml
-from ._api import Kind, _schema
+from ._api import Kind, _check_unknown, _schema
 from ._dto import DtoXmlWriter, dto_kind_of_json
 from ._errors import Loss, Recorder, UcwaFormatError
 from ._model import Document, Events, Resource, Sender
@@ -616,13 +616,6 @@ def _json_obj(doc: Document, writer: _json._Writer) -> dict[str, Any]:
         return _events.write_events_json(doc, writer)
     assert isinstance(doc, Dto)
     return write_dto_json(doc)
-
-
-def _check_unknown(unknown_cardinality: str) -> None:
-    if unknown_cardinality not in ("single", "collection"):
-        raise ValueError(
-            f"unknown_cardinality must be 'single' or 'collection', not {unknown_cardinality!r}"
-        )
 
 
 def stream_xml_to_json(

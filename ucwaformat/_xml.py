@@ -611,10 +611,10 @@ class _Writer:
             f"character U+{ord(match.group()):04X} cannot be written in XML 1.0", path=path
         )
 
-    def text(self, s: str, path: str, *parts: str | int) -> str:
+    def text(self, s: str, path: str) -> str:
         if _TEXT_SPECIAL.search(s) is None:
             return s
-        self.check(s, path_of(path, *parts))
+        self.check(s, path)
         # A literal CR would come back as LF (§2), so it is written as a character reference.
         return (
             s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
