@@ -23,6 +23,7 @@ from ucwaformat._dates import (
     format_ms_date,
     is_ms_date,
     iso_has_zone,
+    iso_ticks,
     parse_iso,
     parse_ms_date,
 )
@@ -632,3 +633,83 @@ def test_prop_ms_truncation(ticks: int) -> None:
     back = parse_ms_date(format_ms_date(ts), strict=True)
     assert back.ticks == trunc_ms(ticks) * 10_000
     assert abs(back.ticks) <= abs(ticks)  # toward zero, never away
+
+
+# -- iso_ticks: the XML → JSON fast path's reader agrees with parse_iso --------------------------
+
+# Every field as two or four digits of any value, so that out-of-range fields are common.
+_d2 = st.integers(0, 99).map("{:02d}".format)
+zoned_o_st = st.builds(
+    "{}-{}-{}T{}:{}:{}{}{}".format,
+    st.one_of(st.integers(0, 9999).map("{:04d}".format), st.sampled_from(["1970", "0001", "9999"])),
+    st.one_of(_d2, st.sampled_from(["01", "02", "12"])),
+    st.one_of(_d2, st.sampled_from(["28", "29", "30", "31"])),
+    st.one_of(_d2, st.sampled_from(["00", "23", "24"])),
+    _d2,
+    _d2,
+    st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=12).map(".{}".format)),
+    st.one_of(
+        st.just("Z"),
+        st.builds("{}{}:{}".format, st.sampled_from("+-"), st.one_of(_d2, st.just("14")), _d2),
+    ),
+)
+
+
+# Valid dates and times (the common case), with any fraction and any zone that fits the form.
+valid_o_st = st.builds(
+    "{}{}{}".format,
+    st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59)).map(
+        lambda dt: dt.strftime("%Y-%m-%dT%H:%M:%S").rjust(19, "0")
+    ),
+    st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=12).map(".{}".format)),
+    st.one_of(
+        st.just("Z"),
+        st.builds("{}{:02d}:{:02d}".format, st.sampled_from("+-"), st.integers(0, 15), st.integers(0, 60)),
+    ),
+)
+
+
+def assert_iso_ticks_agrees(text: str, strict: bool) -> None:
+    try:
+        ts = parse_iso(text, strict=strict)
+    except UcwaFormatError as exc:
+        assert error(iso_ticks, text, strict=strict) == str(exc)
+    else:
+        assert iso_ticks(text, strict=strict) == (ts.ticks, ts.offset)
+
+
+@given(st.one_of(valid_o_st, zoned_o_st), st.booleans())
+def test_prop_iso_ticks_agrees_with_parse_iso(text: str, strict: bool) -> None:
+    assert_iso_ticks_agrees(text, strict)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2016-09-26T16:20:23.0485629-07:00",
+        "2016-09-26T16:20:23Z",
+        "2016-09-26T16:20:23.04856291234+00:00",
+        "2016-09-26T16:20:23.5+00:00",
+        "1969-12-31T23:59:59.999+01:30",
+        "2000-02-29T00:00:00-14:00",
+        "0001-01-01T00:00:00-00:01",
+        "0001-01-01T00:00:00.0000000+00:01",  # before the range
+        "9999-12-31T23:59:59.9999999-00:01",  # after it
+        "2016-01-01T24:00:00Z",
+        "1900-02-29T00:00:00Z",
+        "0000-01-01T00:00:00Z",
+        "2016-01-01T00:00:00+05:60",
+        "2016-01-01T00:00:00-15:00",
+    ],
+)
+@pytest.mark.parametrize("strict", [False, True])
+def test_iso_ticks_vectors(text: str, strict: bool) -> None:
+    assert_iso_ticks_agrees(text, strict)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2016-09-27T00:00:00.0000000", "2016-09-27T00:00Z", "2016-09-27T02:00:00+0200", " x", ""],
+)
+def test_iso_ticks_other_forms(text: str) -> None:
+    assert iso_ticks(text) is None  # not the zoned "o" form: parse_iso decides

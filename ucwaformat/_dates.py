@@ -60,6 +60,14 @@ _ISO: Final = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
     r"(?:\.([0-9]+))?(?:(Z)|([+-])([0-9]{2}):([0-9]{2}))?"
 )
+# The same form with a zone required, in three parts: date and time, fraction, zone (iso_ticks).
+_ISO_ZONED: Final = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]+))?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_ZONE_MINUTES: Final[dict[str, int]] = {}
+_EPOCH_DATETIME: Final = datetime(1970, 1, 1)
+_SECOND: Final = timedelta(seconds=1)
 # A zone after a time of day: Z or ±hh[[:]mm]. The time is required so that the "-27" of a bare
 # date ("2016-09-27") is not taken for an offset.
 _ISO_ZONE: Final = re.compile(r"[Tt ][0-9:.,]+(?:[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)\s*\Z")
@@ -308,12 +316,45 @@ def iso_ticks(text: str, *, strict: bool = False) -> tuple[int, int | None] | No
     """``(ticks, offset)`` of a date in exactly the "o" form with a zone, as :func:`parse_iso`
     reads it (and raises); None for any other text, which only :func:`parse_iso` decides about.
 
-    The XML → JSON fast path's date reader: no Timestamp, and a zone known to be there.
+    The XML → JSON fast path's date reader: no Timestamp, and a zone known to be there. The
+    date and time of day are checked by ``datetime.fromisoformat`` (C, for what is already
+    known to be digits in place); anything it or the range refuses goes the general way, which
+    says why. (``strict`` only matters for zoneless text, which is not this form.)
     """
-    m = _ISO.fullmatch(text)
-    if m is None or (m.group(8) is None and m.group(9) is None):
+    m = _ISO_ZONED.fullmatch(text)
+    if m is None:
         return None
-    return _iso_ticks(m, text, strict)
+    base, frac, zone = m.groups()
+    if zone == "Z":
+        offset = None
+    else:
+        offset = _ZONE_MINUTES.get(zone)
+        if offset is None:
+            offset = _offset_minutes(zone[0], zone[1:3], zone[4:])
+            if offset is None:
+                return _iso_ticks(_match_iso(text), text, strict)  # raises: out of range
+            _ZONE_MINUTES[zone] = offset  # at most 2 * 14 * 60 + 1 distinct valid zones
+    # "24:00" is refused here as by the general way (newer Pythons read it as the next day).
+    if base[11:13] == "24":
+        return _iso_ticks(_match_iso(text), text, strict)
+    try:
+        secs = (datetime.fromisoformat(base) - _EPOCH_DATETIME) // _SECOND
+    except ValueError:
+        return _iso_ticks(_match_iso(text), text, strict)  # raises: a field out of range
+    ticks = secs * TICKS_PER_SECOND
+    if frac:
+        ticks += int(frac) if len(frac) == 7 else int(frac[:7].ljust(7, "0"))
+    if offset:
+        ticks -= offset * TICKS_PER_MINUTE
+    if not MIN_TICKS <= ticks <= MAX_TICKS:
+        return _iso_ticks(_match_iso(text), text, strict)  # raises: outside the .NET range
+    return ticks, offset
+
+
+def _match_iso(text: str) -> re.Match[str]:
+    m = _ISO.fullmatch(text)
+    assert m is not None  # _ISO_ZONED matched, and _ISO accepts everything it does
+    return m
 
 
 def _iso_ticks(m: re.Match[str], text: str, strict: bool) -> tuple[int, int | None]:

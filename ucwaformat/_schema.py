@@ -176,14 +176,19 @@ _CONVERTED: Final = frozenset(("integer", "boolean", "datetime"))
 
 
 class _Typing(dict[str, "PropertyType | None"]):
-    """Property name → declared type for one (type, role): :meth:`Schema.property_type`, memoised."""
+    """Property name → declared type for one (type, role): :meth:`Schema.property_type`, memoised.
 
-    __slots__ = ("_args", "_schema")
+    ``exact`` holds the same entries in a plain dict, for the XML → JSON fast path: CPython's
+    quickest subscript is for exact dicts only (try it, and on KeyError subscript this one).
+    """
+
+    __slots__ = ("_args", "_schema", "exact")
 
     def __init__(self, schema: Schema, rtype: str | None, role: str | None, plain: bool) -> None:
         super().__init__()
         self._schema = schema
         self._args = (rtype, role, plain)
+        self.exact: dict[str, PropertyType | None] = {}
 
     def __missing__(self, name: str) -> PropertyType | None:
         rtype, role, plain = self._args
@@ -194,7 +199,7 @@ class _Typing(dict[str, "PropertyType | None"]):
             elif found is not None and not found.array and found.type not in _CONVERTED:
                 found = None
         if len(self) < _MEMO_NAMES:
-            self[name] = found
+            self[name] = self.exact[name] = found
         return found
 
 
@@ -337,9 +342,7 @@ class Schema:
             return found
         return self._ci_names.get(name.lower())
 
-    def typing(
-        self, rtype: str | None, role: str | None = None, *, plain: bool = False
-    ) -> Mapping[str, PropertyType | None]:
+    def typing(self, rtype: str | None, role: str | None = None, *, plain: bool = False) -> _Typing:
         """``typing(rtype, role)[name] == property_type(rtype, name, role=role)``, memoised.
 
         The readers' hot path: one mapping per resource type, shared by every document read with
