@@ -254,6 +254,34 @@ def test_edited_document(edit: str) -> None:
     assert_same(data, rel="conversation", escape_solidus=False)
 
 
+# xml_to_json looks up xsi:nil only if the text has "xmlns:" and ":nil" (a prefix must be bound
+# to XSI for it). Declarations it must not miss: on the property, under another prefix, with
+# the URI written by a character reference.
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+NIL_DECLARATIONS = {
+    "on the element": f'xmlns:xsi="{_XSI}"',
+    "another prefix": f'xmlns:i="{_XSI}"',
+    "URI by hex character reference": f'xmlns:xsi="{_XSI.replace("-", "&#x2D;")}"',
+    "URI by decimal character reference": f'xmlns:xsi="{_XSI.replace("X", "&#88;")}"',
+}
+
+
+@pytest.mark.parametrize("declaration", sorted(NIL_DECLARATIONS))
+def test_nil_declared_anywhere(declaration: str) -> None:
+    decl = NIL_DECLARATIONS[declaration]
+    prefix = decl.split("=")[0].split(":")[1]
+    base = _BASE.replace(f' xmlns:xsi="{_XSI}"', "", 1)
+    assert "xmlns:" not in base
+    data = base.replace(
+        '<property name="state">Connected</property>',
+        f'<property name="state" {decl} {prefix}:nil="true"/>',
+        1,
+    ).encode()
+    kind, out, _ = assert_same(data)
+    assert kind == "ok"
+    assert json.loads(out)["state"] is None
+
+
 def test_the_base_document_takes_the_direct_path() -> None:
     data = _BASE.encode()
     assert takes_direct_path(data)

@@ -148,19 +148,21 @@ class _Direct:
         if text and not text.isspace():
             raise Bail
         out: list[Any] = []
+        nil = self.nil
+        plain = pt is None or pt.type == "string"
         for item in el:
             tail = item.tail
             if item.tag != _ITEM or (tail and not tail.isspace()) or len(item):
                 raise Bail
-            if self.nil and item.get(_NIL) is not None:
+            if nil and item.get(_NIL) is not None:
                 raise Bail
             text = item.text
             if text is None:
                 text = ""
-            if pt is None or pt.type == "string":
+            if plain:
                 out.append(text)
             else:
-                out.append(self.scalar(text, pt, path, name, len(out)))
+                out.append(self.scalar(text, pt, path, name, len(out)))  # type: ignore[arg-type]
         return out
 
     # -- resources ----------------------------------------------------------------------------
