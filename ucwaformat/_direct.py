@@ -274,7 +274,7 @@ class _Direct:
         if "_links" in out or "_embedded" in out:
             raise Bail  # properties the JSON writer refuses; the model path says so
         effective = rtype or role
-        attrs = _items(el)
+        attrs = el.items()  # type: ignore[assignment]  # (str, str) pairs: parsed from bytes
         if len(attrs) == 2 and attrs[0][0] == "rel" and attrs[1][0] == "href":
             self_link: dict[str, str] | None = {"href": attrs[1][1]}  # the common case
         else:
