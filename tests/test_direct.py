@@ -358,6 +358,17 @@ PAGE_EDITS: dict[str, tuple[str, str]] = {
     ),
     "empty page": ("<sender", "<!-- --><sender"),
     "bad integer": (">2<", ">two<"),
+    # The writer's losses inside an event, at the paths the model path gives them.
+    "date with ticks and an offset": (
+        "<property",
+        '<property name="created">2016-01-02T03:04:05.1234567+01:00</property><property',
+    ),
+    "role that is not a name": (
+        '<resource rel="conversation" href="/c/1">\n    <property name="participantCount">2'
+        '</property>\n    <link rel="participants" href="/c/1/p"/>',
+        '<resource rel="a conversation" href="/c/1">'
+        '<property name="created">2016-01-02T03:04:05.1234567+01:00</property>',
+    ),
 }
 
 
@@ -368,6 +379,12 @@ def test_edited_event_page(edit: str) -> None:
     data = _PAGE.replace(old, new, 1).encode("utf-8")
     assert_same(data)
     assert_same(data, pretty=True, date_offset=True)
+
+
+def test_edited_event_pages_that_take_the_direct_path() -> None:
+    for edit in ("date with ticks and an offset", "role that is not a name"):
+        old, new = PAGE_EDITS[edit]
+        assert takes_direct_path(_PAGE.replace(old, new, 1).encode()), edit
 
 
 def test_the_event_page_takes_the_direct_path() -> None:

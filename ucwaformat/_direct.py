@@ -42,17 +42,14 @@ class Bail(Exception):
 
 
 #: Where a resource is, made into a ``$.path`` only when a loss is reported: the path itself,
-#: or (the parent's, the role, the index in a collection) for an embedded resource.
-Path = str | tuple["Path", str, int | None]
+#: or (the parent's path, then member names and indices to append), as :func:`path_of` takes.
+Path = str | tuple[Any, ...]
 
 
 def _render(path: Path) -> str:
     if isinstance(path, str):
         return path
-    parent, role, index = path
-    if index is None:
-        return path_of(_render(parent), "_embedded", role)
-    return path_of(_render(parent), "_embedded", role, index)
+    return path_of(_render(path[0]), *path[1:])
 
 
 _NOTHING: Final[Mapping[str, bool]] = {}
@@ -307,12 +304,14 @@ class _Direct:
                     group__: list[dict[str, Any]] = []  # (a loop: no comprehension frame)
                     for i, c in enumerate(els):
                         group__.append(
-                            self.embedded(c, (path, role_, i), effective, role_, depth + 1)
+                            self.embedded(
+                                c, (path, "_embedded", role_, i), effective, role_, depth + 1
+                            )
                         )
                     embedded_out[role_] = group__
                 else:
                     embedded_out[role_] = self.embedded(
-                        els[0], (path, role_, None), effective, role_, depth + 1
+                        els[0], (path, "_embedded", role_), effective, role_, depth + 1
                     )
             out["_embedded"] = embedded_out
         return out
@@ -369,7 +368,7 @@ class _Direct:
                 raise Bail
             tag = child.tag
             if tag == _SENDER:
-                senders.append(self.sender(child, f"$.sender[{len(senders)}]"))
+                senders.append(self.sender(child, len(senders)))
             elif tag == _LINK:
                 rel, link = _link_attrs(child.items())  # type: ignore[arg-type]
                 if rel == "self":
@@ -389,7 +388,7 @@ class _Direct:
             out["sender"] = senders
         return out
 
-    def sender(self, el: etree._Element, path: str) -> dict[str, Any]:
+    def sender(self, el: etree._Element, index: int) -> dict[str, Any]:
         rel = el.get("rel")
         href = el.get("href")
         if rel is None or href is None:
@@ -440,7 +439,11 @@ class _Direct:
                         raise Bail
                     res = {
                         role: self.embedded(
-                            res_el, f"{path}.events[{len(events)}]._embedded.{role}", None, role, 1
+                            res_el,
+                            ("$", "sender", index, "events", len(events), "_embedded", role),
+                            None,
+                            role,
+                            1,
                         )
                     }
                 event["_embedded"] = res
