@@ -150,7 +150,9 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
             # An event has no parent resource type: the role's type comes from `roles` (§14.1).
             embedded = (
                 str(role),
-                reader.embedded(child, _xml.path_of(path, "_embedded", role), None, str(role), 1),
+                reader.embedded(
+                    child, _xml.member_path(f"{path}._embedded", role), None, str(role), 1
+                ),
             )
         elif name == "in" and cns in (NS, None):
             attrs = dict(_items(child))
@@ -354,7 +356,7 @@ def _event_out(event: Event, path: str, writer: _json._Writer) -> dict[str, Any]
         out[key] = dict(val) if isinstance(val, tuple) else val
     if event.embedded is not None:
         role, res = event.embedded
-        out["_embedded"] = {role: writer.resource(res, _xml.path_of(path, "_embedded", role))}
+        out["_embedded"] = {role: writer.resource(res, _xml.member_path(f"{path}._embedded", role))}
     out["type"] = event.type
     return out
 
@@ -452,5 +454,5 @@ def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWri
     out.extend(children)
     if event.embedded is not None:
         role, res = event.embedded
-        writer.resource(res, role, _xml.path_of(path, "_embedded", role), 3)
+        writer.resource(res, role, _xml.member_path(f"{path}._embedded", role), 3)
     out.append(f"{ind}</{event.type}>")
