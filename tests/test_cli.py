@@ -230,6 +230,22 @@ def test_structural_error_has_path(cli: Any) -> None:
     assert re.fullmatch(r"<stdin>: [^\n]+ \(at \$\._links\.photo\[0\]\)\n", err), err
 
 
+@pytest.mark.parametrize("size", ["small", "streamed"])
+def test_element_without_attribute_has_line_and_path(cli: Any, tmp_path: Path, size: str) -> None:
+    ns = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(
+        f'<resource rel="people" href="/p" xmlns="{ns}">\n'
+        '  <resource rel="contact" href="/p/1">\n'
+        '    <link href="/p/1/photo"/>\n'
+        "  </resource>\n"
+        "</resource>\n".encode()
+    )
+    status, out, err = cli("convert", bad, *(["--stream-above", "1"] if size == "streamed" else []))
+    assert (status, out) == (1, b"")
+    assert err == f"{bad}:3: <link> without 'rel' (at $._embedded.contact)\n", err
+
+
 def test_missing_file(cli: Any, tmp_path: Path) -> None:
     status, _, err = cli("convert", tmp_path / "nope.xml")
     assert status == 1

@@ -39,7 +39,7 @@ def _check(
     assert err.column == column
     if path is not None or line is None:
         assert err.path == path
-    # The rendered text is the message plus exactly one position.
+    # The rendered text is the message plus its position.
     assert str(err).startswith(err.msg)
     assert "\n" not in str(err)
 
@@ -188,61 +188,60 @@ XML_CASES: list[tuple[str, str | bytes, str, int | None, int | None, str | None]
         1,
         None,
     ),
-    # Structural errors: the message says which element and its line; the path names the
-    # resource that holds it.
+    # An element that lacks something: its line, and the path of the resource that holds it.
     (
         "link-without-href",
         f'{ROOT}\n  <link rel="a"/>\n</resource>',
-        "<link> without 'href' (line 2) (at $)",
-        None,
+        "<link> without 'href' (at line 2, $)",
+        2,
         None,
         "$",
     ),
     (
         "link-without-rel",
         f'{ROOT}\n  <link href="a"/>\n</resource>',
-        "<link> without 'rel' (line 2) (at $)",
-        None,
+        "<link> without 'rel' (at line 2, $)",
+        2,
         None,
         "$",
     ),
     (
         "input-link-without-href",
         f'<input xmlns="{NS}">\n  <link rel="message"/>\n</input>',
-        "<link> without 'href' (line 2) (at $)",
-        None,
+        "<link> without 'href' (at line 2, $)",
+        2,
         None,
         "$",
     ),
     (
         "property-without-name",
         f"{ROOT}\n  <property>x</property>\n</resource>",
-        "<property> without a name (line 2) (at $)",
-        None,
+        "<property> without a name (at line 2, $)",
+        2,
         None,
         "$",
     ),
     (
         "propertyList-without-name",
         f"{ROOT}\n  <propertyList><item>x</item></propertyList>\n</resource>",
-        "<propertyList> without a name (line 2) (at $)",
-        None,
+        "<propertyList> without a name (at line 2, $)",
+        2,
         None,
         "$",
     ),
     (
         "embedded-without-rel",
         f'{ROOT}\n  <resource href="/x"/>\n</resource>',
-        "embedded <resource> without 'rel' (line 2) (at $)",
-        None,
+        "embedded <resource> without 'rel' (at line 2, $)",
+        2,
         None,
         "$",
     ),
     (
         "nested-embedded-without-rel",
         f'{ROOT}\n  <resource rel="a">\n    <resource href="/x"/>\n  </resource>\n</resource>',
-        "embedded <resource> without 'rel' (line 3) (at $._embedded.a)",
-        None,
+        "embedded <resource> without 'rel' (at line 3, $._embedded.a)",
+        3,
         None,
         "$._embedded.a",
     ),

@@ -13,8 +13,9 @@ class UcwaFormatError(ValueError):
     """Bad input or a value that cannot be carried, with where it is.
 
     ``line``/``column`` (1-based) locate syntax errors in the input text; ``path`` (``$.a.b[2]``)
-    locates structural errors in the document. The message renders the position, e.g.
-    ``unknown root element 'foo' (at line 1, column 1)`` or ``… (at $._embedded.contact[2])``.
+    locates structural errors in the document; an element missing an attribute has both. The
+    message renders the position, e.g. ``unknown root element 'foo' (at line 1, column 1)``,
+    ``… (at $._embedded.contact[2])`` or ``<link> without 'href' (at line 7, $._embedded.a)``.
     """
 
     def __init__(
@@ -32,16 +33,14 @@ class UcwaFormatError(ValueError):
         super().__init__(self._render())
 
     def _render(self) -> str:
+        where = []
         if self.line is not None:
-            where = (
-                f"line {self.line}"
-                if self.column is None
-                else (f"line {self.line}, column {self.column}")
-            )
-            return f"{self.msg} (at {where})"
+            where.append(f"line {self.line}")
+            if self.column is not None:
+                where.append(f"column {self.column}")
         if self.path is not None:
-            return f"{self.msg} (at {self.path})"
-        return self.msg
+            where.append(self.path)
+        return f"{self.msg} (at {', '.join(where)})" if where else self.msg
 
     def at(self, path: str) -> UcwaFormatError:
         """This error with a ``$.path`` (kept if it already has a position)."""

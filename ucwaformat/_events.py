@@ -76,7 +76,7 @@ def read_events_xml(root: etree._Element, reader: _xml._Reader) -> Events:
             rel, lhref = attrs.pop("rel", None), attrs.pop("href", None)
             if rel is None or lhref is None:
                 raise UcwaFormatError(
-                    f"<link> without rel or href (line {child.sourceline})", path="$._links"
+                    "<link> without rel or href", line=_xml.line_of(child), path="$._links"
                 )
             links.setdefault(rel, []).append(Link(rel, lhref, tuple(attrs.items())))
         elif name == "sender":
@@ -94,7 +94,7 @@ def _sender_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Sender:
     attrs = dict(_items(el))
     rel, href = attrs.pop("rel", None), attrs.pop("href", None)
     if rel is None or href is None:
-        raise UcwaFormatError(f"<sender> without rel or href (line {el.sourceline})", path=path)
+        raise UcwaFormatError("<sender> without rel or href", line=_xml.line_of(el), path=path)
     events: list[Event] = []
     for child in el:
         if not isinstance(child.tag, str):
@@ -129,7 +129,7 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
             link_attrs.append((key, val))
     if rel is None or href is None:
         raise UcwaFormatError(
-            f"<{etype}> event without rel or href (line {el.sourceline})", path=path
+            f"<{etype}> event without rel or href", line=_xml.line_of(el), path=path
         )
     embedded: tuple[str, Resource] | None = None
     in_link: Link | None = None

@@ -469,7 +469,7 @@ class _XmlToJson:
         role = el.get("rel")
         if role is None:
             raise UcwaFormatError(
-                f"embedded <resource> without 'rel' (line {el.sourceline})", path="$"
+                "embedded <resource> without 'rel'", line=_xml.line_of(el), path="$"
             )
         if self.committed is None:
             self.committed = self.root_type(root)

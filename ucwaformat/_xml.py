@@ -94,6 +94,11 @@ def path_of(path: str, *parts: str | int) -> str:
     return path
 
 
+def line_of(el: etree._Element) -> int | None:
+    """The line an element starts on (lxml's stubs leave ``sourceline`` untyped)."""
+    return cast("int | None", el.sourceline)
+
+
 def _items(el: etree._Element) -> list[tuple[str, str]]:
     # Parsed from bytes, lxml gives str names and values; the stubs say str | bytes.
     return cast("list[tuple[str, str]]", el.items())
@@ -352,7 +357,7 @@ class _Reader:
                 name = child.get("name")
                 if name is None:
                     raise UcwaFormatError(
-                        f"<{kind}> without a name (line {child.sourceline})", path=path
+                        f"<{kind}> without a name", line=line_of(child), path=path
                     )
                 if name == "rel" and kind == "property" and allow_type:
                     # The docs dialect's type artifact (§5): never an ordinary property.
@@ -366,7 +371,7 @@ class _Reader:
                 if rel is None or href is None:
                     missing = "rel" if rel is None else "href"
                     raise UcwaFormatError(
-                        f"<link> without {missing!r} (line {child.sourceline})", path=path
+                        f"<link> without {missing!r}", line=line_of(child), path=path
                     )
                 extra = (
                     tuple((k, v) for k, v in _items(child) if k != "rel" and k != "href")
@@ -388,7 +393,7 @@ class _Reader:
                 role_ = child.get("rel")
                 if role_ is None:
                     raise UcwaFormatError(
-                        f"embedded <resource> without 'rel' (line {child.sourceline})", path=path
+                        "embedded <resource> without 'rel'", line=line_of(child), path=path
                     )
                 children.setdefault(role_, []).append(child)
             else:

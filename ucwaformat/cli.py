@@ -292,13 +292,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _where(label: str, err: UcwaFormatError, line_offset: int = 0, column_offset: int = 0) -> str:
-    """``label:line:col: message`` for syntax errors, ``label: message (at $.path)`` else."""
+    """``label:line:col: message`` for syntax errors, ``label: message (at $.path)`` for
+    structural ones, ``label:line: message (at $.path)`` for an element that lacks something."""
     if err.line is not None:
         line = err.line + line_offset
+        at = "" if err.path is None else f" (at {err.path})"
         if err.column is None:
-            return f"{label}:{line}: {err.msg}"
+            return f"{label}:{line}: {err.msg}{at}"
         column = err.column + (column_offset if err.line == 1 else 0)
-        return f"{label}:{line}:{column}: {err.msg}"
+        return f"{label}:{line}:{column}: {err.msg}{at}"
     return f"{label}: {err}"
 
 
