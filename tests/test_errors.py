@@ -7,6 +7,7 @@ structural error a ``$.path`` naming the offending member (README "Errors", FORM
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -676,3 +677,56 @@ def test_strict_error_does_not_claim_a_repair(func: Any, data: str, path: str) -
     assert err.path == path
     for phrase in ("kept as", "skipped", "read as", "read with"):
         assert phrase not in err.msg, err.msg
+
+
+# -- untyped values going to XML (D1, D13) ------------------------------------------------------
+
+
+def test_json_to_xml_reports_integers_and_booleans_the_schema_does_not_type() -> None:
+    # conversation types participantCount (integer) and readLocally (boolean); the rest is not
+    # typed so, and XML text under those names reads back as a string.
+    data = (
+        '{"rel": "conversation", "_links": {"self": {"href": "/c"}}, "participantCount": 3,'
+        ' "readLocally": true, "unknownCount": 7, "subject": false, "flags": ["a", true],'
+        ' "_embedded": {"localParticipant":'
+        ' {"rel": "localParticipant", "name": "me", "level": 2}}}'
+    )
+    report: list[ucwaformat.Loss] = []
+    xml = ucwaformat.json_to_xml(data, report=report)
+    assert [(loss.kind, loss.path) for loss in report] == [
+        ("untyped", "$.unknownCount"),
+        ("untyped", "$.subject"),
+        ("untyped", "$.flags"),
+        ("untyped", "$._embedded.localParticipant.level"),
+    ]
+    assert report[0].message == (
+        "the schema does not type 'unknownCount' as integer here (7); "
+        "written as text, which reads back from XML as a string"
+    )
+    # What the report says happens, happens: the XML reads back with strings there.
+    back = json.loads(ucwaformat.xml_to_json(xml))
+    assert (back["participantCount"], back["readLocally"]) == (3, True)
+    assert (back["unknownCount"], back["subject"], back["flags"]) == ("7", "false", ["a", "true"])
+    assert back["_embedded"]["localParticipant"]["level"] == "2"
+    # Reading JSON alone loses nothing, so from_json says nothing.
+    quiet: list[ucwaformat.Loss] = []
+    ucwaformat.from_json(data, report=quiet)
+    assert quiet == []
+    err = _raises(ucwaformat.json_to_xml, data, strict=True)
+    _check(
+        err,
+        "the schema does not type 'unknownCount' as integer here (7) (at $.unknownCount)",
+        path="$.unknownCount",
+    )
+
+
+def test_json_to_xml_types_input_bodies_by_the_request_table() -> None:
+    report: list[ucwaformat.Loss] = []
+    # A body sent to myOnlineMeetings: the request table types its own fields.
+    ucwaformat.json_to_xml(
+        '{"subject": "s", "attendees": ["sip:a@b"], "guess": 1}',
+        rel="myOnlineMeetings",
+        kind="input",
+        report=report,
+    )
+    assert [(loss.kind, loss.path) for loss in report] == [("untyped", "$.guess")]

@@ -103,9 +103,13 @@ def from_json(
     ``kind`` overrides the detection of FORMAT.md D16 (an object without ``rel``, ``self`` or
     ``_embedded`` is an input), e.g. for typeless operation results.
     """
+    _check_kind(kind)
+    return read_json(data, rel=rel, schema=_schema(schema), rec=Recorder(strict, report), kind=kind)
+
+
+def _check_kind(kind: str | None) -> None:
     if kind not in (None, *KINDS):
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    return read_json(data, rel=rel, schema=_schema(schema), rec=Recorder(strict, report), kind=kind)
 
 
 def to_xml(
@@ -219,7 +223,16 @@ def json_to_xml(
     """UCWA JSON → UCWA XML; ``report`` collects what the translation could not carry."""
     paused = _pause_gc(data)
     try:
-        doc = from_json(data, rel=rel, schema=schema, strict=strict, report=report, kind=kind)
+        _check_kind(kind)
+        # Read for XML: integers and booleans the schema does not type are reported (D1).
+        doc = read_json(
+            data,
+            rel=rel,
+            schema=_schema(schema),
+            rec=Recorder(strict, report),
+            kind=kind,
+            for_xml=True,
+        )
         return to_xml(
             doc,
             dialect=dialect,

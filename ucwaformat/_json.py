@@ -122,12 +122,35 @@ def _kind_of(obj: dict[str, Any]) -> str:
 
 
 class _Reader:
-    __slots__ = ("rec", "reparsed", "schema")
+    __slots__ = ("for_xml", "rec", "reparsed", "schema")
 
-    def __init__(self, schema: Schema, rec: Recorder, reparsed: bool = False) -> None:
+    def __init__(
+        self, schema: Schema, rec: Recorder, reparsed: bool = False, for_xml: bool = False
+    ) -> None:
         self.schema = schema
         self.rec = rec
         self.reparsed = reparsed  # the text was read again by json, so floats are floats
+        self.for_xml = for_xml  # the document is read to be written as XML (see untyped())
+
+    def untyped(self, pt: PropertyType | None, name: str, value: Any, path: str) -> None:
+        """JSON → XML: an integer or boolean under a name the schema does not type so is written
+        as text, which XML readers take back as a string (D1, D13): say so, once per property."""
+        want = None if pt is None else pt.type
+        for item in value if type(value) is list else (value,):
+            kind = type(item)
+            if kind is bool and want != "boolean":
+                what, value_text = "boolean", "true" if item else "false"
+            elif kind is int and want != "integer":
+                what, value_text = "integer", str(item)
+            else:
+                continue
+            self.rec.loss(
+                "untyped",
+                member_path(path, name),
+                f"the schema does not type {name!r} as {what} here ({value_text}); "
+                "written as text, which reads back from XML as a string",
+            )
+            return
 
     def scalar(self, value: Any, path: str, pt: PropertyType | None) -> Scalar:
         if isinstance(value, str):
@@ -302,12 +325,16 @@ class _Reader:
                         props.append((key, val))  # the common case: nothing to type
                         continue
                 elif tv is int or tv is bool:
+                    if self.for_xml:
+                        self.untyped(schema.typing(lookup, role)[key], key, val, path)
                     props.append((key, val))
                     continue
                 ppath = member_path(path, key)
                 pt = None
                 if tv is str and val[:1].isdigit():
                     pt = schema.property_type(lookup, key, role=role)
+                elif tv is list and self.for_xml:
+                    self.untyped(schema.typing(lookup, role)[key], key, val, path)
                 value = self.value(val, ppath, pt)
                 if value is not _Skip:
                     props.append((key, value))  # type: ignore[arg-type]
@@ -326,12 +353,16 @@ class _Reader:
             else:
                 ppath = member_path("$", key)
                 pt = None
-                if isinstance(val, str) and val[:1].isdigit():
+                typed = isinstance(val, str) and val[:1].isdigit()
+                if typed or (self.for_xml and isinstance(val, (int, list))):
+                    # As the XML reader types <input> (request bodies have their own table).
                     pt = (
                         schema.request_type(target, "POST", key)
                         or schema.request_type(target, "PUT", key)
                         or schema.fallback_type(key)
                     )
+                    if not typed:
+                        self.untyped(pt, key, val, "$")
                 value = self.value(val, ppath, pt)
                 if value is not _Skip:
                     props.append((key, value))  # type: ignore[arg-type]
@@ -359,19 +390,36 @@ def _json_type(value: Any) -> str:
 
 
 def read_json(
-    data: bytes | str, *, rel: str | None, schema: Schema, rec: Recorder, kind: str | None = None
+    data: bytes | str,
+    *,
+    rel: str | None,
+    schema: Schema,
+    rec: Recorder,
+    kind: str | None = None,
+    for_xml: bool = False,
 ) -> Document:
-    """JSON bytes or text → a document of any kind (detected as FORMAT.md D16 says)."""
+    """JSON bytes or text → a document of any kind (detected as FORMAT.md D16 says).
+
+    ``for_xml``: the document will be written as XML; values XML cannot type are reported.
+    """
     obj = load_json(data, strict=rec.strict)
     mark = len(rec.losses) if rec.losses is not None else 0
     try:
-        return _read_obj(obj, rel=rel, schema=schema, rec=rec, kind=kind)
+        return _read_obj(obj, rel=rel, schema=schema, rec=rec, kind=kind, for_xml=for_xml)
     except _BigInt:
         # Integers are of any size (§7.2); the stdlib parser keeps them exact.
         if rec.losses is not None:
             del rec.losses[mark:]
         text = data.decode("utf-8-sig") if isinstance(data, (bytes, bytearray)) else data
-        return _read_obj(json.loads(text), rel=rel, schema=schema, rec=rec, kind=kind, again=True)
+        return _read_obj(
+            json.loads(text),
+            rel=rel,
+            schema=schema,
+            rec=rec,
+            kind=kind,
+            again=True,
+            for_xml=for_xml,
+        )
 
 
 def _read_obj(
@@ -382,13 +430,14 @@ def _read_obj(
     rec: Recorder,
     kind: str | None,
     again: bool = False,
+    for_xml: bool = False,
 ) -> Document:
     from ._dto import DTO_KINDS, dto_kind_of_json, read_dto_json
     from ._events import is_events_json, read_events_json
 
     if not isinstance(obj, dict):
         raise UcwaFormatError(f"a UCWA document is a JSON object, not {_json_type(obj)}", path="$")
-    reader = _Reader(schema, rec, again)
+    reader = _Reader(schema, rec, again, for_xml)
     if kind is None:
         kind = "events" if is_events_json(obj) else dto_kind_of_json(obj) or _kind_of(obj)
     if kind == "resource":

@@ -727,7 +727,7 @@ class _JsonToXml:
         self.rec = rec
         self.hint = hint
         self.kind = kind
-        self.reader = _json._Reader(schema, rec, reparsed)
+        self.reader = _json._Reader(schema, rec, reparsed, for_xml=True)
         self.writer = _xml._Writer(dialect, pretty, rec, default_offset)
         self.dto = DtoXmlWriter(
             self.writer.text, self.writer.attr, self.writer.attrs, self.writer.bools, pretty
@@ -848,6 +848,7 @@ class _JsonToXml:
                 rec=self.rec,
                 kind=self.kind,
                 again=self.reader.reparsed,
+                for_xml=True,
             )
             _write_xml_doc(doc, writer)
             marker = ""
