@@ -7,6 +7,7 @@ case is small or is refused early, so each returns in well under a second.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -832,3 +833,136 @@ def test_fuzz_xml_grammar(data: str) -> None:
 @given(_JSON_RESOURCES)
 def test_fuzz_json_grammar(obj: Any) -> None:
     _json_oracle(json.dumps(obj))
+
+
+# -- names written as XML names (markup injection) ----------------------------------------------
+#
+# A JSON key that becomes an XML element or attribute name is checked by one function
+# (ucwaformat._xmltext.xml_name) on every writer: a key carrying markup is refused with its
+# $.path, never spliced into the XML.
+
+INJECTION = 'in rel="a" href="/a"/><property name="injected">pwned</property><x'
+BAD_NAMES = [INJECTION, ")n", "a b", "a:b", "1a", "-a", "", "a>b", 'a"b', "a/", "\u00b7a"]
+
+
+def _event_page(event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "_links": {"self": {"href": "/e"}, "next": {"href": "/n"}},
+        "sender": [{"rel": "conversation", "href": "/c", "events": [event]}],
+    }
+
+
+def _member_event(key: str, value: Any) -> dict[str, Any]:
+    return {"link": {"rel": "message", "href": "/m"}, "type": "added", key: value}
+
+
+def _j2x_everywhere(data: bytes) -> list[Any]:
+    """What the tree and the streaming JSON → XML paths make of ``data``: bytes or the error."""
+    from ucwaformat._stream import stream_json_to_xml
+
+    results: list[Any] = []
+    try:
+        results.append(ucwaformat.json_to_xml(data))
+    except UcwaFormatError as exc:
+        results.append(exc)
+    dst = io.BytesIO()
+    try:
+        stream_json_to_xml(io.BytesIO(data), dst)
+        results.append(dst.getvalue())
+    except UcwaFormatError as exc:
+        assert dst.getvalue() == b""
+        results.append(exc)
+    return results
+
+
+@pytest.mark.parametrize("name", BAD_NAMES, ids=repr)
+@pytest.mark.parametrize("value", [{"href": "/x"}, "text", True], ids=["object", "string", "bool"])
+def test_event_member_names_are_checked_on_every_path(name: str, value: Any) -> None:
+    data = json.dumps(_event_page(_member_event(name, value))).encode()
+    for result in _j2x_everywhere(data):
+        assert isinstance(result, UcwaFormatError), result
+        assert "cannot be an XML" in result.msg
+        assert result.path is not None
+        assert result.path.startswith("$.sender[0].events[0]")
+
+
+def test_the_injection_of_the_report_is_refused_with_its_path() -> None:
+    data = json.dumps(_event_page(_member_event(INJECTION, {"href": "/x"}))).encode()
+    error = _fails(ucwaformat.json_to_xml, data)
+    assert error.msg == f"{INJECTION!r} cannot be an XML element name"
+    quoted = INJECTION.replace('"', '\\"')
+    assert error.path == f'$.sender[0].events[0]["{quoted}"]'
+
+
+@pytest.mark.parametrize("name", BAD_NAMES, ids=repr)
+def test_event_type_names_are_checked(name: str) -> None:
+    data = json.dumps(_event_page({"link": {"rel": "m", "href": "/m"}, "type": name})).encode()
+    for result in _j2x_everywhere(data):
+        assert isinstance(result, UcwaFormatError), result
+        assert result.path == "$.sender[0].events[0].type"
+
+
+@pytest.mark.parametrize("name", BAD_NAMES, ids=repr)
+def test_dto_field_names_are_checked(name: str) -> None:
+    doc = ucwaformat.Dto("reason", (("code", "Gone"), (name, "x")))
+    error = _fails(ucwaformat.to_xml, doc)
+    assert "cannot be an XML element name" in error.msg
+    assert error.path is not None and error.path != "$"
+
+
+@pytest.mark.parametrize("name", BAD_NAMES, ids=repr)
+def test_dto_root_names_are_checked(name: str) -> None:
+    _fails(ucwaformat.to_xml, ucwaformat.Dto(name, (("code", "Gone"),)))
+
+
+@pytest.mark.parametrize("name", [*BAD_NAMES, "xmlns"], ids=repr)
+@pytest.mark.parametrize("where", ["self", "link"])
+def test_link_attribute_names_are_checked(name: str, where: str) -> None:
+    link = {"href": "/h", name: "v"}
+    data = json.dumps({"rel": "a", "_links": {"self" if where == "self" else "l": link}}).encode()
+    for result in _j2x_everywhere(data):
+        assert isinstance(result, UcwaFormatError), result
+        assert "cannot be an XML attribute name" in result.msg
+
+
+@pytest.mark.parametrize("name", ["a", "my-elem", "a.b", "_x", "caf\u00e9", "\u00e9t\u00e9", "a\u00b7b"])
+def test_legal_names_are_written_and_read_back(name: str) -> None:
+    data = json.dumps(_event_page(_member_event(name, {"href": "/x"}))).encode()
+    results = _j2x_everywhere(data)
+    assert results[0] == results[1]
+    xml = results[0]
+    assert isinstance(xml, bytes)
+    from lxml import etree
+
+    event = etree.fromstring(xml)[1][0]
+    assert [etree.QName(child).localname for child in event] == [name]
+
+
+@given(st.text(max_size=12).filter(lambda s: ":" not in s))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.filter_too_much])
+def test_xml_name_agrees_with_the_parser(name: str) -> None:
+    # A name is legal exactly when libxml2 reads `<name/>` back as an element of that name.
+    from lxml import etree
+
+    from ucwaformat._xmltext import is_xml_name
+
+    try:
+        root = etree.fromstring(f"<{name}/>".encode("utf-8", "surrogatepass"))
+        parsed = root.tag == name
+    except (etree.XMLSyntaxError, ValueError):
+        parsed = False
+    assert is_xml_name(name) == parsed
+
+
+@given(st.text(max_size=20))
+@settings(max_examples=200)
+def test_no_event_member_key_adds_an_element(key: str) -> None:
+    # Whatever the key, the result is our error or XML whose event has exactly one child.
+    from lxml import etree
+
+    data = json.dumps(_event_page(_member_event(key, {"href": "/x"}))).encode()
+    for result in _j2x_everywhere(data):
+        if isinstance(result, UcwaFormatError):
+            continue
+        event = etree.fromstring(result)[1][0]
+        assert len(event) == 1

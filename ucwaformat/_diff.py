@@ -21,6 +21,7 @@ import orjson
 
 from ._api import from_json, from_xml, to_json
 from ._dates import Timestamp
+from ._errors import member_path
 from ._model import (
     Document,
     Dto,
@@ -34,7 +35,6 @@ from ._model import (
     Value,
 )
 from ._schema import Schema
-from ._xml import member_path
 
 __all__ = [
     "MISSING",

@@ -18,11 +18,11 @@ import orjson
 from lxml import etree
 
 from ._dates import TICKS_PER_MS, iso_has_zone, iso_ticks, ms_date_text, parse_iso
-from ._errors import Recorder, UcwaFormatError
+from ._errors import Recorder, UcwaFormatError, path_of
 from ._events import EVENT_TYPES
 from ._json import OFFSET_LOSS, SUB_MS_LOSS, escape_dates
 from ._schema import TYPE_MARK, PropertyType, Schema
-from ._xml import _BOOLS, _INT, MAX_DEPTH, NS, XSI, _items, path_of, split_attributes
+from ._xml import _BOOLS, _INT, MAX_DEPTH, NS, XSI, _items, split_attributes
 
 __all__ = ["Bail", "direct_json"]
 

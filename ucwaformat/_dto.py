@@ -8,14 +8,14 @@ of one could not be told from an object.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final
 
 import attrs
 from lxml import etree
 
-from ._errors import Recorder, UcwaFormatError
+from ._errors import Recorder, UcwaFormatError, member_path
 from ._model import Bag, Dto, DtoObject, DtoValue, Link, Value
+from ._xmltext import xml_name
 
 __all__ = [
     "DTO_KINDS",
@@ -116,7 +116,7 @@ def _fields(
         if not isinstance(child.tag, str):
             continue
         name = _local(child)
-        fpath = f"{path}.{name}"
+        fpath = member_path(path, name)
         value = _value(child, name, spec, fpath, rec)
         if name in index:
             # Repeated names are an array in the generic mapping (§11, unknown DTO roots).
@@ -180,7 +180,7 @@ def read_reason_json(obj: Any, path: str, rec: Recorder) -> Dto:
 def _jfields(
     obj: dict[str, Any], spec: DtoSpec, path: str, rec: Recorder
 ) -> tuple[tuple[str, DtoValue], ...]:
-    return tuple((k, _jvalue(v, k, spec, f"{path}.{k}", rec)) for k, v in obj.items())
+    return tuple((k, _jvalue(v, k, spec, member_path(path, k), rec)) for k, v in obj.items())
 
 
 def _jvalue(value: Any, name: str, spec: DtoSpec, path: str, rec: Recorder) -> DtoValue:
@@ -189,7 +189,7 @@ def _jvalue(value: Any, name: str, spec: DtoSpec, path: str, rec: Recorder) -> D
             props: list[tuple[str, Value]] = []
             for k, v in value.items():
                 if isinstance(v, (dict, list, float)):
-                    rec.loss("value", f"{path}.{k}", "bag values are scalars; skipped")
+                    rec.loss("value", member_path(path, k), "bag values are scalars; skipped")
                     continue
                 props.append((k, v))
             return Bag(tuple(props))
@@ -199,7 +199,7 @@ def _jvalue(value: Any, name: str, spec: DtoSpec, path: str, rec: Recorder) -> D
                 if k != "href":
                     if not isinstance(v, str):
                         raise UcwaFormatError(
-                            f"link member {k!r} must be a string", path=f"{path}.{k}"
+                            f"link member {k!r} must be a string", path=member_path(path, k)
                         )
                     extra.append((k, v))
             return Link(name, value["href"], tuple(extra))
@@ -281,7 +281,7 @@ class DtoXmlWriter:
             out.append(f"{ind}<{name}>")
             pind = self.nl(depth + 1)
             for key, prop in value.properties:
-                text = self.scalar(prop, f"{path}.{key}")
+                text = self.scalar(prop, member_path(path, key))
                 out.append(f'{pind}<property name="{self.attr(key, path)}">{text}</property>')
             out.append(f"{ind}</{name}>")
         elif isinstance(value, DtoObject):
@@ -324,16 +324,8 @@ class DtoXmlWriter:
         depth: int,
     ) -> None:
         for name, value in fields:
-            _check_name(name, path)
-            self.element(out, name, value, spec, f"{path}.{name}", depth)
-
-
-_XML_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
-
-
-def _check_name(name: str, path: str) -> None:
-    if not _XML_NAME.match(name):
-        raise UcwaFormatError(f"{name!r} cannot be an XML element name", path=path)
+            fpath = member_path(path, name)
+            self.element(out, xml_name(name, fpath), value, spec, fpath, depth)
 
 
 def ordered(doc: Dto, docs: bool) -> tuple[tuple[str, DtoValue], ...]:
@@ -352,7 +344,7 @@ def ordered(doc: Dto, docs: bool) -> tuple[tuple[str, DtoValue], ...]:
 def write_dto_xml(doc: Dto, writer: DtoXmlWriter, pretty: bool) -> str:
     """A :class:`Dto` → its XML text (the root with the xsd/xsi declarations of §11)."""
     spec = DTO_KINDS.get(doc.kind, _GENERIC)
-    _check_name(doc.kind, "$")
+    xml_name(doc.kind, "$")
     body: list[str] = []
     writer.fields(body, ordered(doc, writer.bools[0] == "True"), spec, "$", 1)
     ns = f' xmlns="{NS}"' if spec.namespace else ""

@@ -1,12 +1,32 @@
-"""The one error type of the library, and the fidelity report entries."""
+"""The one error type of the library, how it spells a position (``$.path``, line and column),
+and the fidelity report entries."""
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import attrs
 
-__all__ = ["LOSS_KINDS", "Loss", "Recorder", "UcwaFormatError"]
+__all__ = ["LOSS_KINDS", "Loss", "Recorder", "UcwaFormatError", "member_path", "path_of"]
+
+_IDENT: Final = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
+
+
+def member_path(path: str, name: str) -> str:
+    """``$.a`` + ``b`` → ``$.a.b``; names that are not identifiers are quoted: ``$.a["x y"]``."""
+    if (name.isascii() and name.isidentifier()) or _IDENT.match(name):
+        return f"{path}.{name}"
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{path}["{escaped}"]'
+
+
+def path_of(path: str, *parts: str | int) -> str:
+    """``path`` with member names and array indices appended: ``path_of("$", "a", 0)`` is
+    ``$.a[0]``. Writers pass the parts and let this run only when something is reported."""
+    for part in parts:
+        path = f"{path}[{part}]" if isinstance(part, int) else member_path(path, part)
+    return path
 
 
 class UcwaFormatError(ValueError):

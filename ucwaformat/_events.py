@@ -7,15 +7,15 @@ and every use is reported; unknown members pass through, never dropped.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final
 
 from lxml import etree
 
 from . import _json, _xml
 from ._dto import DtoXmlWriter, read_reason_json, read_reason_xml, write_dto_json, write_reason_xml
-from ._errors import UcwaFormatError
+from ._errors import UcwaFormatError, member_path
 from ._model import Attributes, Event, Events, Link, LinkEntry, Resource, Sender
+from ._xmltext import xml_name
 
 __all__ = [
     "EVENT_TYPES",
@@ -31,7 +31,6 @@ EVENT_TYPES: Final = frozenset(("added", "updated", "deleted", "started", "compl
 #: Event-element attributes that are event members, not link attributes (§10.3 entry_attributes).
 ENTRY_ATTRIBUTES: Final = frozenset(("status",))
 _PAGE_LINKS: Final = frozenset(("next", "resume", "resync"))
-_XML_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
 
 
 def is_events_json(obj: dict[str, Any]) -> bool:
@@ -151,7 +150,7 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
             embedded = (
                 str(role),
                 reader.embedded(
-                    child, _xml.member_path(f"{path}._embedded", role), None, str(role), 1
+                    child, member_path(f"{path}._embedded", role), None, str(role), 1
                 ),
             )
         elif name == "in" and cns in (NS, None):
@@ -174,7 +173,7 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
             )
         else:
             rec.loss(
-                "event", f"{path}.{name}", f"undocumented event member <{name}>; carried through"
+                "event", member_path(path, name), f"undocumented event member <{name}>; carried through"
             )
             if len(child):
                 extra.append((name, "".join(str(t) for t in child.itertext())))
@@ -209,7 +208,7 @@ def read_events_json(obj: dict[str, Any], reader: _json._Reader) -> Events:
             senders.extend(_sender_json(s, f"$.sender[{i}]", reader) for i, s in enumerate(val))
         else:
             raise UcwaFormatError(
-                f"unexpected member {key!r} in an event page", path=_xml.member_path("$", key)
+                f"unexpected member {key!r} in an event page", path=member_path("$", key)
             )
     return Events(href, links, tuple(senders), self_attrs, sender_member and not senders)
 
@@ -239,7 +238,7 @@ def _sender_json(obj: Any, path: str, reader: _json._Reader) -> Sender:
         elif isinstance(val, str):
             attrs.append((key, val))
         else:
-            raise UcwaFormatError(f"unexpected sender member {key!r}", path=f"{path}.{key}")
+            raise UcwaFormatError(f"unexpected sender member {key!r}", path=member_path(path, key))
     return Sender(rel, href, tuple(events), tuple(attrs))
 
 
@@ -253,7 +252,7 @@ def _link_json(obj: Any, path: str) -> Link:
         if key in ("rel", "href"):
             continue
         if not isinstance(val, str):
-            raise UcwaFormatError(f"link member {key!r} must be a string", path=f"{path}.{key}")
+            raise UcwaFormatError(f"link member {key!r} must be a string", path=member_path(path, key))
         extra.append((key, val))
     return Link(rel, href, tuple(extra))
 
@@ -264,10 +263,7 @@ def _event_json(obj: Any, path: str, reader: _json._Reader) -> Event:
         raise UcwaFormatError(f"an event must be an object, not {_json._json_type(obj)}", path=path)
     etype = _string(obj, "type", f"{path}.type")
     if etype not in EVENT_TYPES:
-        if not _XML_NAME.match(etype):
-            raise UcwaFormatError(
-                f"event type {etype!r} cannot be an XML element name", path=f"{path}.type"
-            )
+        xml_name(etype, f"{path}.type")
         rec.loss("event", f"{path}.type", f"unknown event type {etype!r}; carried through")
     if "link" not in obj:
         raise UcwaFormatError("an event needs a 'link'", path=path)
@@ -278,7 +274,7 @@ def _event_json(obj: Any, path: str, reader: _json._Reader) -> Event:
     reason = None
     extra: list[tuple[str, str | int | bool | Attributes]] = []
     for key, val in obj.items():
-        kpath = _xml.member_path(path, key)
+        kpath = member_path(path, key)
         if key in ("type", "link"):
             continue
         if key == "_embedded":
@@ -289,9 +285,9 @@ def _event_json(obj: Any, path: str, reader: _json._Reader) -> Event:
             ((role, res),) = val.items()
             if isinstance(res, list):
                 raise UcwaFormatError(
-                    "an event embeds one object, never an array", path=f"{kpath}.{role}"
+                    "an event embeds one object, never an array", path=member_path(kpath, role)
                 )
-            embedded = (role, reader.resource(res, f"{kpath}.{role}", None, role, 1))
+            embedded = (role, reader.resource(res, member_path(kpath, role), None, role, 1))
         elif key == "in":
             in_link = _link_json(val, kpath)
         elif key == "status":
@@ -356,7 +352,7 @@ def _event_out(event: Event, path: str, writer: _json._Writer) -> dict[str, Any]
         out[key] = dict(val) if isinstance(val, tuple) else val
     if event.embedded is not None:
         role, res = event.embedded
-        out["_embedded"] = {role: writer.resource(res, _xml.member_path(f"{path}._embedded", role))}
+        out["_embedded"] = {role: writer.resource(res, member_path(f"{path}._embedded", role))}
     out["type"] = event.type
     return out
 
@@ -400,10 +396,7 @@ def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWri
         writer.rec.loss(
             "event", f"{path}.type", f"unknown event type {event.type!r}; written as an element"
         )
-    if not _XML_NAME.match(event.type):
-        raise UcwaFormatError(
-            f"event type {event.type!r} cannot be an XML element name", path=f"{path}.type"
-        )
+    xml_name(event.type, f"{path}.type")
     link = event.link
     attrs: list[tuple[str, str]] = [*link.attributes]
     if event.status is not None:
@@ -415,11 +408,12 @@ def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWri
         attrs.append(("status", event.status))
     children: list[str] = []
     for key, val in event.extra:
-        writer.rec.loss(
-            "event", f"{path}.{key}", f"undocumented event member {key!r}; written provisionally"
-        )
+        kpath = member_path(path, key)
+        writer.rec.loss("event", kpath, f"undocumented event member {key!r}; written provisionally")
         if isinstance(val, tuple):
-            children.append(f"{writer.nl(3)}<{key}{writer.attrs(val, path)}/>")
+            # The member's name becomes an element name: checked, never spliced in as it is.
+            name = xml_name(key, kpath)
+            children.append(f"{writer.nl(3)}<{name}{writer.attrs(val, kpath)}/>")
         elif isinstance(val, bool):
             attrs.append((key, "true" if val else "false"))
         else:
@@ -454,5 +448,5 @@ def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWri
     out.extend(children)
     if event.embedded is not None:
         role, res = event.embedded
-        writer.resource(res, role, _xml.member_path(f"{path}._embedded", role), 3)
+        writer.resource(res, role, member_path(f"{path}._embedded", role), 3)
     out.append(f"{ind}</{event.type}>")

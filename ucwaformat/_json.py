@@ -12,7 +12,7 @@ from typing import Any, Final
 import orjson
 
 from ._dates import Timestamp, format_ms_date, is_ms_date, parse_iso, parse_ms_date
-from ._errors import Recorder, UcwaFormatError
+from ._errors import Recorder, UcwaFormatError, member_path, path_of
 from ._model import (
     Document,
     Dto,
@@ -26,7 +26,6 @@ from ._model import (
     Value,
 )
 from ._schema import PropertyType, Schema
-from ._xml import member_path, path_of
 
 __all__ = ["load_json", "read_json", "write_json"]
 

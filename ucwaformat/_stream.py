@@ -47,10 +47,10 @@ from lxml import etree
 from . import _events, _json, _xml
 from ._api import Kind, _check_unknown, _schema
 from ._dto import DtoXmlWriter, dto_kind_of_json
-from ._errors import Loss, Recorder, UcwaFormatError
+from ._errors import Loss, Recorder, UcwaFormatError, member_path
 from ._model import Document, Events, Resource, Sender
 from ._schema import Schema
-from ._xml import NS, Dialect, UnknownPolicy, member_path
+from ._xml import NS, Dialect, UnknownPolicy
 
 __all__ = ["ijson_available", "stream_json_to_xml", "stream_xml_to_json"]
 

@@ -13,8 +13,9 @@ from typing import Final, Literal, cast
 
 from lxml import etree
 
+from . import _xmltext as xmltext
 from ._dates import Timestamp, format_iso, iso_has_zone, parse_iso
-from ._errors import Recorder, UcwaFormatError
+from ._errors import Recorder, UcwaFormatError, member_path, path_of
 from ._model import (
     Document,
     Dto,
@@ -28,6 +29,7 @@ from ._model import (
     Value,
 )
 from ._schema import PropertyType, Schema
+from ._xmltext import ATTR_SPECIAL, TEXT_SPECIAL, xml_name
 
 __all__ = ["NS", "read_xml", "write_xml"]
 
@@ -49,7 +51,6 @@ _BARE: Final = frozenset(("resource", "input", "link", "property", "propertyList
 _LINE_COL_SUFFIX: Final = re.compile(r",? line \d+, column \d+$")
 _INT: Final = re.compile(r"-?[0-9]+", re.ASCII)
 _BOOLS: Final[dict[str, bool]] = {"true": True, "false": False, "1": True, "0": False}
-_IDENT: Final = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 
 #: Resources nested deeper than this are refused; libxml2 itself stops at 256 elements.
 MAX_DEPTH: Final = 200
@@ -76,22 +77,6 @@ def _parser() -> etree.XMLParser:
         )
         _THREAD.parser = parser
     return parser
-
-
-def member_path(path: str, name: str) -> str:
-    """``$.a`` + ``b`` → ``$.a.b``; names that are not identifiers are quoted: ``$.a["x y"]``."""
-    if (name.isascii() and name.isidentifier()) or _IDENT.match(name):
-        return f"{path}.{name}"
-    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{path}["{escaped}"]'
-
-
-def path_of(path: str, *parts: str | int) -> str:
-    """``path`` with member names and array indices appended: ``path_of("$", "a", 0)`` is
-    ``$.a[0]``. Writers pass the parts and let this run only when something is reported."""
-    for part in parts:
-        path = f"{path}[{part}]" if isinstance(part, int) else member_path(path, part)
-    return path
 
 
 def line_of(el: etree._Element) -> int | None:
@@ -587,11 +572,6 @@ def read_root(root: etree._Element, reader: _Reader, rel: str | None) -> Documen
 
 # -- writer -----------------------------------------------------------------------------------
 
-# Characters XML 1.0 cannot hold (D28): controls other than TAB/LF/CR, lone surrogates, FFFE/FFFF.
-_ILLEGAL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_TEXT_SPECIAL: Final = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_ATTR_SPECIAL: Final = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
-_XML_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
 _XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
 
 
@@ -611,37 +591,12 @@ class _Writer:
         self.out: list[str] = ['<?xml version="1.0" encoding="utf-8"?>']
         self.marked = False  # the document carries the docs dialect's type marks
 
-    def check(self, s: str, path: str) -> str:
-        match = _ILLEGAL.search(s)
-        if match is None:
-            return s
-        raise UcwaFormatError(
-            f"character U+{ord(match.group()):04X} cannot be written in XML 1.0", path=path
-        )
-
     def text(self, s: str, path: str) -> str:
-        if _TEXT_SPECIAL.search(s) is None:
-            return s
-        self.check(s, path)
-        # A literal CR would come back as LF (§2), so it is written as a character reference.
-        return (
-            s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-        )
+        return s if TEXT_SPECIAL.search(s) is None else xmltext.text(s, path)
 
     def attr(self, s: str, path: str, *parts: str | int) -> str:
-        if _ATTR_SPECIAL.search(s) is None:
-            return s
-        self.check(s, path_of(path, *parts))
-        # Attribute-value normalisation would turn TAB/LF/CR into spaces (§2).
-        return (
-            s.replace("&", "&amp;")
-            .replace("<", "&lt;")
-            .replace(">", "&gt;")
-            .replace('"', "&quot;")
-            .replace("\t", "&#9;")
-            .replace("\n", "&#10;")
-            .replace("\r", "&#13;")
-        )
+        # The path is built only when there is something to escape or refuse.
+        return s if ATTR_SPECIAL.search(s) is None else xmltext.attr(s, path_of(path, *parts))
 
     def attrs(self, pairs: tuple[tuple[str, str], ...], path: str, *where: str | int) -> str:
         if not pairs:
@@ -656,8 +611,7 @@ class _Writer:
                 # A namespaced attribute read from XML (Clark notation, D14): written back with
                 # a prefix declared on this element; xml:* needs no declaration.
                 ns, _, local = key[1:].partition("}")
-                if not _XML_NAME.match(local):
-                    raise UcwaFormatError(f"{key!r} cannot be an XML attribute name", path=apath)
+                xml_name(local, apath, "attribute")
                 if ns == _XML_NS:
                     name = f"xml:{local}"
                 else:
@@ -666,8 +620,8 @@ class _Writer:
                         prefix = declared[ns] = f"ns{len(declared)}"
                         parts.append(f' xmlns:{prefix}="{self.attr(ns, apath)}"')
                     name = f"{prefix}:{local}"
-            elif not _XML_NAME.match(key) or key == "xmlns":
-                raise UcwaFormatError(f"{key!r} cannot be an XML attribute name", path=apath)
+            else:
+                xml_name(key, apath, "attribute")
             parts.append(f' {name}="{self.attr(val, apath)}"')
         return "".join(parts)
 
@@ -700,14 +654,14 @@ class _Writer:
             if i == pos:
                 out.append(f'{ind}<property name="rel">{self.text(rtype or "", path)}</property>')
             if isinstance(value, str):
-                if _TEXT_SPECIAL.search(value) is None and _ATTR_SPECIAL.search(name) is None:
+                if TEXT_SPECIAL.search(value) is None and ATTR_SPECIAL.search(name) is None:
                     # The common case first; a path is only built when a check fails.
                     if value:
                         out.append(f'{ind}<property name="{name}">{value}</property>')
                     else:
                         out.append(f'{ind}<property name="{name}"/>')
                     continue
-            elif isinstance(value, (int, Timestamp)) and _ATTR_SPECIAL.search(name) is None:
+            elif isinstance(value, (int, Timestamp)) and ATTR_SPECIAL.search(name) is None:
                 # Integers, booleans and dates: never empty, nothing to escape.
                 out.append(f'{ind}<property name="{name}">{self.scalar(value, path)}</property>')
                 continue

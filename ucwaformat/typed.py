@@ -34,9 +34,9 @@ import cattrs
 
 from . import _api
 from ._dates import Timestamp
-from ._errors import Loss, UcwaFormatError
+from ._errors import Loss, UcwaFormatError, member_path
 from ._model import Document, Dto, Events, Input, Link, LinkEntry, Resource, Value
-from ._xml import Dialect, member_path
+from ._xml import Dialect
 from .types import (
     RESOURCE_CLASSES,
     ROLE_TYPES,

@@ -1,0 +1,84 @@
+"""What XML 1.0 can hold, and how a writer puts names and text into it: one home for each rule.
+
+Every XML the library writes (resources, inputs, events, DTOs; tree and streaming writers alike)
+names its elements and attributes through :func:`xml_name` and escapes its text through
+:func:`text` and :func:`attr`. A name that is not an XML name is refused here, never spliced into
+markup: a JSON key such as ``in rel="a"/><property name="x">y</property><x`` must not become
+elements the JSON never had.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from ._errors import UcwaFormatError
+
+__all__ = ["attr", "check_chars", "is_xml_name", "text", "xml_name"]
+
+# An XML name without a colon (Namespaces in XML 1.0, NCName; the NameStartChar and NameChar
+# productions of XML 1.0, fifth edition, §2.3). The writer binds prefixes itself, so a colon in
+# a name from the document is never legal.
+_START: Final = (
+    "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_NCNAME: Final = re.compile(f"[{_START}][{_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*\\Z")
+
+# Characters XML 1.0 cannot hold (D28): controls other than TAB/LF/CR, lone surrogates, FFFE/FFFF.
+_ILLEGAL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: What element text cannot hold as it is (escaped, or refused when illegal).
+TEXT_SPECIAL: Final = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: What an attribute value cannot hold as it is (escaped, or refused when illegal).
+ATTR_SPECIAL: Final = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+
+
+def is_xml_name(name: str) -> bool:
+    """Whether ``name`` can stand as an element or attribute name (an NCName)."""
+    return _NCNAME.match(name) is not None
+
+
+def xml_name(name: str, path: str, what: str = "element") -> str:
+    """``name`` when it is a legal XML name; otherwise a :class:`UcwaFormatError` at ``path``.
+
+    ``what`` says which kind of name it was to be (``element``, ``attribute``) in the message.
+    """
+    if _NCNAME.match(name) is None or (what == "attribute" and name == "xmlns"):
+        raise UcwaFormatError(f"{name!r} cannot be an XML {what} name", path=path)
+    return name
+
+
+def check_chars(s: str, path: str) -> str:
+    """``s`` when XML 1.0 can hold every character of it; otherwise an error at ``path``."""
+    match = _ILLEGAL.search(s)
+    if match is None:
+        return s
+    raise UcwaFormatError(
+        f"character U+{ord(match.group()):04X} cannot be written in XML 1.0", path=path
+    )
+
+
+def text(s: str, path: str) -> str:
+    """``s`` escaped as element content."""
+    if TEXT_SPECIAL.search(s) is None:
+        return s
+    check_chars(s, path)
+    # A literal CR would come back as LF (§2), so it is written as a character reference.
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def attr(s: str, path: str) -> str:
+    """``s`` escaped as an attribute value between double quotes."""
+    if ATTR_SPECIAL.search(s) is None:
+        return s
+    check_chars(s, path)
+    # Attribute-value normalisation would turn TAB/LF/CR into spaces (§2).
+    return (
+        s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("\t", "&#9;")
+        .replace("\n", "&#10;")
+        .replace("\r", "&#13;")
+    )
