@@ -404,7 +404,7 @@ def test_the_event_page_takes_the_direct_path() -> None:
 # -- generated documents --------------------------------------------------------------------
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     doc=st.one_of(ust.resources(), ust.event_pages(), ust.documents()),
     dialect=st.sampled_from(["server", "docs"]),

@@ -40,7 +40,7 @@ canonical = S.canonical
 member_path = S.member_path
 
 NS = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _kind(doc: Resource | Input) -> str:
@@ -153,7 +153,7 @@ def test_xml_round_trip_docs(g: Any) -> None:
     _xml_round_trip(g, "docs", pretty=False)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(S.documents(mode="xml", dialect="docs"), S.documents(mode="xml", dialect="server"))
 def test_xml_round_trip_pretty(docs: Any, server: Any) -> None:
     _xml_round_trip(docs, "docs", pretty=True)

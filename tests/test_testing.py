@@ -55,7 +55,7 @@ MANIFEST: dict[str, Any] = json.loads((CORPUS / "manifest.json").read_text(encod
 PAIRS = [pair for pair in MANIFEST["pairs"] if pair["both_parse"]]
 MEETING_XML = CORPUS / "myAssignedOnlineMeeting/get-xml-response.xml"
 
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 T0 = datetime(2016, 9, 26, 23, 20, 23, 48000, tzinfo=UTC)
 
