@@ -7,19 +7,10 @@ from typing import Literal
 
 from ._direct import direct_json
 from ._errors import Loss, Recorder
-from ._json import read_json, write_json
+from ._kinds import read_json, read_xml, read_xml_root, write_json, write_xml
 from ._model import Document
 from ._schema import Schema
-from ._xml import (
-    Dialect,
-    UnknownPolicy,
-    _Reader,
-    parse_raw,
-    read_root,
-    read_xml,
-    write_xml,
-    xml_bytes,
-)
+from ._xml import Dialect, UnknownPolicy, _Reader, parse_raw, xml_bytes
 
 __all__ = ["from_json", "from_xml", "json_to_xml", "to_json", "to_xml", "xml_to_json"]
 
@@ -198,7 +189,7 @@ def xml_to_json(
         )
         if out is not None:
             return out
-        doc = read_root(root, _Reader(schema, rec, unknown_cardinality, rel), rel)
+        doc = read_xml_root(root, _Reader(schema, rec, unknown_cardinality, rel), rel)
         return write_json(
             doc, pretty=pretty, rec=rec, escape_solidus=escape_solidus, date_offset=date_offset
         )

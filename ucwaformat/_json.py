@@ -14,9 +14,6 @@ import orjson
 from ._dates import Timestamp, format_ms_date, is_ms_date, parse_iso, parse_ms_date
 from ._errors import Recorder, UcwaFormatError, member_path, path_of
 from ._model import (
-    Document,
-    Dto,
-    Events,
     Input,
     Link,
     LinkEntry,
@@ -27,7 +24,7 @@ from ._model import (
 )
 from ._schema import PropertyType, Schema
 
-__all__ = ["load_json", "read_json", "write_json"]
+__all__ = ["dump", "load_json"]
 
 #: Resources nested deeper than this are refused (orjson itself stops at 1024 levels).
 MAX_DEPTH: Final = 200
@@ -72,7 +69,7 @@ def _raise_bad_utf8(data: bytes) -> None:
         raise UcwaFormatError(f"invalid UTF-8 (bytes {bad})", line=line, column=column) from None
 
 
-class _BigInt(Exception):
+class BigInt(Exception):
     """orjson read an integer beyond 64 bits as a float: read the text again with json."""
 
 
@@ -111,7 +108,8 @@ def _raise_first_duplicate(value: Any, path: str) -> None:
             _raise_first_duplicate(item, f"{path}[{i}]")
 
 
-def _kind_of(obj: dict[str, Any]) -> str:
+def resource_or_input(obj: dict[str, Any]) -> str:
+    """A JSON object that is neither an event page nor a DTO: a resource or an input (D16)."""
     if "rel" in obj or "_embedded" in obj:
         return "resource"
     links = obj.get("_links")
@@ -173,7 +171,7 @@ class _Reader:
             return value
         if isinstance(value, float):
             if value.is_integer() and abs(value) >= 2**63 and not self.reparsed:
-                raise _BigInt
+                raise BigInt
             self.rec.loss("float", path, f"number {value!r} is not an integer; kept as text")
             return repr(value)
         raise UcwaFormatError(f"expected a scalar, not {_json_type(value)}", path=path)
@@ -388,68 +386,6 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
-def read_json(
-    data: bytes | str,
-    *,
-    rel: str | None,
-    schema: Schema,
-    rec: Recorder,
-    kind: str | None = None,
-    for_xml: bool = False,
-) -> Document:
-    """JSON bytes or text → a document of any kind (detected as FORMAT.md D16 says).
-
-    ``for_xml``: the document will be written as XML; values XML cannot type are reported.
-    """
-    obj = load_json(data, strict=rec.strict)
-    mark = len(rec.losses) if rec.losses is not None else 0
-    try:
-        return _read_obj(obj, rel=rel, schema=schema, rec=rec, kind=kind, for_xml=for_xml)
-    except _BigInt:
-        # Integers are of any size (§7.2); the stdlib parser keeps them exact.
-        if rec.losses is not None:
-            del rec.losses[mark:]
-        text = data.decode("utf-8-sig") if isinstance(data, (bytes, bytearray)) else data
-        return _read_obj(
-            json.loads(text),
-            rel=rel,
-            schema=schema,
-            rec=rec,
-            kind=kind,
-            again=True,
-            for_xml=for_xml,
-        )
-
-
-def _read_obj(
-    obj: Any,
-    *,
-    rel: str | None,
-    schema: Schema,
-    rec: Recorder,
-    kind: str | None,
-    again: bool = False,
-    for_xml: bool = False,
-) -> Document:
-    from ._dto import DTO_KINDS, dto_kind_of_json, read_dto_json
-    from ._events import is_events_json, read_events_json
-
-    if not isinstance(obj, dict):
-        raise UcwaFormatError(f"a UCWA document is a JSON object, not {_json_type(obj)}", path="$")
-    reader = _Reader(schema, rec, again, for_xml)
-    if kind is None:
-        kind = "events" if is_events_json(obj) else dto_kind_of_json(obj) or _kind_of(obj)
-    if kind == "resource":
-        return reader.resource(obj, "$", None, None, 0, rel)
-    if kind == "input":
-        return reader.input(obj, rel)
-    if kind == "events":
-        return read_events_json(obj, reader)
-    if kind in DTO_KINDS:
-        return read_dto_json(obj, kind, rec)
-    raise UcwaFormatError(f"unknown document kind {kind!r}")
-
-
 # -- writer -----------------------------------------------------------------------------------
 
 
@@ -565,34 +501,6 @@ def _link_obj(href: str | None, attrs: tuple[tuple[str, str], ...]) -> dict[str,
     obj = {} if href is None else {"href": href}
     obj.update(attrs)
     return obj
-
-
-def write_json(
-    doc: Document,
-    *,
-    pretty: bool,
-    rec: Recorder,
-    escape_solidus: bool = True,
-    date_offset: bool = False,
-    empty_sender_list: bool = False,
-) -> bytes:
-    """A document → JSON bytes; dates as ``"\\/Date(ms)\\/"`` like the server writes them (D8)."""
-    from ._dto import write_dto_json
-    from ._events import write_events_json
-
-    writer = _Writer(rec, date_offset)
-    obj: dict[str, Any]
-    if isinstance(doc, Resource):
-        obj = writer.resource(doc, "$")
-    elif isinstance(doc, Input):
-        obj = writer.input(doc)
-    elif isinstance(doc, Events):
-        obj = write_events_json(doc, writer, empty_sender_list)
-    elif isinstance(doc, Dto):
-        obj = write_dto_json(doc)
-    else:
-        raise UcwaFormatError(f"Expected a UCWA document, not {type(doc).__name__!r}")
-    return dump(obj, pretty=pretty, escape=escape_solidus and writer.dates)
 
 
 def dump(obj: Any, *, pretty: bool, escape: bool) -> bytes:

@@ -48,7 +48,8 @@ from . import _events, _json, _xml
 from ._api import Kind, _check_unknown, _schema
 from ._dto import DtoXmlWriter, dto_kind_of_json
 from ._errors import Loss, Recorder, UcwaFormatError, member_path
-from ._model import Document, Events, Resource, Sender
+from ._kinds import json_object, read_json_object, read_xml_root, write_xml_into
+from ._model import Resource, Sender
 from ._schema import Schema
 from ._xml import NS, Dialect, UnknownPolicy
 
@@ -422,8 +423,8 @@ class _XmlToJson:
         elif mode == "events":
             self.finish_events(whole, dst)
         else:
-            doc = _xml.read_root(whole, self.reader, self.hint)
-            obj = _json_obj(doc, self.writer)
+            doc = read_xml_root(whole, self.reader, self.hint)
+            obj = json_object(doc, self.writer)
             dst.write(_json.dump(obj, pretty=self.pretty, escape=self.escape))
 
     @property
@@ -602,20 +603,6 @@ class _XmlToJson:
                 out.write(close + b"]")
         out.write(text[pos:])
         out.close()
-
-
-def _json_obj(doc: Document, writer: _json._Writer) -> dict[str, Any]:
-    from ._dto import write_dto_json
-    from ._model import Dto, Input
-
-    if isinstance(doc, Resource):
-        return writer.resource(doc, "$")
-    if isinstance(doc, Input):
-        return writer.input(doc)
-    if isinstance(doc, Events):
-        return _events.write_events_json(doc, writer)
-    assert isinstance(doc, Dto)
-    return write_dto_json(doc)
 
 
 def stream_xml_to_json(
@@ -815,7 +802,7 @@ class _JsonToXml:
             if _events.is_events_json(members):
                 kind = "events"
             else:
-                kind = dto_kind_of_json(members) or _json._kind_of(members)
+                kind = dto_kind_of_json(members) or _json.resource_or_input(members)
         writer = self.writer
         writer.out = ['<?xml version="1.0" encoding="utf-8"?>']
         if self.streamed == "_embedded":
@@ -841,7 +828,7 @@ class _JsonToXml:
             _events.write_events_xml(events, writer)
             marker = f'{writer.nl(1)}<sender rel="{mark}" href=""/>'
         else:
-            doc = _json._read_obj(
+            doc = read_json_object(
                 members,
                 rel=self.hint,
                 schema=self.reader.schema,
@@ -850,7 +837,7 @@ class _JsonToXml:
                 again=self.reader.reparsed,
                 for_xml=True,
             )
-            _write_xml_doc(doc, writer)
+            write_xml_into(doc, writer)
             marker = ""
         if writer.pretty:
             writer.out.append("\n")
@@ -865,22 +852,6 @@ class _JsonToXml:
             out.write(text.replace(marker.encode("utf-8"), b"", 1))
         else:
             out.write(text)
-
-
-def _write_xml_doc(doc: Document, writer: _xml._Writer) -> None:
-    from ._dto import write_dto_xml
-    from ._model import Dto, Input
-
-    if isinstance(doc, Resource):
-        writer.resource(doc, None, "$", 0)
-    elif isinstance(doc, Input):
-        writer.input(doc)
-    elif isinstance(doc, Events):
-        _events.write_events_xml(doc, writer)
-    else:
-        assert isinstance(doc, Dto)
-        dto = DtoXmlWriter(writer.text, writer.attr, writer.attrs, writer.bools, writer.pretty)
-        writer.out.append(writer.nl(0) + write_dto_xml(doc, dto, False))
 
 
 def _run_object(conv: _JsonToXml, obj: Any, dst: IO[bytes]) -> None:
@@ -1062,7 +1033,7 @@ def stream_json_to_xml(
         try:
             _run_object(whole, obj, dst)
             return
-        except _json._BigInt:
+        except _json.BigInt:
             reset()
         finally:
             whole.spool.close()

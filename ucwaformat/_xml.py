@@ -18,8 +18,6 @@ from ._dates import Timestamp, format_iso, iso_has_zone, parse_iso
 from ._errors import Recorder, UcwaFormatError, member_path, path_of
 from ._model import (
     Document,
-    Dto,
-    Events,
     Input,
     Link,
     LinkEntry,
@@ -31,7 +29,7 @@ from ._model import (
 from ._schema import PropertyType, Schema
 from ._xmltext import ATTR_SPECIAL, TEXT_SPECIAL, xml_name
 
-__all__ = ["NS", "read_xml", "write_xml"]
+__all__ = ["NS", "parse_xml_bytes"]
 
 NS: Final = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
 XSI: Final = "http://www.w3.org/2001/XMLSchema-instance"
@@ -530,46 +528,6 @@ class _Reader:
         raise UcwaFormatError(f"unsupported root element <{etree.QName(el).localname}>", path="$")
 
 
-def read_xml(
-    data: bytes | str,
-    *,
-    rel: str | None,
-    schema: Schema,
-    rec: Recorder,
-    unknown: UnknownPolicy = "single",
-) -> Document:
-    """XML bytes or text → a document of any kind (the root element decides)."""
-
-    return read_root(parse_xml_bytes(data), _Reader(schema, rec, unknown, rel), rel)
-
-
-def read_root(root: etree._Element, reader: _Reader, rel: str | None) -> Document:
-    """The document of any kind under a parsed root element (the streaming reader uses it too)."""
-    from ._dto import DTO_KINDS, read_dto_xml
-    from ._events import read_events_xml
-
-    rec = reader.rec
-    if not isinstance(root.tag, str):
-        raise UcwaFormatError("the document has no root element", line=1, column=1)
-    qname = etree.QName(root)
-    ns, name = qname.namespace, qname.localname
-    if ns not in (None, NS):
-        raise UcwaFormatError(
-            f"root element <{name}> is in the namespace {ns!r}, not UCWA's", path="$"
-        )
-    if name in ("resource", "input"):
-        return reader.root(root, rel)
-    if name == "events":
-        if ns is None:
-            rec.loss("namespace", "$", "element <events> has no namespace; read as UCWA")
-        return read_events_xml(root, reader)
-    if name in DTO_KINDS or ns == NS:
-        # optionsMetadata and operationsQueued have no namespace (§11); unknown roots in the UCWA
-        # namespace get the generic DTO mapping (strict: an error).
-        return read_dto_xml(root, rec)
-    raise UcwaFormatError(f"unsupported root element <{name}>", path="$")
-
-
 # -- writer -----------------------------------------------------------------------------------
 
 _XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
@@ -796,32 +754,3 @@ def _writes_children(res: Resource) -> bool:
         or any(entry != () for _, entry in res.links)
         or any(entry != () for _, entry in res.embedded)
     )
-
-
-def write_xml(
-    doc: Document,
-    *,
-    dialect: Dialect,
-    pretty: bool,
-    rec: Recorder,
-    default_offset: int | None = None,
-) -> bytes:
-    """A document of any kind → XML bytes in the given dialect."""
-    from ._dto import DtoXmlWriter, write_dto_xml
-    from ._events import write_events_xml
-
-    writer = _Writer(dialect, pretty, rec, default_offset)
-    if isinstance(doc, Resource):
-        writer.resource(doc, None, "$", 0)
-    elif isinstance(doc, Input):
-        writer.input(doc)
-    elif isinstance(doc, Events):
-        write_events_xml(doc, writer)
-    elif isinstance(doc, Dto):
-        dto = DtoXmlWriter(writer.text, writer.attr, writer.attrs, writer.bools, pretty)
-        writer.out.append(writer.nl(0) + write_dto_xml(doc, dto, False))
-    else:
-        raise UcwaFormatError(f"Expected a UCWA document, not {type(doc).__name__!r}")
-    if pretty:
-        writer.out.append("\n")
-    return "".join(writer.out).encode("utf-8")

@@ -1,0 +1,250 @@
+"""Document kinds: how each wire form shows a document's kind, and which reader and writer a
+kind has. One table per direction, keyed by kind; a new kind is an entry in each.
+
+The readers and writers of one kind (``_xml``/``_json`` for resources and inputs, ``_events``,
+``_dto``) know nothing of the other kinds; every path (the model path, the streaming converter)
+reads and writes whole documents through the functions here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
+
+from lxml import etree
+
+from . import _dto, _events, _json, _xml
+from ._errors import Recorder, UcwaFormatError
+from ._model import Document, Dto, Events, Input, Resource
+from ._schema import Schema
+
+__all__ = [
+    "json_kind",
+    "json_object",
+    "read_json",
+    "read_xml",
+    "read_xml_root",
+    "write_json",
+    "write_xml",
+    "write_xml_into",
+]
+
+# -- XML -> model ---------------------------------------------------------------------------
+
+_XmlRead = Callable[[etree._Element, "_xml._Reader", str | None], Document]
+
+
+def _read_events_xml(root: etree._Element, reader: _xml._Reader, rel: str | None) -> Document:
+    if etree.QName(root).namespace is None:
+        reader.rec.loss("namespace", "$", "element <events> has no namespace; read as UCWA")
+    return _events.read_events_xml(root, reader)
+
+
+#: The readers of the XML root elements UCWA defines (by local name; namespaces checked first).
+_XML_READERS: Final[dict[str, _XmlRead]] = {
+    "resource": lambda root, reader, rel: reader.root(root, rel),
+    "input": lambda root, reader, rel: reader.root(root, rel),
+    "events": _read_events_xml,
+    **{
+        name: (lambda root, reader, rel: _dto.read_dto_xml(root, reader.rec))
+        for name in _dto.DTO_KINDS
+    },
+}
+
+
+def read_xml_root(root: etree._Element, reader: _xml._Reader, rel: str | None) -> Document:
+    """The document of any kind under a parsed root element (the streaming reader uses it too)."""
+    if not isinstance(root.tag, str):
+        raise UcwaFormatError("the document has no root element", line=1, column=1)
+    qname = etree.QName(root)
+    ns, name = qname.namespace, qname.localname
+    if ns not in (None, _xml.NS):
+        raise UcwaFormatError(
+            f"root element <{name}> is in the namespace {ns!r}, not UCWA's", path="$"
+        )
+    read = _XML_READERS.get(name)
+    if read is not None:
+        return read(root, reader, rel)
+    if ns == _xml.NS:
+        # An unknown root in the UCWA namespace gets the generic DTO mapping (strict: an error).
+        return _dto.read_dto_xml(root, reader.rec)
+    raise UcwaFormatError(f"unsupported root element <{name}>", path="$")
+
+
+def read_xml(
+    data: bytes | str,
+    *,
+    rel: str | None,
+    schema: Schema,
+    rec: Recorder,
+    unknown: _xml.UnknownPolicy = "single",
+) -> Document:
+    """XML bytes or text → a document of any kind (the root element decides)."""
+    return read_xml_root(_xml.parse_xml_bytes(data), _xml._Reader(schema, rec, unknown, rel), rel)
+
+
+# -- JSON -> model --------------------------------------------------------------------------
+
+
+def json_kind(obj: dict[str, Any]) -> str:
+    """The kind of a JSON document's object, as FORMAT.md D16 detects it."""
+    if _events.is_events_json(obj):
+        return "events"
+    return _dto.dto_kind_of_json(obj) or _json.resource_or_input(obj)
+
+
+_JsonRead = Callable[[dict[str, Any], "_json._Reader", str | None, str], Document]
+
+#: The readers of each kind's JSON object.
+_JSON_READERS: Final[dict[str, _JsonRead]] = {
+    "resource": lambda obj, reader, rel, kind: reader.resource(obj, "$", None, None, 0, rel),
+    "input": lambda obj, reader, rel, kind: reader.input(obj, rel),
+    "events": lambda obj, reader, rel, kind: _events.read_events_json(obj, reader),
+    **{
+        name: (lambda obj, reader, rel, kind: _dto.read_dto_json(obj, kind, reader.rec))
+        for name in _dto.DTO_KINDS
+    },
+}
+
+
+def read_json_object(
+    obj: Any,
+    *,
+    rel: str | None,
+    schema: Schema,
+    rec: Recorder,
+    kind: str | None,
+    again: bool = False,
+    for_xml: bool = False,
+) -> Document:
+    """A parsed JSON document → a document of its kind (``kind`` overrides the detection)."""
+    if not isinstance(obj, dict):
+        raise UcwaFormatError(
+            f"a UCWA document is a JSON object, not {_json._json_type(obj)}", path="$"
+        )
+    reader = _json._Reader(schema, rec, again, for_xml)
+    if kind is None:
+        kind = json_kind(obj)
+    read = _JSON_READERS.get(kind)
+    if read is None:
+        raise UcwaFormatError(f"unknown document kind {kind!r}")
+    return read(obj, reader, rel, kind)
+
+
+def read_json(
+    data: bytes | str,
+    *,
+    rel: str | None,
+    schema: Schema,
+    rec: Recorder,
+    kind: str | None = None,
+    for_xml: bool = False,
+) -> Document:
+    """JSON bytes or text → a document of any kind (detected as FORMAT.md D16 says).
+
+    ``for_xml``: the document will be written as XML; values XML cannot type are reported.
+    """
+    obj = _json.load_json(data, strict=rec.strict)
+    mark = len(rec.losses) if rec.losses is not None else 0
+    try:
+        return read_json_object(obj, rel=rel, schema=schema, rec=rec, kind=kind, for_xml=for_xml)
+    except _json.BigInt:
+        # Integers are of any size (§7.2); the stdlib parser keeps them exact.
+        if rec.losses is not None:
+            del rec.losses[mark:]
+        text = data.decode("utf-8-sig") if isinstance(data, (bytes, bytearray)) else data
+        return read_json_object(
+            json.loads(text),
+            rel=rel,
+            schema=schema,
+            rec=rec,
+            kind=kind,
+            again=True,
+            for_xml=for_xml,
+        )
+
+
+W = TypeVar("W")
+
+
+def _writer_of(table: dict[type, W], doc: object) -> W:
+    """The entry of ``doc``'s class (or of the nearest model class it derives from)."""
+    write = table.get(type(doc))
+    if write is None:
+        for cls in type(doc).__mro__:
+            if cls in table:
+                return table[cls]
+        raise UcwaFormatError(f"Expected a UCWA document, not {type(doc).__name__!r}")
+    return write
+
+
+# -- model -> XML ---------------------------------------------------------------------------
+
+
+def _write_dto_xml(doc: Dto, writer: _xml._Writer) -> None:
+    dto = _dto.DtoXmlWriter(writer.text, writer.attr, writer.attrs, writer.bools, writer.pretty)
+    writer.out.append(writer.nl(0) + _dto.write_dto_xml(doc, dto, False))
+
+
+#: The XML writer of each document class.
+_XML_WRITERS: Final[dict[type, Callable[[Any, _xml._Writer], None]]] = {
+    Resource: lambda doc, writer: writer.resource(doc, None, "$", 0),
+    Input: lambda doc, writer: writer.input(doc),
+    Events: _events.write_events_xml,
+    Dto: _write_dto_xml,
+}
+
+
+def write_xml_into(doc: Document, writer: _xml._Writer) -> None:
+    """Write a document of any kind into ``writer``'s output."""
+    _writer_of(_XML_WRITERS, doc)(doc, writer)
+
+
+def write_xml(
+    doc: Document,
+    *,
+    dialect: _xml.Dialect,
+    pretty: bool,
+    rec: Recorder,
+    default_offset: int | None = None,
+) -> bytes:
+    """A document of any kind → XML bytes in the given dialect."""
+    writer = _xml._Writer(dialect, pretty, rec, default_offset)
+    write_xml_into(doc, writer)
+    if pretty:
+        writer.out.append("\n")
+    return "".join(writer.out).encode("utf-8")
+
+
+# -- model -> JSON --------------------------------------------------------------------------
+
+#: The JSON writer of each document class: the JSON object, before serialisation.
+_JSON_WRITERS: Final[dict[type, Callable[[Any, _json._Writer, bool], dict[str, Any]]]] = {
+    Resource: lambda doc, writer, empty: writer.resource(doc, "$"),
+    Input: lambda doc, writer, empty: writer.input(doc),
+    Events: lambda doc, writer, empty: _events.write_events_json(doc, writer, empty),
+    Dto: lambda doc, writer, empty: _dto.write_dto_json(doc),
+}
+
+
+def json_object(
+    doc: Document, writer: _json._Writer, empty_sender_list: bool = False
+) -> dict[str, Any]:
+    """A document of any kind → its JSON object."""
+    return _writer_of(_JSON_WRITERS, doc)(doc, writer, empty_sender_list)
+
+
+def write_json(
+    doc: Document,
+    *,
+    pretty: bool,
+    rec: Recorder,
+    escape_solidus: bool = True,
+    date_offset: bool = False,
+    empty_sender_list: bool = False,
+) -> bytes:
+    """A document → JSON bytes; dates as ``"\\/Date(ms)\\/"`` like the server writes them (D8)."""
+    writer = _json._Writer(rec, date_offset)
+    obj = json_object(doc, writer, empty_sender_list)
+    return _json.dump(obj, pretty=pretty, escape=escape_solidus and writer.dates)
