@@ -42,7 +42,8 @@ import distributed
 
 import ucwaformat
 import ucwaformat.dask
-from ucwaformat.cli import _ordered_map, main
+from ucwaformat._jobs import ordered_map
+from ucwaformat.cli import main
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 CORPUS: Final = ROOT / "tests" / "data" / "corpus"
@@ -164,7 +165,7 @@ def no_op_overheads(client: Any, tasks: int, workers: int) -> tuple[float, float
     """Seconds per no-op task: through the command's executor window, and as a bag."""
     executor = client.get_executor(pure=False)
     started = time.perf_counter()
-    assert sum(1 for _ in _ordered_map(_identity, range(tasks), workers, 1, executor)) == tasks
+    assert sum(1 for _ in ordered_map(_identity, range(tasks), workers, 1, executor)) == tasks
     windowed = (time.perf_counter() - started) / tasks
     bag = db.from_sequence(range(tasks), partition_size=1).map_partitions(_no_op_partition)
     started = time.perf_counter()

@@ -819,3 +819,37 @@ def test_large_files_stream_with_the_same_output(
     plain = capsys.readouterr().out
     assert main(["convert", one, "--stream-above", "1"]) == 0
     assert capsys.readouterr().out == plain
+
+
+def test_options_are_read_from_the_convert_arguments_by_name() -> None:
+    # A new convert flag is an argument and an Options field of the same name: nothing else
+    # builds Options from a command line (ucwaformat._jobs.Options.from_args).
+    import attrs
+
+    from ucwaformat._jobs import Options
+    from ucwaformat.cli import _parser
+
+    args = _parser().parse_args(
+        [
+            "convert",
+            "x.xml",
+            "--to",
+            "json",
+            "--pretty",
+            "--dialect",
+            "docs",
+            "--rel",
+            "r",
+            "--strict",
+            "--report",
+        ]
+    )
+    opts = Options.from_args(args)
+    assert attrs.asdict(opts) == {
+        "to": "json",
+        "pretty": True,
+        "dialect": "docs",
+        "rel": "r",
+        "strict": True,
+        "report": True,
+    }

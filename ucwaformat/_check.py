@@ -16,8 +16,8 @@ import attrs
 
 from ._api import from_json, from_xml
 from ._dates import Timestamp
-from ._diff import detect_form
 from ._errors import Loss, member_path
+from ._media import detect_form
 from ._model import Document, Dto, Events, Input, Resource, Scalar, Value
 from ._schema import PropertyType, Schema
 

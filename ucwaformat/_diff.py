@@ -22,6 +22,7 @@ import orjson
 from ._api import from_json, from_xml, to_json
 from ._dates import Timestamp
 from ._errors import member_path
+from ._media import detect_form
 from ._model import (
     Document,
     Dto,
@@ -104,13 +105,6 @@ class Difference:
     def render(self, width: int | None = _SHOW_MAX) -> str:
         """``$.path: left != right``, each side clipped to ``width`` characters (None: whole)."""
         return f"{self.path}: {_show(self.left, width)} != {_show(self.right, width)}"
-
-
-def detect_form(data: bytes | str) -> Literal["json", "xml"]:
-    """``"xml"`` when the first non-blank character (after a BOM) is ``<``, else ``"json"``."""
-    if isinstance(data, bytes):
-        return "xml" if data.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] == b"<" else "json"
-    return "xml" if data.lstrip(" \t\r\n\ufeff")[:1] == "<" else "json"
 
 
 def read_document(

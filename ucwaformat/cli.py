@@ -15,45 +15,47 @@ import contextlib
 import functools
 import importlib
 import os
-import re
 import sys
-import tempfile
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Final, Literal, TypeVar, cast
+from typing import IO, Any, BinaryIO, TypeVar, cast
 
 import attrs
 
 from . import __version__
-from ._api import from_json, from_xml, to_json, to_xml
+from ._api import from_json, from_xml
 from ._errors import Loss, UcwaFormatError
+from ._jobs import (
+    EXT,
+    LINES_BATCH,
+    LINES_EXT,
+    PICK,
+    STDIN,
+    AtomicFile,
+    InputFile,
+    Options,
+    Tally,
+    Task,
+    doc_job,
+    error_line,
+    expand_inputs,
+    http_job,
+    line_job,
+    loss_lines,
+    ordered_map,
+    os_error_line,
+    write_atomic,
+)
+from ._media import Form, detect_form, other_form
 from ._model import Document
 
 __all__ = ["main"]
 
-Form = Literal["json", "xml"]
-Dialect = Literal["server", "docs"]
 T = TypeVar("T")
 R = TypeVar("R")
 
-STDIN: Final = "<stdin>"
-_BOM: Final = b"\xef\xbb\xbf"
-_BLANK: Final = b" \t\r\n" + _BOM
-#: Output file extensions: one document per file, and one per line (--lines).
-_EXT: Final[dict[str, str]] = {"json": ".json", "xml": ".xml"}
-_LINES_EXT: Final[dict[str, str]] = {"json": ".jsonl", "xml": ".xmll"}
-#: The files a directory walk picks (without --all), per mode.
-_PICK: Final[dict[str, frozenset[str]]] = {
-    "doc": frozenset({".json", ".xml"}),
-    "lines": frozenset({".jsonl", ".ndjson", ".xmll"}),
-    "http": frozenset({".http"}),
-}
-# The Content-Type lines of the parts of a multipart/batching body (for guessing its form).
-_PART_TYPE: Final = re.compile(rb"(?im)^content-type[ \t]*:[ \t]*([^\r\n]*)")
-_LINES_BATCH: Final = 256  # lines per worker task with --lines --jobs
 
 _CONVERT_EPILOG = """\
 The input form is detected from the first non-blank byte ('<' is XML, anything else JSON), or
@@ -287,439 +289,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # --------------------------------------------------------------------------------------------
-# Messages
+# Outputs and progress
 # --------------------------------------------------------------------------------------------
-
-
-def _where(label: str, err: UcwaFormatError, line_offset: int = 0, column_offset: int = 0) -> str:
-    """``label:line:col: message`` for syntax errors, ``label: message (at $.path)`` for
-    structural ones, ``label:line: message (at $.path)`` for an element that lacks something."""
-    if err.line is not None:
-        line = err.line + line_offset
-        at = "" if err.path is None else f" (at {err.path})"
-        if err.column is None:
-            return f"{label}:{line}: {err.msg}{at}"
-        column = err.column + (column_offset if err.line == 1 else 0)
-        return f"{label}:{line}:{column}: {err.msg}{at}"
-    return f"{label}: {err}"
-
-
-def _os_error(label: str, exc: OSError) -> str:
-    return f"{label}: {exc.strerror or exc}"
-
-
-# --------------------------------------------------------------------------------------------
-# Converting one body (runs in worker processes with --jobs: everything here is picklable)
-# --------------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class _Options:
-    """What a conversion needs to know; sent to the worker processes."""
-
-    to: Form | None
-    pretty: bool
-    dialect: Dialect
-    rel: str | None
-    strict: bool
-    report: bool
-
-
-def _detect(data: bytes) -> Form:
-    return "xml" if data.lstrip(_BLANK)[:1] == b"<" else "json"
-
-
-def _other(form: Form) -> Form:
-    return "json" if form == "xml" else "xml"
-
-
-def _convert(data: bytes, opts: _Options, losses: list[Loss]) -> tuple[bytes, Form]:
-    """One document to the target form; the output and its form."""
-    source = _detect(data)
-    target = opts.to or _other(source)
-    doc: Document
-    if source == "xml":
-        doc = from_xml(data, rel=opts.rel, strict=opts.strict, report=losses)
-    else:
-        doc = from_json(data, rel=opts.rel, strict=opts.strict, report=losses)
-    if target == "json":
-        out = to_json(doc, pretty=opts.pretty, strict=opts.strict, report=losses)
-    else:
-        out = to_xml(
-            doc, dialect=opts.dialect, pretty=opts.pretty, strict=opts.strict, report=losses
-        )
-    return out, target
-
-
-def _loss_lines(label: str, losses: list[Loss]) -> list[str]:
-    return [f"{label}: {loss}" for loss in losses]
-
-
-@attrs.frozen
-class _Task:
-    """One input of a document or --http conversion: a file to read, or stdin's bytes."""
-
-    label: str
-    source: str | None
-    data: bytes | None = None
-    failure: OSError | None = None  # reading ``source`` failed where it was read (--dask)
-
-
-@attrs.frozen
-class _Done:
-    """The outcome of one input: the output (None when it failed) and what to print."""
-
-    out: bytes | None
-    form: Form | None
-    messages: tuple[str, ...]
-    size: int
-
-
-def _read(task: _Task) -> bytes:
-    if task.failure is not None:
-        raise task.failure
-    if task.data is not None:
-        return task.data
-    assert task.source is not None
-    return Path(task.source).read_bytes()
-
-
-def _doc_job(task: _Task, opts: _Options) -> _Done:
-    """Convert one document file."""
-    try:
-        data = _read(task)
-    except OSError as exc:
-        return _Done(None, None, (_os_error(task.label, exc),), 0)
-    losses: list[Loss] = []
-    try:
-        out, form = _convert(data, opts, losses)
-    except UcwaFormatError as err:
-        return _Done(None, None, (_where(task.label, err),), len(data))
-    messages = _loss_lines(task.label, losses) if opts.report else []
-    return _Done(out if out.endswith(b"\n") else out + b"\n", form, tuple(messages), len(data))
-
-
-def _http_job(task: _Task, opts: _Options) -> _Done:
-    """Convert the body of one HTTP message."""
-    try:
-        data = _read(task)
-    except OSError as exc:
-        return _Done(None, None, (_os_error(task.label, exc),), 0)
-    losses: list[Loss] = []
-    try:
-        out = _convert_http(data, opts, losses)
-    except _BodyError as exc:
-        return _Done(None, None, (_where(task.label, exc.err, exc.line_offset),), len(data))
-    except UcwaFormatError as err:
-        return _Done(None, None, (_where(task.label, err),), len(data))
-    messages = _loss_lines(task.label, losses) if opts.report else []
-    return _Done(out, None, tuple(messages), len(data))
-
-
-@attrs.frozen
-class _Line:
-    """The outcome of one --lines document: its output line (None when it failed)."""
-
-    out: bytes | None
-    form: Form | None
-    messages: tuple[str, ...]
-
-
-def _line_job(item: tuple[int, bytes], opts: _Options, label: str) -> _Line:
-    """Convert one line of a --lines stream (``item`` is its number and text)."""
-    lineno, line = item
-    text = line.rstrip(b"\r\n")
-    body = text.lstrip(_BLANK)
-    if not body:
-        return _Line(b"", None, ())  # blank lines are skipped, not errors
-    losses: list[Loss] = []
-    try:
-        out, form = _convert(body, opts, losses)
-    except UcwaFormatError as err:
-        return _Line(None, None, (_where(label, err, lineno - 1, len(text) - len(body)),))
-    if form == "xml":
-        # The writer escapes CR and, without --pretty, writes no line breaks of its own: an LF
-        # left in the output is text content, where &#10; reads back as the same LF.
-        out = out.replace(b"\n", b"&#10;")
-    messages = _loss_lines(f"{label}:{lineno}", losses) if opts.report else []
-    return _Line(out + b"\n", form, tuple(messages))
-
-
-def _map_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
-    return [fn(item) for item in chunk]
-
-
-def _ordered_map(
-    fn: Callable[[T], R],
-    items: Iterable[T],
-    jobs: int,
-    chunksize: int,
-    executor: Executor | None = None,
-) -> Iterator[R]:
-    """``map(fn, items)``, in ``jobs`` processes when more than one, results in input order.
-
-    Work goes out in chunks of ``chunksize`` items with at most two chunks per process in
-    flight, so a long stream is never read into memory at once. An ``executor`` (a Dask
-    cluster's, with ``jobs`` its worker threads) runs the chunks instead of new processes.
-    """
-    if jobs <= 1 and executor is None:
-        yield from map(fn, items)
-        return
-    with contextlib.ExitStack() as stack:
-        pool = executor or stack.enter_context(ProcessPoolExecutor(max_workers=jobs))
-        pending: deque[Future[list[R]]] = deque()
-        chunk: list[T] = []
-        for item in items:
-            chunk.append(item)
-            if len(chunk) >= chunksize:
-                pending.append(pool.submit(_map_chunk, fn, chunk))
-                chunk = []
-                if len(pending) >= 2 * jobs:
-                    yield from pending.popleft().result()
-        if chunk:
-            pending.append(pool.submit(_map_chunk, fn, chunk))
-        while pending:
-            yield from pending.popleft().result()
-
-
-# --------------------------------------------------------------------------------------------
-# HTTP messages
-# --------------------------------------------------------------------------------------------
-
-
-class _BodyError(Exception):
-    """A body that did not convert, with where the body starts in the message."""
-
-    def __init__(self, err: UcwaFormatError, line_offset: int) -> None:
-        super().__init__(str(err))
-        self.err = err
-        self.line_offset = line_offset
-
-
-@attrs.define
-class _Header:
-    line: bytes  # as written, without its line end
-    name: str  # lower case
-    value: str  # stripped
-    start: int  # where the value begins in ``line``
-    end: int  # where it ends
-
-    def set(self, value: str) -> None:
-        """Replace the value, keeping the name and the blanks around the value as written."""
-        raw = value.encode("latin-1")
-        self.line = self.line[: self.start] + raw + self.line[self.end :]
-        self.end = self.start + len(raw)
-        self.value = value
-
-
-def _header(line: bytes) -> _Header | None:
-    name, colon, rest = line.partition(b":")
-    if not colon or not name.strip() or line[:1] in (b" ", b"\t"):
-        return None  # not a header (or an obsolete folded continuation): kept as it is
-    start = len(name) + 1
-    start += len(rest) - len(rest.lstrip(b" \t"))
-    end = len(line) - (len(rest) - len(rest.rstrip(b" \t")))
-    end = max(end, start)
-    return _Header(
-        line, name.strip().decode("latin-1").lower(), line[start:end].decode("latin-1"), start, end
-    )
-
-
-def _split_message(data: bytes) -> tuple[bytes, list[bytes], bytes, bytes | None, int]:
-    """A message as (leading blank lines, head lines, line end, body or None, body's line)."""
-    pos = 0
-    lines: list[bytes] = []
-    eol: bytes | None = None
-    lineno = 0
-    lead_end = 0
-    while True:
-        nl = data.find(b"\n", pos)
-        raw = data[pos:] if nl < 0 else data[pos:nl]
-        line = raw[:-1] if raw.endswith(b"\r") else raw
-        lineno += 1
-        if nl < 0:
-            if line:
-                lines.append(line)
-            return data[:lead_end], lines, eol or b"\r\n", None, lineno
-        if eol is None and (lines or line):
-            eol = b"\r\n" if raw.endswith(b"\r") else b"\n"
-        pos = nl + 1
-        if not line:
-            if lines:  # the blank line after the headers
-                return data[:lead_end], lines, eol or b"\r\n", data[pos:], lineno + 1
-            lead_end = pos  # blank lines before the start line are kept as they are
-            continue
-        lines.append(line)
-
-
-def _batch_form(body: bytes) -> Form | None:
-    """The form of the first UCWA part of a batch (what to convert it from)."""
-    from ._batch import is_ucwa_media_type
-
-    for match in _PART_TYPE.finditer(body):
-        form = is_ucwa_media_type(match[1].decode("latin-1"))
-        if form is not None:
-            return form
-    return None
-
-
-def _convert_http(data: bytes, opts: _Options, losses: list[Loss]) -> bytes:
-    """An HTTP message with its body converted and Content-Type/Content-Length updated.
-
-    Messages are read as captured by a proxy or shown in the UCWA docs: LF or CRLF line ends,
-    the body being everything after the blank line (Content-Length is not trusted, docs values
-    are often wrong). Bodies that are not UCWA pass through unchanged.
-    """
-    # Imported when needed: only --http uses the batch module.
-    from ._batch import convert_batch, convert_media_type, is_ucwa_media_type
-
-    lead, lines, eol, body, body_line = _split_message(data)
-    if body is None or not lines:
-        return data
-    parsed = [_header(line) for line in lines[1:]]
-    headers = [h for h in parsed if h is not None]
-
-    def first(name: str) -> _Header | None:
-        return next((h for h in headers if h.name == name), None)
-
-    ctype = first("content-type")
-    if ctype is None or not body.strip(_BLANK):
-        return data
-    form = is_ucwa_media_type(ctype.value)
-    batch = ctype.value.split(";", 1)[0].strip(" \t").lower() == "multipart/batching"
-    if form is None and not batch:
-        return data  # not UCWA: passed through unchanged
-    for name in ("transfer-encoding", "content-encoding"):
-        coding = first(name)
-        if coding is not None and coding.value.lower() != "identity":
-            raise UcwaFormatError(f"cannot convert a body with {name} {coding.value!r}")
-    if batch:
-        source = _batch_form(body)
-        target = opts.to or (None if source is None else _other(source))
-        if target is None:
-            return data
-        try:
-            new = convert_batch(
-                body,
-                ctype.value,
-                to=target,
-                strict=opts.strict,
-                report=losses,
-                dialect=opts.dialect,
-                pretty=opts.pretty,
-            )
-        except UcwaFormatError as err:
-            # Positions count in the envelope or in a part's body, never in the message: they
-            # stay in the message text, after the part they belong to.
-            raise UcwaFormatError(f"multipart body: {err}") from err
-    else:
-        assert form is not None
-        target = opts.to or _other(form)
-        if target == form:
-            return data
-        try:
-            new, _ = _convert(body.removeprefix(_BOM), attrs.evolve(opts, to=target), losses)
-        except UcwaFormatError as err:
-            raise _BodyError(err, body_line - 1) from err
-        ctype.set(convert_media_type(ctype.value, target))
-    length = first("content-length")
-    if length is not None and new != body:
-        length.set(str(len(new)))
-    head = [
-        lines[0],
-        *(line if h is None else h.line for line, h in zip(lines[1:], parsed, strict=True)),
-    ]
-    return lead + eol.join(head) + eol + eol + new
-
-
-# --------------------------------------------------------------------------------------------
-# Inputs, outputs, progress
-# --------------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class _Input:
-    """One input: its label in messages, its file (None for stdin), its place under --out-dir."""
-
-    label: str
-    path: Path | None
-    rel: Path | None
-
-
-def _expand(names: Sequence[str], picks: frozenset[str] | None) -> tuple[list[_Input], list[str]]:
-    """The inputs named, directories walked (sorted; hidden names skipped), and walk errors.
-
-    ``picks`` are the suffixes a walk takes; None takes every file.
-    """
-    inputs: list[_Input] = []
-    errors: list[str] = []
-
-    def failed(exc: OSError) -> None:
-        errors.append(_os_error(str(exc.filename or "?"), exc))
-
-    for name in names:
-        if name == "-":
-            inputs.append(_Input(STDIN, None, None))
-            continue
-        path = Path(name)
-        if not path.is_dir():
-            inputs.append(_Input(name, path, Path(path.name)))
-            continue
-        for root, dirs, files in os.walk(path, onerror=failed):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for file in sorted(files):
-                found = Path(root, file)
-                if not file.startswith(".") and (picks is None or found.suffix.lower() in picks):
-                    inputs.append(_Input(str(found), found, found.relative_to(path)))
-    return inputs, errors
-
-
-@functools.cache
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-class _AtomicFile:
-    """A file written under a temporary name beside its destination, renamed when complete.
-
-    Nothing half-written ever carries the destination's name (DESIGN.md): ``commit`` renames,
-    ``abort`` (or any failure) removes the temporary file.
-    """
-
-    def __init__(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".ucwaformat-", suffix=".tmp")
-        self.tmp = Path(tmp)
-        self.file: IO[bytes] = os.fdopen(fd, "wb")
-
-    def write(self, data: bytes) -> None:
-        self.file.write(data)
-
-    def commit(self, path: Path) -> None:
-        try:
-            self.file.close()
-            # mkstemp makes the file private; an output gets the permissions of a new file.
-            os.chmod(self.tmp, 0o666 & ~_umask())
-            os.replace(self.tmp, path)
-        except BaseException:
-            self.abort()
-            raise
-
-    def abort(self) -> None:
-        self.file.close()
-        self.tmp.unlink(missing_ok=True)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    out = _AtomicFile(path.parent)
-    try:
-        out.write(data)
-    except BaseException:
-        out.abort()
-        raise
-    out.commit(path)
 
 
 class _Sink:
@@ -735,11 +306,11 @@ class _Sink:
     def to_stdout(self) -> bool:
         return self.output is None and self.out_dir is None
 
-    def directory(self, item: _Input) -> Path:
+    def directory(self, item: InputFile) -> Path:
         """The directory an output file of ``item`` goes to."""
         return self.destination(item, None).parent
 
-    def destination(self, item: _Input, form: Form | None) -> Path:
+    def destination(self, item: InputFile, form: Form | None) -> Path:
         """The output file of ``item`` (in ``form``; None keeps the input's name)."""
         if self.output is not None:
             return self.output
@@ -747,20 +318,20 @@ class _Sink:
         path = self.out_dir / item.rel
         return path if form is None else path.with_suffix(self.extensions[form])
 
-    def claim(self, item: _Input, path: Path) -> None:
+    def claim(self, item: InputFile, path: Path) -> None:
         """Refuse a second output under one name (``a.xml`` and ``a.json`` both to ``a.json``)."""
         other = self.written.setdefault(path, item.label)
         if other != item.label:
             raise _Refused(f"{item.label}: not written: {path} is the output of {other}")
 
-    def write(self, item: _Input, data: bytes, form: Form | None) -> None:
+    def write(self, item: InputFile, data: bytes, form: Form | None) -> None:
         if self.to_stdout:
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
             return
         path = self.destination(item, form)
         self.claim(item, path)
-        _write_atomic(path, data)
+        write_atomic(path, data)
 
 
 class _Refused(Exception):
@@ -796,28 +367,12 @@ class _Ui:
             self.bar.close()
 
 
-@attrs.define
-class _Tally:
-    """What a run did, for the summary and the exit status."""
-
-    converted: int = 0
-    failed: int = 0
-    size_in: int = 0
-    size_out: int = 0
-
-    def summary(self, unit: str, seconds: float) -> str:
-        return (
-            f"ucwaformat: {self.converted} {unit} converted, {self.failed} failed, "
-            f"{self.size_in} bytes in, {self.size_out} bytes out, {seconds:.2f} s"
-        )
-
-
 # --------------------------------------------------------------------------------------------
 # convert
 # --------------------------------------------------------------------------------------------
 
 
-def _loaded(task: _Task) -> _Task:
+def _loaded(task: Task) -> Task:
     """``task`` with its file read here (the workers of a cluster may not see this machine's)."""
     if task.source is None or task.data is not None:
         return task
@@ -828,26 +383,26 @@ def _loaded(task: _Task) -> _Task:
 
 
 def _convert_documents(
-    inputs: list[_Input],
-    opts: _Options,
+    inputs: list[InputFile],
+    opts: Options,
     jobs: int,
     http: bool,
     sink: _Sink,
     ui: _Ui,
     executor: Executor | None = None,
-) -> _Tally:
-    tally = _Tally()
+) -> Tally:
+    tally = Tally()
     stdin = sys.stdin.buffer.read() if any(i.path is None for i in inputs) else b""
     tasks = [
-        _Task(i.label, None, stdin) if i.path is None else _Task(i.label, str(i.path))
+        Task(i.label, None, stdin) if i.path is None else Task(i.label, str(i.path))
         for i in inputs
     ]
-    job = functools.partial(_http_job if http else _doc_job, opts=opts)
+    job = functools.partial(http_job if http else doc_job, opts=opts)
     # A cluster's task costs milliseconds to schedule: it gets bigger chunks than a process pool.
     chunksize = max(1, min(32 if executor is None else 128, len(tasks) // (4 * jobs)))
     # On a cluster the files are read here, lazily: a window of chunks is in memory at a time.
     work = tasks if executor is None else map(_loaded, tasks)
-    results = _ordered_map(job, work, jobs, chunksize, executor)
+    results = ordered_map(job, work, jobs, chunksize, executor)
     for item, done in zip(inputs, results, strict=True):
         for message in done.messages:
             ui.say(message)
@@ -863,7 +418,7 @@ def _convert_documents(
             except BrokenPipeError:
                 raise  # stdout's reader went away: main stops the run
             except OSError as exc:
-                ui.say(_os_error(item.label, exc))
+                ui.say(os_error_line(item.label, exc))
                 tally.failed += 1
             else:
                 tally.converted += 1
@@ -872,35 +427,35 @@ def _convert_documents(
     return tally
 
 
-def _numbered(stream: Iterable[bytes], tally: _Tally) -> Iterator[tuple[int, bytes]]:
+def _numbered(stream: Iterable[bytes], tally: Tally) -> Iterator[tuple[int, bytes]]:
     for lineno, line in enumerate(stream, 1):
         tally.size_in += len(line)
         yield lineno, line
 
 
 def _convert_lines(
-    item: _Input,
-    opts: _Options,
+    item: InputFile,
+    opts: Options,
     jobs: int,
     sink: _Sink,
     ui: _Ui,
-    tally: _Tally,
+    tally: Tally,
     executor: Executor | None = None,
 ) -> None:
     """Convert one --lines input, line by line; its output holds every line that converted."""
-    job = functools.partial(_line_job, opts=opts, label=item.label)
-    out: _AtomicFile | None = None
+    job = functools.partial(line_job, opts=opts, label=item.label)
+    out: AtomicFile | None = None
     form: Form | None = opts.to
     try:
         stream: IO[bytes] = sys.stdin.buffer if item.path is None else item.path.open("rb")
     except OSError as exc:
-        ui.say(_os_error(item.label, exc))
+        ui.say(os_error_line(item.label, exc))
         tally.failed += 1
         return
     try:
         if not sink.to_stdout:
-            out = _AtomicFile(sink.directory(item))
-        lines = _ordered_map(job, _numbered(stream, tally), jobs, _LINES_BATCH, executor)
+            out = AtomicFile(sink.directory(item))
+        lines = ordered_map(job, _numbered(stream, tally), jobs, LINES_BATCH, executor)
         for line in lines:
             for message in line.messages:
                 ui.say(message)
@@ -929,7 +484,7 @@ def _convert_lines(
     except BrokenPipeError:
         raise  # stdout's reader went away: main stops the run
     except OSError as exc:
-        ui.say(_os_error(item.label, exc))
+        ui.say(os_error_line(item.label, exc))
         tally.failed += 1
     finally:
         if out is not None:
@@ -949,15 +504,15 @@ def _workers(args: argparse.Namespace) -> Iterator[tuple[int, Executor | None]]:
         yield args.jobs, None
         return
     try:
-        from .dask import _cluster_executor, _ClusterError  # only here: the core needs no dask
+        from .dask import ClusterError, cluster_executor  # only here: the core needs no dask
     except ImportError as exc:
         raise _NoCluster(
             f"--dask needs the dask extra (pip install 'ucwaformat[dask]'): {exc}"
         ) from exc
     with contextlib.ExitStack() as stack:
         try:
-            executor, threads = stack.enter_context(_cluster_executor(args.dask))
-        except _ClusterError as exc:
+            executor, threads = stack.enter_context(cluster_executor(args.dask))
+        except ClusterError as exc:
             raise _NoCluster(f"--dask {args.dask}: {exc}") from exc
         yield threads, executor
 
@@ -966,7 +521,7 @@ def _workers(args: argparse.Namespace) -> Iterator[tuple[int, Executor | None]]:
 STREAM_ABOVE = 32 << 20
 
 
-def _size(item: _Input) -> int:
+def _size(item: InputFile) -> int:
     """The input file's size, or -1 (stdin, or unreadable: the ordinary path reports it)."""
     try:
         return -1 if item.path is None else item.path.stat().st_size
@@ -987,7 +542,7 @@ class _LastByte:
         return self.dst.write(data)
 
 
-def _stream_one(item: _Input, opts: _Options, sink: _Sink, ui: _Ui, tally: _Tally) -> bool:
+def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tally) -> bool:
     """Convert one large file by streaming (``ucwaformat._stream``) straight into its output.
 
     Returns False when the file is left to the ordinary path (already in the target form).
@@ -997,19 +552,19 @@ def _stream_one(item: _Input, opts: _Options, sink: _Sink, ui: _Ui, tally: _Tall
     assert item.path is not None
     with item.path.open("rb") as fin:
         head = fin.read(4096)
-        source = _detect(head)
-        target = opts.to or _other(source)
+        source = detect_form(head)
+        target = opts.to or other_form(source)
         if source == target:
             return False
         fin.seek(0)
         losses: list[Loss] = []
-        out: _AtomicFile | None = None
+        out: AtomicFile | None = None
         path: Path | None = None
         try:
             if not sink.to_stdout:
                 path = sink.destination(item, target)
                 sink.claim(item, path)
-                out = _AtomicFile(path.parent)
+                out = AtomicFile(path.parent)
             last = _LastByte(sys.stdout.buffer if out is None else out.file)
             dst = cast("BinaryIO", last)
             if source == "xml":
@@ -1035,7 +590,7 @@ def _stream_one(item: _Input, opts: _Options, sink: _Sink, ui: _Ui, tally: _Tall
         except UcwaFormatError as err:
             if out is not None:
                 out.abort()
-            ui.say(_where(item.label, err))
+            ui.say(error_line(item.label, err))
             tally.failed += 1
             return True
         except BaseException:
@@ -1049,7 +604,7 @@ def _stream_one(item: _Input, opts: _Options, sink: _Sink, ui: _Ui, tally: _Tall
             sys.stdout.buffer.flush()
         tally.size_in += item.path.stat().st_size
         tally.converted += 1
-        for message in _loss_lines(item.label, losses) if opts.report else []:
+        for message in loss_lines(item.label, losses) if opts.report else []:
             ui.say(message)
         return True
 
@@ -1062,10 +617,10 @@ def _run_convert(args: argparse.Namespace) -> int:
         parser.error("--out-dir needs files or directories, not stdin ('-')")
     if args.lines and args.pretty:
         parser.error("--pretty cannot be used with --lines (one document per line)")
-    opts = _Options(args.to, args.pretty, args.dialect, args.rel, args.strict, args.report)
+    opts = Options.from_args(args)
     mode = "lines" if args.lines else "http" if args.http else "doc"
-    inputs, errors = _expand(args.inputs, None if args.all else _PICK[mode])
-    sink = _Sink(args.output, args.out_dir, _LINES_EXT if args.lines else _EXT)
+    inputs, errors = expand_inputs(args.inputs, None if args.all else PICK[mode])
+    sink = _Sink(args.output, args.out_dir, LINES_EXT if args.lines else EXT)
     started = time.perf_counter()
     ui = _Ui(len(inputs), "file")
     for message in errors:
@@ -1073,14 +628,14 @@ def _run_convert(args: argparse.Namespace) -> int:
     try:
         with _workers(args) as (jobs, executor):
             if args.lines:
-                tally = _Tally()
+                tally = Tally()
                 for item in inputs:
                     _convert_lines(item, opts, jobs, sink, ui, tally, executor)
                     ui.step()
             else:
                 # Large files stream straight into their outputs (when output order cannot
                 # matter: files, or a single input on stdout); the rest go through the pool.
-                streamed: _Tally = _Tally()
+                streamed: Tally = Tally()
                 rest = inputs
                 if not args.http and executor is None and (not sink.to_stdout or len(inputs) == 1):
                     rest = []
@@ -1112,14 +667,14 @@ def _run_convert(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _read_input(item: _Input) -> bytes:
+def _read_input(item: InputFile) -> bytes:
     return sys.stdin.buffer.read() if item.path is None else item.path.read_bytes()
 
 
 def _run_check(args: argparse.Namespace) -> int:
     from ._check import check
 
-    inputs, errors = _expand(args.inputs, _PICK["doc"])
+    inputs, errors = expand_inputs(args.inputs, PICK["doc"])
     bad = bool(errors)
     for message in errors:
         print(message, file=sys.stderr)
@@ -1127,11 +682,11 @@ def _run_check(args: argparse.Namespace) -> int:
         try:
             findings = check(_read_input(item), rel=args.rel)
         except OSError as exc:
-            print(_os_error(item.label, exc), file=sys.stderr)
+            print(os_error_line(item.label, exc), file=sys.stderr)
             bad = True
             continue
         except UcwaFormatError as err:
-            print(_where(item.label, err), file=sys.stderr)
+            print(error_line(item.label, err), file=sys.stderr)
             bad = True
             continue
         for finding in findings:
@@ -1151,16 +706,16 @@ def _run_diff(args: argparse.Namespace) -> int:
         parser.error("only one of A and B can be stdin ('-')")
     docs: list[Document] = []
     for name in (args.left, args.right):
-        item = _Input(STDIN, None, None) if name == "-" else _Input(name, Path(name), None)
+        item = InputFile(STDIN, None, None) if name == "-" else InputFile(name, Path(name), None)
         try:
             data = _read_input(item)
             read = from_xml if detect_form(data) == "xml" else from_json
             docs.append(read(data, rel=args.rel))
         except OSError as exc:
-            print(_os_error(item.label, exc), file=sys.stderr)
+            print(os_error_line(item.label, exc), file=sys.stderr)
             return 2
         except UcwaFormatError as err:
-            print(_where(item.label, err), file=sys.stderr)
+            print(error_line(item.label, err), file=sys.stderr)
             return 2
     differences = diff(docs[0], docs[1], ignore=args.ignore, tolerance_ms=args.tolerance_ms)
     for difference in differences:

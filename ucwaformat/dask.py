@@ -44,19 +44,19 @@ from fsspec.implementations.local import LocalFileSystem  # type: ignore[import-
 
 from . import __version__
 from ._errors import Loss, UcwaFormatError
-from .cli import (
-    _EXT,
-    _PICK,
-    _convert,
-    _doc_job,
-    _Done,
-    _expand,
-    _Options,
-    _os_error,
-    _Tally,
-    _Task,
-    _where,
-    _write_atomic,
+from ._jobs import (
+    EXT,
+    PICK,
+    Done,
+    Options,
+    Tally,
+    Task,
+    convert_body,
+    doc_job,
+    error_line,
+    expand_inputs,
+    os_error_line,
+    write_atomic,
 )
 
 __all__ = ["Body", "Converted", "Failed", "Result", "Summary", "convert_bag", "convert_files"]
@@ -138,7 +138,7 @@ class Summary:
         return not self.failed
 
     def __str__(self) -> str:
-        tally = _Tally(self.converted, len(self.failed), self.bytes_in, self.bytes_out)
+        tally = Tally(self.converted, len(self.failed), self.bytes_in, self.bytes_out)
         return tally.summary("files", self.seconds)
 
 
@@ -149,22 +149,22 @@ class Summary:
 
 def _options(
     to: Form | None, dialect: Dialect, pretty: bool, rel: str | None, strict: bool
-) -> _Options:
+) -> Options:
     if to not in (None, "json", "xml"):
         raise ValueError(f"to must be 'json', 'xml' or None, not {to!r}")
     if dialect not in ("server", "docs"):
         raise ValueError(f"dialect must be 'server' or 'docs', not {dialect!r}")
-    return _Options(to, pretty, dialect, rel, strict, report=False)
+    return Options(to=to, pretty=pretty, dialect=dialect, rel=rel, strict=strict, report=False)
 
 
-def _convert_body(item: Body, opts: _Options) -> Result:
+def _convert_body(item: Body, opts: Options) -> Result:
     label, data = (_NAMELESS, item) if isinstance(item, bytes | str) else item
     body = data.encode() if isinstance(data, str) else bytes(data)
     losses: list[Loss] = []
     try:
-        out, form = _convert(body, opts, losses)
+        out, form = convert_body(body, opts, losses)
     except UcwaFormatError as err:
-        return Failed(label, _where(label, err), err.line, err.column, err.path)
+        return Failed(label, error_line(label, err), err.line, err.column, err.path)
     return Converted(label, out, form, tuple(losses))
 
 
@@ -222,7 +222,7 @@ class _Job:
     """What every partition needs (sent once per task)."""
 
     target: _Target
-    opts: _Options
+    opts: Options
     storage_options: Mapping[str, Any]
 
 
@@ -230,7 +230,7 @@ class _Job:
 class _Part:
     """A partition's share of the summary: counts, and its failures with their input index."""
 
-    tally: _Tally
+    tally: Tally
     failed: tuple[tuple[int, str], ...]
 
 
@@ -265,7 +265,7 @@ def _plan_local(
 ) -> tuple[list[tuple[str, str, str]], list[str]]:
     """(label, absolute path, rel) of the local files ``name`` stands for, and walk errors."""
     if not _has_magic(name):
-        inputs, errors = _expand([name], picks)  # exactly the command's walk
+        inputs, errors = expand_inputs([name], picks)  # exactly the command's walk
         return [
             (i.label, os.path.abspath(i.path), i.rel.as_posix())
             for i in inputs
@@ -312,7 +312,7 @@ def _plan(
     names: Sequence[str], all_files: bool, storage_options: Mapping[str, Any]
 ) -> tuple[list[_File], list[str]]:
     """The input files in input order (directories walked as the command walks them)."""
-    picks = None if all_files else _PICK["doc"]
+    picks = None if all_files else PICK["doc"]
     files: list[_File] = []
     errors: list[str] = []
     for name in names:
@@ -344,14 +344,14 @@ def _units(files: Iterable[_File]) -> list[tuple[_File, ...]]:
     return [tuple(group) for group in groups.values()]
 
 
-def _fetch(file: _File, storage_options: Mapping[str, Any]) -> _Task:
+def _fetch(file: _File, storage_options: Mapping[str, Any]) -> Task:
     if file.local:
-        return _Task(file.label, file.source)  # read by the command's own job
+        return Task(file.label, file.source)  # read by the command's own job
     try:
         fs, path = url_to_fs(file.source, **storage_options)
-        return _Task(file.label, None, fs.cat_file(path))
+        return Task(file.label, None, fs.cat_file(path))
     except OSError as exc:
-        return _Task(file.label, None, failure=exc)
+        return Task(file.label, None, failure=exc)
 
 
 def _put(fs: Any, path: str, data: bytes) -> None:
@@ -369,33 +369,33 @@ def _put(fs: Any, path: str, data: bytes) -> None:
         raise
 
 
-def _store(file: _File, done: _Done, job: _Job, claimed: dict[str, str]) -> str | None:
+def _store(file: _File, done: Done, job: _Job, claimed: dict[str, str]) -> str | None:
     """Write one output; None when written, else the message saying why not."""
     assert done.out is not None and done.form is not None
-    rel = PurePosixPath(file.rel).with_suffix(_EXT[done.form])
+    rel = PurePosixPath(file.rel).with_suffix(EXT[done.form])
     shown = job.target.shown(rel)
     other = claimed.setdefault(shown, file.label)
     if other != file.label:
         return f"{file.label}: not written: {shown} is the output of {other}"
     try:
         if job.target.local:
-            _write_atomic(Path(job.target.root, rel), done.out)
+            write_atomic(Path(job.target.root, rel), done.out)
         else:
             fs, root = url_to_fs(job.target.root, **job.storage_options)
             _put(fs, f"{root.rstrip('/')}/{rel}", done.out)
     except OSError as exc:
-        return _os_error(file.label, exc)
+        return os_error_line(file.label, exc)
     return None
 
 
 def _convert_units(units: Iterable[tuple[_File, ...]], job: _Job) -> list[_Part]:
     """Convert and write a partition's files (on a worker)."""
-    tally = _Tally()
+    tally = Tally()
     failed: list[tuple[int, str]] = []
     for unit in units:
         claimed: dict[str, str] = {}
         for file in unit:
-            done = _doc_job(_fetch(file, job.storage_options), job.opts)
+            done = doc_job(_fetch(file, job.storage_options), job.opts)
             tally.size_in += done.size
             message = done.messages[0] if done.out is None else _store(file, done, job, claimed)
             if message is None:
@@ -460,7 +460,7 @@ def convert_files(
         bag: Any = cast(Any, db).from_sequence(units, partition_size=size)
         work = bag.map_partitions(functools.partial(_convert_units, job=job))
         parts = list(work.compute(scheduler=scheduler))
-    total = _Tally()
+    total = Tally()
     failed: list[tuple[int, str]] = []
     for part in parts:
         total.converted += part.tally.converted
@@ -482,7 +482,7 @@ def convert_files(
 # --------------------------------------------------------------------------------------------
 
 
-class _ClusterError(Exception):
+class ClusterError(Exception):
     """The cluster cannot be used: not reachable, no workers, another ucwaformat on them."""
 
 
@@ -492,14 +492,14 @@ def _check_versions(client: Any) -> None:
     for worker, version in sorted(found.items()):
         if version != __version__:
             what = "no ucwaformat" if isinstance(version, Exception) else f"ucwaformat {version}"
-            raise _ClusterError(
+            raise ClusterError(
                 f"worker {worker} has {what}, this is ucwaformat {__version__}: install "
                 f"'ucwaformat[dask]=={__version__}' on every worker"
             )
 
 
 @contextlib.contextmanager
-def _cluster_executor(address: str) -> Iterator[tuple[Executor, int]]:
+def cluster_executor(address: str) -> Iterator[tuple[Executor, int]]:
     """An executor on the cluster at ``address`` (``local``: one started here), and its threads.
 
     ``local`` starts a worker process per core, one thread each (conversion holds the GIL);
@@ -535,7 +535,7 @@ def _cluster_executor(address: str) -> Iterator[tuple[Executor, int]]:
             _check_versions(client)
             threads = sum(client.nthreads().values())
         except OSError as exc:  # refused, unreachable, timed out
-            raise _ClusterError(str(exc) or type(exc).__name__) from exc
+            raise ClusterError(str(exc) or type(exc).__name__) from exc
         # Bodies travel inside the tasks; a chunk of large documents is not a mistake.
         stack.enter_context(
             dask.config.set({"distributed.admin.large-graph-warning-threshold": "64 GiB"})
