@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+import ucwaformat
 from ucwaformat import Loss, UcwaFormatError, json_to_xml
 from ucwaformat._batch import (
     convert_batch,
@@ -721,3 +722,19 @@ def test_any_ucwa_body_kind_converts(body: bytes) -> None:
     back = split_batch(convert_batch(as_xml, CT, to="json"), CT)[0].body
     assert split_batch(as_xml, CT)[0].body.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
     assert json.loads(back) == json.loads(body)
+
+
+def test_a_bad_dialect_is_the_same_error_on_every_path() -> None:
+    # An option is the caller's mistake, not the document's: ValueError (never UcwaFormatError)
+    # from to_xml, json_to_xml and convert_batch alike, with one message (_media.check_dialect).
+    doc = ucwaformat.from_json(b'{"rel": "x"}')
+    calls = [
+        lambda: ucwaformat.to_xml(doc, dialect="y"),  # type: ignore[arg-type]
+        lambda: ucwaformat.json_to_xml(b'{"rel": "x"}', dialect="y"),  # type: ignore[arg-type]
+        lambda: convert_batch(JSON_BODY, CT, to="xml", dialect="y"),  # type: ignore[arg-type]
+    ]
+    for call in calls:
+        with pytest.raises(ValueError) as info:
+            call()
+        assert type(info.value) is ValueError
+        assert str(info.value) == "dialect must be 'server' or 'docs', not 'y'"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -396,8 +397,9 @@ def test_lenient_fallback_forms() -> None:
     assert (ts.offset, format_iso(ts)) == (120, "2016-09-27T02:00:00.0000000+02:00")
     assert parse_iso("2016-09-27") == parse_iso("2016-09-27T00:00:00Z")
     assert parse_iso("20160927T010203Z") == parse_iso("2016-09-27T01:02:03Z")
-    assert parse_iso(" 2016-09-27T00:00:00.1234567Z\n").ticks == (
-        parse_iso("2016-09-27T00:00:00.1234567Z").ticks
+    # Text is never trimmed (§2): blanks around a date make it no date, in either mode.
+    assert error(parse_iso, " 2016-09-27T00:00:00.1234567Z\n") == (
+        "ISO 8601 date ' 2016-09-27T00:00:00.1234567Z\\n' has blanks around it"
     )
     assert error(parse_iso, "2016-09-27T00:00Z", strict=True) == (
         "invalid ISO 8601 date '2016-09-27T00:00Z': "
@@ -713,3 +715,28 @@ def test_iso_ticks_vectors(text: str, strict: bool) -> None:
 )
 def test_iso_ticks_other_forms(text: str) -> None:
     assert iso_ticks(text) is None  # not the zoned "o" form: parse_iso decides
+
+
+@pytest.mark.parametrize("text", [" 2016-09-26T16:20:23.0485629-07:00", "2016-09-26T16:20:23Z "])
+def test_a_date_with_blanks_is_a_string_in_both_forms(text: str) -> None:
+    # The XML reader once trimmed it silently (and wrote it back trimmed, XML -> XML too) where
+    # the JSON reader kept it: both keep the string and report it; strict refuses it.
+    import ucwaformat
+    from ucwaformat import Loss
+
+    xml = (
+        '<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa" rel="myOnlineMeeting"'
+        f' href="/m"><property name="expirationTime">{text}</property></resource>'
+    )
+    jsn = json.dumps({"rel": "myOnlineMeeting", "expirationTime": text})
+    for read, data in ((ucwaformat.from_xml, xml), (ucwaformat.from_json, jsn)):
+        report: list[Loss] = []
+        doc = read(data, report=report)
+        assert doc.get("expirationTime") == text  # type: ignore[union-attr]
+        assert [(loss.kind, loss.path) for loss in report] == [("type", "$.expirationTime")]
+        with pytest.raises(ucwaformat.UcwaFormatError):
+            read(data, strict=True)
+    assert f">{text}</property>" in ucwaformat.to_xml(ucwaformat.from_xml(xml)).decode()
+    report = []
+    out = json.loads(ucwaformat.xml_to_json(xml, report=report))
+    assert out["expirationTime"] == text

@@ -261,3 +261,33 @@ def test_event_with_embedded_and_reason_from_xml() -> None:
     # An event's embedded resource has no parent type: the role's type comes from `roles`.
     assert (role, res.type, res.get("anonymous")) == ("localParticipant", "participant", False)
     assert u.from_xml(u.to_xml(doc)) == doc
+
+
+# -- one spelling of $.path on every reader and writer ----------------------------------------
+
+
+def test_an_odd_event_member_has_one_path_from_either_form() -> None:
+    xml = (
+        '<events xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa" href="/e">'
+        '<sender rel="conversation" href="/c"><added rel="message" href="/m">'
+        '<my-elem a="b"/></added></sender></events>'
+    )
+    jsn = (
+        '{"_links":{"self":{"href":"/e"}},"sender":[{"rel":"conversation","href":"/c",'
+        '"events":[{"link":{"rel":"message","href":"/m"},"type":"added","my-elem":{"a":"b"}}]}]}'
+    )
+    paths = []
+    for read, data in ((u.from_xml, xml), (u.from_json, jsn)):
+        report: list[Loss] = []
+        read(data, report=report)
+        paths.append([loss.path for loss in report])
+    assert paths[0] == paths[1] == ['$.sender[0].events[0]["my-elem"]']
+
+
+def test_dto_keys_are_quoted_in_paths() -> None:
+    with pytest.raises(UcwaFormatError) as info:
+        u.to_xml(Dto("reason", (("code", "Gone"), ("a b", "x"))))
+    assert info.value.path == '$["a b"]'
+    report: list[Loss] = []
+    u.from_json(b'{"code":"Gone","x y":{"k":1.5}}', kind="reason", report=report)
+    assert [(loss.kind, loss.path) for loss in report] == [("float", '$["x y"].k')]

@@ -450,8 +450,9 @@ def test_option_errors() -> None:
         stream_xml_to_json(io.BytesIO(b"<x/>"), io.BytesIO(), unknown_cardinality="x")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="kind"):
         stream_json_to_xml(io.BytesIO(b"{}"), io.BytesIO(), kind="x")  # type: ignore[arg-type]
-    with pytest.raises(UcwaFormatError):
+    with pytest.raises(ValueError, match="dialect must be 'server' or 'docs', not 'y'") as info:
         stream_json_to_xml(io.BytesIO(b'{"rel": "x"}'), io.BytesIO(), dialect="y")  # type: ignore[arg-type]
+    assert not isinstance(info.value, UcwaFormatError)  # an option, not the input, is wrong
 
 
 # -- JSON -> XML errors and the cases ijson cannot read exactly ----------------------------------

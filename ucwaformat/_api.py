@@ -8,9 +8,10 @@ from typing import Literal
 from ._direct import direct_json
 from ._errors import Loss, Recorder
 from ._kinds import read_json, read_xml, read_xml_root, write_json, write_xml
+from ._media import Dialect
 from ._model import Document
 from ._schema import Schema
-from ._xml import Dialect, UnknownPolicy, _Reader, parse_raw, xml_bytes
+from ._xml import UnknownPolicy, _Reader, parse_raw, xml_bytes
 
 __all__ = ["from_json", "from_xml", "json_to_xml", "to_json", "to_xml", "xml_to_json"]
 

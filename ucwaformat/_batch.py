@@ -15,6 +15,7 @@ import attrs
 
 from ._api import json_to_xml, xml_to_json
 from ._errors import Loss, UcwaFormatError
+from ._media import check_dialect, check_form
 
 __all__ = [
     "BatchPart",
@@ -87,8 +88,7 @@ def convert_media_type(content_type: str, to: Form) -> str:
     ``vnd.microsoft.ucwa+xml`` misspelling is written correctly. Non-UCWA types are returned
     unchanged.
     """
-    if to not in ("json", "xml"):
-        raise ValueError(f"to must be 'json' or 'xml', not {to!r}")
+    check_form(to)
     start, end = _type_span(content_type)
     name = content_type[start:end].lower()
     if name in _PRECISE:
@@ -529,10 +529,8 @@ def convert_batch(
     an inner body that does not convert (``part N: …`` with the inner error's position in the
     body, after any BOM).
     """
-    if to not in ("json", "xml"):
-        raise ValueError(f"to must be 'json' or 'xml', not {to!r}")
-    if dialect not in ("server", "docs"):
-        raise ValueError(f"dialect must be 'server' or 'docs', not {dialect!r}")
+    check_form(to)
+    check_dialect(dialect)
     env = _parse(body, content_type)
     messages: list[bytes] = []
     for part in env.parts:

@@ -298,17 +298,18 @@ def parse_iso(text: str, *, strict: bool = False) -> Timestamp:
 
     Fraction digits past the 7th are truncated. ``Z`` gives offset ``None`` and ``+00:00`` offset
     0, so both write back as read. No zone reads as UTC with offset ``None``; strict mode raises
-    (D10), otherwise the caller reports it (see :func:`iso_has_zone`). Lenient mode also strips
-    surrounding whitespace and falls back to ``dateutil`` for other ISO 8601 forms.
+    (D10), otherwise the caller reports it (see :func:`iso_has_zone`). Lenient mode also falls
+    back to ``dateutil`` for other ISO 8601 forms. Text is never trimmed (§2: a value's
+    whitespace is data): a date with blanks around it is not a date, in either mode, so every
+    reader keeps it as the string it is and reports it.
     """
     m = _ISO.fullmatch(text)
     if m is None:
         if strict:
             raise UcwaFormatError(f"invalid ISO 8601 date {_show(text)}: {_ISO_FORM}")
-        stripped = text.strip()
-        m = _ISO.fullmatch(stripped)
-        if m is None:
-            return _parse_iso_fallback(text)
+        if text != text.strip():
+            raise UcwaFormatError(f"ISO 8601 date {_show(text)} has blanks around it")
+        return _parse_iso_fallback(text)
     return Timestamp(*_iso_ticks(m, text, strict))
 
 
@@ -401,12 +402,11 @@ def _parse_iso_fallback(text: str) -> Timestamp:
     """Lenient path for ISO 8601 forms the "o" regex does not cover (rare; microseconds)."""
     from dateutil.parser import isoparse  # lazy: never imported on the common path
 
-    stripped = text.strip()
     try:
-        dt = isoparse(stripped)
+        dt = isoparse(text)
     except (ValueError, OverflowError) as exc:
         raise UcwaFormatError(f"invalid ISO 8601 date {_show(text)}") from exc
-    if dt.utcoffset() is None or stripped[-1:] in ("Z", "z"):
+    if dt.utcoffset() is None or text[-1:] in ("Z", "z"):
         # No zone (reported by the caller) or Z: UTC without a written offset.
         dt = dt.replace(tzinfo=UTC)
     try:

@@ -158,7 +158,7 @@ class _Reader:
                     # Out of range (e.g. .NET ticks): strict raises, lenient keeps the string.
                     self.rec.loss("date", path, f"{exc.msg}; kept as a string")
                 return value
-            if pt is not None and pt.type == "datetime" and value[:1].isdigit():
+            if pt is not None and pt.type == "datetime":
                 # ISO strings are dates only where the schema says so (D25), kept as written.
                 try:
                     ts = parse_iso(value, strict=self.rec.strict)
@@ -308,6 +308,7 @@ class _Reader:
         embedded: tuple[tuple[str, ResourceEntry], ...] = ()
         props: list[tuple[str, Value]] = []
         position: int | None = None
+        typing = None  # the resource type's property types, fetched at the first string
         for key, val in obj.items():
             if key == "rel":
                 position = len(props)
@@ -317,8 +318,12 @@ class _Reader:
                 embedded = self.embedded(val, f"{path}._embedded", lookup, depth)
             else:
                 tv = type(val)
+                pt = None
                 if tv is str:
-                    if "/Date(" not in val and not val[:1].isdigit():
+                    if typing is None:
+                        typing = schema.typing(lookup, role)
+                    pt = typing[key]
+                    if "/Date(" not in val and (pt is None or pt.type != "datetime"):
                         props.append((key, val))  # the common case: nothing to type
                         continue
                 elif tv is int or tv is bool:
@@ -327,10 +332,7 @@ class _Reader:
                     props.append((key, val))
                     continue
                 ppath = member_path(path, key)
-                pt = None
-                if tv is str and val[:1].isdigit():
-                    pt = schema.property_type(lookup, key, role=role)
-                elif tv is list and self.for_xml:
+                if tv is list and self.for_xml:
                     self.untyped(schema.typing(lookup, role)[key], key, val, path)
                 value = self.value(val, ppath, pt)
                 if value is not _Skip:
@@ -350,7 +352,7 @@ class _Reader:
             else:
                 ppath = member_path("$", key)
                 pt = None
-                typed = isinstance(val, str) and val[:1].isdigit()
+                typed = isinstance(val, str)
                 if typed or (self.for_xml and isinstance(val, (int, list))):
                     # As the XML reader types <input> (request bodies have their own table).
                     pt = (

@@ -16,6 +16,7 @@ from lxml import etree
 
 from . import _dto, _events, _json, _xml
 from ._errors import Recorder, UcwaFormatError
+from ._media import Dialect
 from ._model import Document, Dto, Events, Input, Resource
 from ._schema import Schema
 
@@ -204,7 +205,7 @@ def write_xml_into(doc: Document, writer: _xml._Writer) -> None:
 def write_xml(
     doc: Document,
     *,
-    dialect: _xml.Dialect,
+    dialect: Dialect,
     pretty: bool,
     rec: Recorder,
     default_offset: int | None = None,

@@ -25,3 +25,21 @@ def detect_form(data: bytes | str) -> Form:
 def other_form(form: Form) -> Form:
     """The form that is not ``form``."""
     return "json" if form == "xml" else "xml"
+
+
+def check_form(form: object, name: str = "to") -> Form:
+    """``form`` if it names a wire form; a ``ValueError`` naming the option otherwise."""
+    if form not in ("json", "xml"):
+        raise ValueError(f"{name} must be 'json' or 'xml', not {form!r}")
+    return form
+
+
+def check_dialect(dialect: object) -> Dialect:
+    """``dialect`` if it names an XML dialect; a ``ValueError`` otherwise.
+
+    Options are the caller's, not the input's: a bad one is a ``ValueError`` on every path,
+    never a :class:`UcwaFormatError` (which is about a document).
+    """
+    if dialect not in ("server", "docs"):
+        raise ValueError(f"dialect must be 'server' or 'docs', not {dialect!r}")
+    return dialect

@@ -49,9 +49,10 @@ from ._api import Kind, _check_unknown, _schema
 from ._dto import DtoXmlWriter, dto_kind_of_json
 from ._errors import Loss, Recorder, UcwaFormatError, member_path
 from ._kinds import json_object, read_json_object, read_xml_root, write_xml_into
+from ._media import Dialect
 from ._model import Resource, Sender
 from ._schema import Schema
-from ._xml import NS, Dialect, UnknownPolicy
+from ._xml import NS, UnknownPolicy
 
 __all__ = ["ijson_available", "stream_json_to_xml", "stream_xml_to_json"]
 

@@ -16,6 +16,7 @@ from lxml import etree
 from . import _xmltext as xmltext
 from ._dates import Timestamp, format_iso, iso_has_zone, parse_iso
 from ._errors import Recorder, UcwaFormatError, member_path, path_of
+from ._media import Dialect, check_dialect
 from ._model import (
     Document,
     Input,
@@ -35,7 +36,6 @@ NS: Final = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
 XSI: Final = "http://www.w3.org/2001/XMLSchema-instance"
 _XSI_NIL: Final = f"{{{XSI}}}nil"
 
-Dialect = Literal["server", "docs"]
 UnknownPolicy = Literal["single", "collection"]
 
 # Element kinds by tag. Readers match namespace + local name, never a prefix (§2); UCWA names
@@ -539,8 +539,7 @@ class _Writer:
     def __init__(
         self, dialect: Dialect, pretty: bool, rec: Recorder, default_offset: int | None
     ) -> None:
-        if dialect not in ("server", "docs"):
-            raise UcwaFormatError(f"dialect must be 'server' or 'docs', not {dialect!r}")
+        check_dialect(dialect)
         self.docs = dialect == "docs"
         self.bools = ("True", "False") if self.docs else ("true", "false")
         self.pretty = pretty

@@ -35,8 +35,8 @@ import cattrs
 from . import _api
 from ._dates import Timestamp
 from ._errors import Loss, UcwaFormatError, member_path
+from ._media import Dialect
 from ._model import Document, Dto, Events, Input, Link, LinkEntry, Resource, Value
-from ._xml import Dialect
 from .types import (
     RESOURCE_CLASSES,
     ROLE_TYPES,
