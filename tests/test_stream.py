@@ -552,3 +552,22 @@ def test_byte_order_mark_declaration_comments(prefix: bytes) -> None:
     body = f'<resource rel="search" xmlns="{NS}"><resource rel="contact" href="/c"/><!-- x --></resource>'
     check_x2j(prefix + body.encode("utf-8"))
     check_x2j(prefix + big_xml(50).split(b"?>", 1)[1])
+
+
+@pytest.mark.parametrize("char", [b"\x0c", b"\x0b", b"\x01", b"\x1f"], ids=repr)
+@pytest.mark.parametrize(
+    "where",
+    [
+        b'{"rel":"search",#"_embedded":{"contact":[{"name":"a"}]}}',
+        b'{"rel":"search","_embedded":{"contact":[{#"name":"a"}]}}',
+        b'{"rel":"search","_embedded":{"contact":[{"name":"a#"}]}}',
+        b'{"rel":"search","_embedded":{"contact":[{"name":"a"}#]}}',
+    ],
+)
+def test_control_characters_get_the_tree_verdict(
+    char: bytes, where: bytes, json_reading: str
+) -> None:
+    # yajl (ijson) takes a form feed or a vertical tab for a blank where orjson refuses it: the
+    # command's verdict on a file depended on the file's size.
+    error = check_j2x(where.replace(b"#", char))
+    assert isinstance(error, UcwaFormatError) and error.line == 1 and error.column is not None

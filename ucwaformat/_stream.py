@@ -69,8 +69,11 @@ _STREAM_TAGS: Final = (*_RESOURCE_TAGS, *_EVENTS_TAGS, *_SENDER_TAGS)
 
 _BOMS: Final = (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00", b"\xfe\xff", b"\xff\xfe")
 _DOCTYPE: Final = b"<!DOCTYPE"
-#: A ``\\uD800``-``\\uDFFF`` escape: ijson reads a lone one as "?", orjson refuses it.
-_SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
+#: What ijson reads otherwise than the tree reader (orjson): a ``\\uD800``-``\\uDFFF`` escape
+#: (ijson reads a lone one as "?") and the control characters JSON allows nowhere, neither
+#: between tokens nor in strings (yajl takes a form feed or a vertical tab for a blank). Either
+#: asks for the exact reading, whose verdict and position are the tree reader's.
+_INEXACT_JSON: Final = re.compile(rb"\\u[dD][89a-fA-F]|[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _DATE_DELIMITERS: Final = re.compile(rb'"/Date\(|\)/"')
 
 
@@ -103,7 +106,7 @@ class _Input:
 
     For XML (``scan_xml``) every chunk is searched for NUL and ``<!DOCTYPE`` before the parser
     sees it, with the line and column ``parse_xml_bytes`` would give. For ijson
-    (``scan_surrogates``) a surrogate escape asks for the exact (orjson) reading instead.
+    (``scan_json``) a surrogate escape or a control character asks for the exact (orjson) reading instead.
     """
 
     def __init__(self, src: IO[bytes]) -> None:
@@ -116,7 +119,7 @@ class _Input:
         self.tee: IO[bytes] | None = None if seekable else _spool_file()
         self.pending = b""
         self.scan_xml = False
-        self.scan_surrogates = False
+        self.scan_json = False
         self._reset()
 
     def _reset(self) -> None:
@@ -151,8 +154,8 @@ class _Input:
             data = self._raw(n)
         if self.scan_xml:
             self._scan_xml(data)
-        if self.scan_surrogates:
-            if _SURROGATE_ESCAPE.search(self.prev + data):
+        if self.scan_json:
+            if _INEXACT_JSON.search(self.prev + data):
                 raise _Restart
             self.prev = data[-5:]
         return data
@@ -1017,7 +1020,7 @@ def stream_json_to_xml(
 
     with _GcPaused():
         if ijson_available():
-            inp.scan_surrogates = True
+            inp.scan_json = True
             first = conv(True)
             try:
                 _run_ijson(first, inp, dst, strict)
@@ -1025,7 +1028,7 @@ def stream_json_to_xml(
             except (_Fallback, _Restart):
                 reset()
                 inp.rewind()
-                inp.scan_surrogates = False
+                inp.scan_json = False
             finally:
                 first.spool.close()
         data = inp.read_all()
