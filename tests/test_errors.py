@@ -168,7 +168,7 @@ XML_CASES: list[tuple[str, str | bytes, str, int | None, int | None, str | None]
     (
         "truncated-in-text",
         f'{ROOT}\n  <property name="a">x',
-        "Premature end of data in tag property line 2 (at line 2, column 23)",
+        "Premature end of data in tag property (at line 2, column 23)",
         2,
         23,
         None,

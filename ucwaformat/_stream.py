@@ -327,21 +327,6 @@ def _rebase(path: str, old: str, new: str) -> str:
     return path
 
 
-def _syntax_error(exc: etree.XMLSyntaxError, parser: Any) -> UcwaFormatError:
-    line, column = exc.position
-    msg = exc.msg or str(exc)
-    if (line, column) == (0, 0):
-        # iterparse reports "no element found" at 0:0 when the cause (an undefined entity, an
-        # empty document) is only in its error log; fromstring reports the cause.
-        first = next(iter(parser.error_log), None)
-        if first is not None:
-            msg, line, column = first.message, first.line, first.column
-        else:
-            msg, line, column = "Document is empty", 1, 1
-    msg = _xml._LINE_COL_SUFFIX.sub("", msg) or "invalid XML"
-    return UcwaFormatError(msg, line=line, column=column)
-
-
 # -- XML -> JSON --------------------------------------------------------------------------------
 
 
@@ -415,7 +400,7 @@ class _XmlToJson:
                     self.sender(root, el)
             whole = parser.root
         except etree.XMLSyntaxError as exc:
-            raise _syntax_error(exc, parser) from None
+            raise _xml.syntax_error(exc, parser.error_log) from None
         except (UcwaFormatError, _Restart):
             raise
         except (ValueError, MemoryError) as exc:  # lxml raises ValueError for a few input kinds

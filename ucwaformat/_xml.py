@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
-from typing import Final, Literal, cast
+from typing import Any, Final, Literal, cast
 
 from lxml import etree
 
@@ -46,7 +46,10 @@ for _name in ("resource", "input", "link", "property", "propertyList", "item"):
 _PROPERTY_TAGS: Final = frozenset((f"{{{NS}}}property", "property"))
 _BARE: Final = frozenset(("resource", "input", "link", "property", "propertyList", "item"))
 
+# What lxml appends to libxml2's message: the position.
 _LINE_COL_SUFFIX: Final = re.compile(r",? line \d+, column \d+$")
+# What libxml2 appends to some messages: a line, sometimes the error's own (see syntax_error).
+_LINE_SUFFIX: Final = re.compile(r" line (\d+)$")
 _INT: Final = re.compile(r"-?[0-9]+", re.ASCII)
 _BOOLS: Final[dict[str, bool]] = {"true": True, "false": False, "1": True, "0": False}
 
@@ -163,14 +166,37 @@ def xml_bytes(data: bytes | str) -> bytes:
     return raw
 
 
+def syntax_error(exc: etree.XMLSyntaxError, log: Any) -> UcwaFormatError:
+    """libxml2's verdict on a document as every XML path reports it (``log``: the parser's own
+    error log, for what the exception leaves out).
+
+    ``iterparse`` reports "no element found" at 0:0 when the cause (an undefined entity, an
+    empty document) is only in its log. libxml2 words some errors apart in its tree and push
+    parsers ("Couldn't find end of Start Tag resource line 2" and "... resource"): a line it
+    appends that is the error's own line says nothing the position does not, and is dropped
+    (one that is not, as in "Premature end of data in tag link line 2" at line 3, is kept).
+    """
+    line, column = exc.position
+    msg = exc.msg or str(exc)
+    if (line, column) == (0, 0):
+        first = next(iter(log), None)
+        if first is not None:
+            msg, line, column = first.message, first.line, first.column
+        else:
+            msg, line, column = "Document is empty", 1, 1
+    msg = _LINE_COL_SUFFIX.sub("", msg)
+    own = _LINE_SUFFIX.search(msg)
+    if own is not None and int(own[1]) == line:
+        msg = msg[: own.start()]
+    return UcwaFormatError(msg or "invalid XML", line=line, column=column)
+
+
 def parse_raw(raw: bytes) -> etree._Element:
     """Parse what :func:`xml_bytes` returned."""
     try:
         root = etree.fromstring(raw, _parser())
     except etree.XMLSyntaxError as exc:
-        msg = _LINE_COL_SUFFIX.sub("", exc.msg or str(exc)) or "invalid XML"
-        line, column = exc.position
-        raise UcwaFormatError(msg, line=line, column=column) from None
+        raise syntax_error(exc, _parser().error_log) from None
     except (ValueError, MemoryError) as exc:  # lxml raises ValueError for a few input kinds
         raise UcwaFormatError(f"invalid XML: {exc}") from None
     if root is None:
