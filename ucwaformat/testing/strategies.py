@@ -52,6 +52,7 @@ Hypothesis is an optional dependency of ucwaformat: only this module needs it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, Final, Literal, TypeAlias
@@ -147,6 +148,7 @@ _AWKWARD: Final = (
 )
 
 
+@functools.cache
 def xml_text(*, min_size: int = 0, max_size: int = 16) -> st.SearchStrategy[str]:
     """Text XML 1.0 can hold (TAB, LF, CR and everything from U+0020 except surrogates and
     U+FFFE/U+FFFF), biased towards awkward cases."""
@@ -155,6 +157,7 @@ def xml_text(*, min_size: int = 0, max_size: int = 16) -> st.SearchStrategy[str]
     return st.one_of(st.sampled_from(awkward), drawn) if awkward else drawn
 
 
+@functools.cache
 def _strings() -> st.SearchStrategy[str]:
     # A JSON string of the /Date()/ form reads back as a timestamp whatever its name (D25).
     return xml_text().filter(lambda s: not is_ms_date(s))
@@ -196,6 +199,7 @@ _INPUT_RESERVED: Final = frozenset(("sender", "code", "metadata", "operations"))
 _PAGE_RELS: Final = ("next", "resume", "resync")
 
 
+@functools.cache
 def property_names() -> st.SearchStrategy[str]:
     """Property names: common UCWA ones (some differing only in case) and arbitrary text."""
     return st.one_of(st.sampled_from(_KNOWN_NAMES), xml_text(max_size=10)).filter(
@@ -203,6 +207,7 @@ def property_names() -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def _rels() -> st.SearchStrategy[str]:
     known = st.sampled_from(("contact", "participant", "from", "conversation", "l", "a b", "é"))
     return st.one_of(known, xml_text(min_size=1, max_size=8)).filter(lambda s: s != "self")
@@ -211,7 +216,8 @@ def _rels() -> st.SearchStrategy[str]:
 _ATTR_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
 
 
-def _attribute_names(exclude: Iterable[str] = ()) -> st.SearchStrategy[str]:
+@functools.cache
+def _attribute_names(exclude: tuple[str, ...] = ()) -> st.SearchStrategy[str]:
     # XML attribute names; rel and href are the link itself, xml… names are reserved by XML.
     taken = frozenset(("rel", "href", *exclude))
     known = st.sampled_from(("title", "revision", "x-extra", "data-id", "_u", "a.b"))
@@ -221,8 +227,9 @@ def _attribute_names(exclude: Iterable[str] = ()) -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def _attributes(
-    exclude: Iterable[str] = (), max_size: int = 2
+    exclude: tuple[str, ...] = (), max_size: int = 2
 ) -> st.SearchStrategy[tuple[tuple[str, str], ...]]:
     pairs = st.lists(
         st.tuples(_attribute_names(exclude), xml_text(max_size=8)),
@@ -232,6 +239,7 @@ def _attributes(
     return pairs.map(tuple)
 
 
+@functools.cache
 def hrefs() -> st.SearchStrategy[str]:
     """Link targets: UCWA-like paths, ``data:`` URIs and arbitrary text."""
     paths = st.integers(1, 999).map(lambda n: f"/ucwa/oauth/v1/applications/{n}/people/{n * 7}")
@@ -249,6 +257,7 @@ def _check_form(form: str) -> None:
         raise ValueError(f"form must be one of {', '.join(_FORMS)}, not {form!r}")
 
 
+@functools.cache
 def _offsets() -> st.SearchStrategy[int]:
     return st.one_of(st.sampled_from((0, -420, -480, 60, 330, 840, -840)), st.integers(-840, 840))
 
@@ -280,6 +289,7 @@ def timestamps(*, form: Form = "both") -> st.SearchStrategy[Timestamp]:
     return _timestamp(form, False)
 
 
+@functools.cache
 def _scalar(
     kind: str | None, enum: str | None, form: str, schema: Schema, iso: bool
 ) -> st.SearchStrategy[Any]:
@@ -310,6 +320,7 @@ def property_values(
     return _value(ptype, form, schema or Schema.bundled())
 
 
+@functools.cache
 def _value(ptype: PropertyType | None, form: str, schema: Schema) -> st.SearchStrategy[Any]:
     if ptype is None:
         strings = _strings()
@@ -325,7 +336,8 @@ def _value(ptype: PropertyType | None, form: str, schema: Schema) -> st.SearchSt
 # -- links ----------------------------------------------------------------------------------------
 
 
-def _link(rel: str, attribute_exclude: Iterable[str] = ()) -> st.SearchStrategy[Link]:
+@functools.cache
+def _link(rel: str, attribute_exclude: tuple[str, ...] = ()) -> st.SearchStrategy[Link]:
     return st.builds(Link, st.just(rel), hrefs(), _attributes(attribute_exclude))
 
 
@@ -384,7 +396,14 @@ class _Context:
         self.max_embedded = max_embedded
 
 
-def _names_for(known: Iterable[str], general: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+@functools.cache
+def _names_for(
+    known: tuple[str, ...], general: st.SearchStrategy[str], exclude: frozenset[str] = frozenset()
+) -> st.SearchStrategy[str]:
+    """Names to draw (built once per argument set: building and validating strategies in a draw
+    is what made generation slow)."""
+    if exclude:
+        return _names_for(known, general).filter(lambda s: s not in exclude)
     listed = sorted(known)
     if not listed:
         return general
@@ -402,7 +421,7 @@ def _properties(
 ) -> tuple[tuple[str, Value], ...]:
     names = draw(
         st.lists(
-            _names_for(known, property_names()).filter(lambda s: s not in exclude),
+            _names_for(tuple(known), property_names(), exclude),
             max_size=ctx.max_properties,
             unique=True,
         )
@@ -420,9 +439,7 @@ def _links(
 ) -> tuple[tuple[str, LinkEntry], ...]:
     rels = draw(
         st.lists(
-            _names_for((r for r in known if r != "self"), _rels()).filter(
-                lambda s: s not in exclude
-            ),
+            _names_for(tuple(r for r in known if r != "self"), _rels(), exclude),
             max_size=ctx.max_links,
             unique=True,
         )
@@ -430,6 +447,7 @@ def _links(
     return tuple((rel, draw(_entry(_link(rel), collection(rel), ctx.form))) for rel in rels)
 
 
+@functools.cache
 def _roles() -> st.SearchStrategy[str]:
     known = st.sampled_from(("participant", "contact", "from", "phone", "onlineMeeting", "x y"))
     return st.one_of(known, xml_text(min_size=1, max_size=8))
@@ -485,7 +503,9 @@ def _embedded(
     draw: st.DrawFn, ctx: _Context, parent: str | None, known: Iterable[str], depth: int
 ) -> tuple[tuple[str, ResourceEntry], ...]:
     schema = ctx.schema
-    roles = draw(st.lists(_names_for(known, _roles()), max_size=ctx.max_embedded, unique=True))
+    roles = draw(
+        st.lists(_names_for(tuple(known), _roles()), max_size=ctx.max_embedded, unique=True)
+    )
     out: list[tuple[str, ResourceEntry]] = []
     for role in roles:
         # The type the XML reader gives an embedded resource with content (§5, D4).
