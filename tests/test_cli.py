@@ -853,3 +853,19 @@ def test_options_are_read_from_the_convert_arguments_by_name() -> None:
         "strict": True,
         "report": True,
     }
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_huge_integer_fails_its_file_and_the_run_goes_on(
+    cli: Any, tmp_path: Path, jobs: str
+) -> None:
+    # Python's int string limit once aborted the whole tree with a traceback.
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a-huge.json").write_bytes(b'{"rel":"x","n":' + b"9" * 5000 + b"}")
+    (root / "b-ok.json").write_bytes(b'{"rel":"x","n":"1"}')
+    status, _out, err = cli("convert", root, "--out-dir", tmp_path / "out", "-j", jobs)
+    assert status == 1
+    assert f"{root / 'a-huge.json'}:1:16: a number of more than 4300 digits" in err
+    assert "Traceback" not in err
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["b-ok.xml"]

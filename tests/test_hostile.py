@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ucwaformat
+import ucwaformat.testing
 from ucwaformat import Input, Link, Resource, UcwaFormatError
 
 NS = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
@@ -966,3 +967,55 @@ def test_no_event_member_key_adds_an_element(key: str) -> None:
             continue
         event = etree.fromstring(result)[1][0]
         assert len(event) == 1
+
+
+# -- integers of any size, within Python's limit (issue: foreign exceptions) ----------------------
+
+
+def _meeting_xml(count: str) -> bytes:
+    return (
+        f'<resource xmlns="{NS}" rel="myOnlineMeeting" href="/m">'
+        f'<property name="participantCount">{count}</property></resource>'
+    ).encode()
+
+
+@pytest.mark.parametrize("digits", [309, 4300])
+def test_long_integers_go_both_ways(digits: int) -> None:
+    # orjson reads an integer of 309 digits or more as an infinite double and refused the JSON
+    # ucwaformat itself wrote; the stdlib parser reads it exactly.
+    xml = _meeting_xml("9" * digits)
+    jsn = ucwaformat.xml_to_json(xml)
+    assert json.loads(jsn)["participantCount"] == int("9" * digits)
+    assert ucwaformat.json_to_xml(jsn) == ucwaformat.to_xml(ucwaformat.from_xml(xml))
+    assert ucwaformat.testing.diff(xml, jsn) == []
+
+
+def test_an_integer_beyond_the_limit_is_a_string_from_xml() -> None:
+    # int() refuses more than 4,300 digits (a ValueError reached the caller): the text is kept
+    # and reported as any other text that is not an integer; strict refuses it with its path.
+    xml = _meeting_xml("9" * 5000)
+    report: list[ucwaformat.Loss] = []
+    out = json.loads(ucwaformat.xml_to_json(xml, report=report))
+    assert out["participantCount"] == "9" * 5000
+    assert [(loss.kind, loss.path) for loss in report] == [("type", "$.participantCount")]
+    assert _fails(ucwaformat.xml_to_json, xml, strict=True).path == "$.participantCount"
+    assert ucwaformat.from_xml(xml).get("participantCount") == "9" * 5000  # type: ignore[union-attr]
+
+
+def test_a_json_number_beyond_the_limit_is_our_error_everywhere() -> None:
+    from ucwaformat._check import check
+    from ucwaformat._stream import stream_json_to_xml
+
+    data = b'{"rel":"myOnlineMeeting","participantCount":' + b"9" * 5000 + b"}"
+    for call in (
+        lambda: ucwaformat.json_to_xml(data),
+        lambda: ucwaformat.from_json(data),
+        lambda: stream_json_to_xml(io.BytesIO(data), io.BytesIO()),
+        lambda: check(data),
+        lambda: ucwaformat.testing.diff(data, data),
+    ):
+        with pytest.raises(UcwaFormatError) as info:
+            call()
+        assert type(info.value) is UcwaFormatError
+        assert info.value.msg == "a number of more than 4300 digits"
+        assert (info.value.line, info.value.column) == (1, 45)

@@ -17,12 +17,13 @@ from typing import Any, Final
 import orjson
 from lxml import etree
 
-from ._dates import TICKS_PER_MS, iso_has_zone, iso_ticks, ms_date_text, parse_iso
-from ._errors import Recorder, UcwaFormatError, path_of
+from ._dates import TICKS_PER_MS, ms_date_text
+from ._errors import Recorder, path_of
 from ._events import EVENT_TYPES
 from ._json import OFFSET_LOSS, SUB_MS_LOSS, escape_dates
 from ._schema import TYPE_MARK, PropertyType, Schema
-from ._xml import _BOOLS, _INT, MAX_DEPTH, NS, XSI, _items, split_attributes
+from ._values import xml_bool, xml_datetime, xml_int
+from ._xml import MAX_DEPTH, NS, XSI, _items, split_attributes
 
 __all__ = ["Bail", "direct_json"]
 
@@ -108,26 +109,21 @@ class _Direct:
         """
         kind = pt.type
         if kind == "integer":
-            if _INT.fullmatch(text):
-                return int(text)
-            raise Bail
+            number = xml_int(text)
+            if number is None:
+                raise Bail
+            return number
         if kind == "boolean":
-            value = _BOOLS.get(text.lower())
+            value = xml_bool(text)
             if value is None:
                 raise Bail
             return value
         if kind != "datetime":
             return text
-        try:
-            found = iso_ticks(text, strict=self.strict)
-            if found is None:  # not the plain "o" form: the reader's general way
-                ts = parse_iso(text, strict=self.strict)
-                if not iso_has_zone(text):
-                    raise Bail
-                found = ts.ticks, ts.offset
-        except UcwaFormatError:
-            raise Bail from None
-        ticks, offset = found
+        found = xml_datetime(text, self.strict)
+        if found is None or not found[2]:
+            raise Bail  # not a date, or no zone: the model path reports it
+        ticks, offset, _zoned = found
         if self.report:
             if ticks % TICKS_PER_MS:
                 self.later.append(("sub-ms", path, name, index, SUB_MS_LOSS))

@@ -23,6 +23,7 @@ from ._model import (
     Value,
 )
 from ._schema import PropertyType, Schema
+from ._values import MAX_INT_DIGITS
 
 __all__ = ["dump", "load_json"]
 
@@ -47,6 +48,10 @@ def load_json(data: bytes | str, *, strict: bool) -> Any:
     except orjson.JSONDecodeError as exc:
         if isinstance(data, bytes) and "UTF-8" in exc.msg:
             _raise_bad_utf8(data)
+        if "infinity" in exc.msg:
+            # An integer of 309 digits or more, which orjson reads as a double (§7.2: integers
+            # are of any size); the stdlib parser keeps it exact, up to MAX_INT_DIGITS.
+            return _load_big(data, exc)
         raise UcwaFormatError(exc.msg, line=exc.lineno, column=exc.colno) from None
     if strict:
         try:
@@ -56,6 +61,17 @@ def load_json(data: bytes | str, *, strict: bool) -> Any:
                 "JSON nested too deeply to check for duplicate keys", line=1, column=1
             ) from None
     return obj
+
+
+def _load_big(data: bytes | str, exc: orjson.JSONDecodeError) -> Any:
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    try:
+        return json.loads(text)
+    except ValueError:
+        # Python's own guard against quadratic conversion (the int string limit).
+        raise UcwaFormatError(
+            f"a number of more than {MAX_INT_DIGITS} digits", line=exc.lineno, column=exc.colno
+        ) from None
 
 
 def _raise_bad_utf8(data: bytes) -> None:

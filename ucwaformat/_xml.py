@@ -14,7 +14,7 @@ from typing import Any, Final, Literal, cast
 from lxml import etree
 
 from . import _xmltext as xmltext
-from ._dates import Timestamp, format_iso, iso_has_zone, parse_iso
+from ._dates import Timestamp, format_iso
 from ._errors import Recorder, UcwaFormatError, member_path, path_of
 from ._media import Dialect, check_dialect
 from ._model import (
@@ -28,6 +28,7 @@ from ._model import (
     Value,
 )
 from ._schema import PropertyType, Schema
+from ._values import xml_bool, xml_datetime, xml_int
 from ._xmltext import ATTR_SPECIAL, TEXT_SPECIAL, xml_name
 
 __all__ = ["NS", "parse_xml_bytes"]
@@ -50,8 +51,6 @@ _BARE: Final = frozenset(("resource", "input", "link", "property", "propertyList
 _LINE_COL_SUFFIX: Final = re.compile(r",? line \d+, column \d+$")
 # What libxml2 appends to some messages: a line, sometimes the error's own (see syntax_error).
 _LINE_SUFFIX: Final = re.compile(r" line (\d+)$")
-_INT: Final = re.compile(r"-?[0-9]+", re.ASCII)
-_BOOLS: Final[dict[str, bool]] = {"true": True, "false": False, "1": True, "0": False}
 
 #: Resources nested deeper than this are refused; libxml2 itself stops at 256 elements.
 MAX_DEPTH: Final = 200
@@ -249,22 +248,21 @@ class _Reader:
             return text
         kind = pt.type
         if kind == "integer":
-            if _INT.fullmatch(text):
-                return int(text)
+            number = xml_int(text)
+            if number is not None:
+                return number
         elif kind == "boolean":
-            value = _BOOLS.get(text.lower())
+            value = xml_bool(text)
             if value is not None:
                 return value
         elif kind == "datetime":
-            try:
-                ts = parse_iso(text, strict=self.rec.strict)
-            except UcwaFormatError:
-                pass
-            else:
-                if not iso_has_zone(text):
+            found = xml_datetime(text, self.rec.strict)
+            if found is not None:
+                ticks, offset, zoned = found
+                if not zoned:
                     where = path if name is None else member_path(path, name)
                     self.rec.loss("zone", where, f"date {text!r} has no zone; read as UTC")
-                return ts
+                return Timestamp(ticks, offset)
         else:
             return text
         where = path if name is None else member_path(path, name)
