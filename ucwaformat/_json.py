@@ -324,7 +324,7 @@ class _Reader:
         embedded: tuple[tuple[str, ResourceEntry], ...] = ()
         props: list[tuple[str, Value]] = []
         position: int | None = None
-        typing = None  # the resource type's property types, fetched at the first string
+        exact = None  # the type's converted properties (Schema.typing, plain), at the first string
         for key, val in obj.items():
             if key == "rel":
                 position = len(props)
@@ -336,9 +336,13 @@ class _Reader:
                 tv = type(val)
                 pt = None
                 if tv is str:
-                    if typing is None:
-                        typing = schema.typing(lookup, role)
-                    pt = typing[key]
+                    if exact is None:
+                        plain = schema.typing(lookup, role, plain=True)
+                        exact = plain.exact
+                    try:
+                        pt = exact[key]
+                    except KeyError:
+                        pt = plain[key]
                     if "/Date(" not in val and (pt is None or pt.type != "datetime"):
                         props.append((key, val))  # the common case: nothing to type
                         continue
