@@ -869,3 +869,31 @@ def test_a_huge_integer_fails_its_file_and_the_run_goes_on(
     assert f"{root / 'a-huge.json'}:1:16: a number of more than 4300 digits" in err
     assert "Traceback" not in err
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["b-ok.xml"]
+
+
+def test_a_batch_form_is_decided_by_one_rule_for_the_command_and_the_gateway(cli: Any) -> None:
+    # The first part asks for JSON (its Accept) and has no body; the second sends an XML body.
+    # The command once went by the first UCWA Content-Type (XML), the gateway by the first
+    # part's Accept (JSON): both now call _batch.batch_form.
+    from ucwaformat._batch import batch_form
+
+    body = (
+        b"--B\r\nContent-Type: application/http; msgtype=request\r\n\r\n"
+        b"GET /ucwa/v1/applications/1/me HTTP/1.1\r\n"
+        b"Accept: application/vnd.microsoft.com.ucwa+json\r\nHost: h\r\n\r\n\r\n"
+        b"--B\r\nContent-Type: application/http; msgtype=request\r\n\r\n"
+        b"PUT /ucwa/v1/applications/1/me/x HTTP/1.1\r\n"
+        b"Content-Type: application/vnd.microsoft.com.ucwa+xml\r\nHost: h\r\n\r\n"
+        b'<input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">'
+        b'<property name="a">b</property></input>\r\n'
+        b"--B--\r\n"
+    )
+    content_type = "multipart/batching; boundary=B"
+    assert batch_form(body, content_type) == "json"
+    message = b"POST /ucwa/v1/applications/1/batch HTTP/1.1\r\nContent-Type: " + (
+        content_type.encode() + b"\r\n\r\n" + body
+    )
+    status, out, err = cli("convert", "--http", stdin=message)
+    assert (status, err) == (0, "")
+    # Spoken in JSON, so converted to XML: the first part now asks for XML.
+    assert b"Accept: application/vnd.microsoft.com.ucwa+xml" in out

@@ -15,120 +15,33 @@ import attrs
 
 from ._api import json_to_xml, xml_to_json
 from ._errors import Loss, UcwaFormatError
-from ._media import check_dialect, check_form
+from ._media import (
+    WS,
+    Form,
+    check_dialect,
+    check_form,
+    convert_accept,
+    convert_media_type,
+    is_ucwa_media_type,
+    preferred_form,
+    split_list,
+)
 
 __all__ = [
     "BatchPart",
+    "batch_form",
     "convert_batch",
     "convert_media_type",
     "is_ucwa_media_type",
     "split_batch",
 ]
 
-Form = Literal["json", "xml"]
-
-_PRECISE: Final = {
-    "application/vnd.microsoft.com.ucwa+xml": "xml",
-    "application/vnd.microsoft.com.ucwa+json": "json",
-    # The misspelling of one docs page (§1): read, never written.
-    "application/vnd.microsoft.ucwa+xml": "xml",
-}
-_GENERIC: Final = {"application/xml": "xml", "application/json": "json"}
-_MISSPELLED: Final = "application/vnd.microsoft.ucwa+xml"
-
 _CRLF: Final = b"\r\n"
 _BOM: Final = b"\xef\xbb\xbf"
-_WS: Final = " \t"
 # RFC 9110 tchar: the characters a header name may hold.
 _TCHAR: Final = frozenset(
     b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 )
-
-
-# --- media types ------------------------------------------------------------------------------
-
-
-def _type_span(content_type: str) -> tuple[int, int]:
-    """Start and end of the ``type/subtype`` token: after leading blanks, before ``;`` or blanks."""
-    end = content_type.find(";")
-    if end < 0:
-        end = len(content_type)
-    start = 0
-    while start < end and content_type[start] in _WS:
-        start += 1
-    while end > start and content_type[end - 1] in _WS:
-        end -= 1
-    return start, end
-
-
-def is_ucwa_media_type(content_type: str) -> Form | None:
-    """``"json"`` or ``"xml"`` for a UCWA media type (FORMAT.md §1), else ``None``.
-
-    Precise (``application/vnd.microsoft.com.ucwa+xml``) and generic (``application/json``)
-    forms count, and so does the ``application/vnd.microsoft.ucwa+xml`` misspelling of one docs
-    page. Case is ignored, and so are parameters such as ``charset``.
-    """
-    start, end = _type_span(content_type)
-    name = content_type[start:end].lower()
-    form = _PRECISE.get(name) or _GENERIC.get(name)
-    if form == "json":
-        return "json"
-    if form == "xml":
-        return "xml"
-    return None
-
-
-def convert_media_type(content_type: str, to: Form) -> str:
-    """The same media type in the ``to`` form, keeping precise vs generic and the parameters.
-
-    ``application/vnd.microsoft.com.ucwa+xml; charset=utf-8`` becomes
-    ``application/vnd.microsoft.com.ucwa+json; charset=utf-8`` and ``application/json``
-    becomes ``application/xml``; everything around the ``type/subtype`` token is kept byte for
-    byte. A type already in the ``to`` form is returned unchanged, except that the
-    ``vnd.microsoft.ucwa+xml`` misspelling is written correctly. Non-UCWA types are returned
-    unchanged.
-    """
-    check_form(to)
-    start, end = _type_span(content_type)
-    name = content_type[start:end].lower()
-    if name in _PRECISE:
-        if _PRECISE[name] == to and name != _MISSPELLED:
-            return content_type
-        new = f"application/vnd.microsoft.com.ucwa+{to}"
-    elif name in _GENERIC:
-        if _GENERIC[name] == to:
-            return content_type
-        new = f"application/{to}"
-    else:
-        return content_type
-    return content_type[:start] + new + content_type[end:]
-
-
-def _split_list(value: str, sep: str) -> list[str]:
-    """``value`` split at ``sep`` outside double-quoted strings (with backslash escapes)."""
-    items: list[str] = []
-    quoted = escaped = False
-    begin = 0
-    for i, ch in enumerate(value):
-        if escaped:
-            escaped = False
-        elif quoted:
-            if ch == "\\":
-                escaped = True
-            elif ch == '"':
-                quoted = False
-        elif ch == '"':
-            quoted = True
-        elif ch == sep:
-            items.append(value[begin:i])
-            begin = i + 1
-    items.append(value[begin:])
-    return items
-
-
-def _convert_accept(value: str, to: Form) -> str:
-    """An ``Accept`` value with each UCWA media range switched to the ``to`` form."""
-    return ",".join(convert_media_type(item, to) for item in _split_list(value, ","))
 
 
 def _shown(text: str) -> str:
@@ -138,16 +51,16 @@ def _shown(text: str) -> str:
 
 def _boundary(content_type: str) -> bytes:
     """The ``boundary`` parameter of a ``multipart/*`` media type, unquoted."""
-    items = _split_list(content_type, ";")
-    if not items[0].strip(_WS).lower().startswith("multipart/"):
+    items = split_list(content_type, ";")
+    if not items[0].strip(WS).lower().startswith("multipart/"):
         raise UcwaFormatError(
-            f"a batch envelope is multipart/batching, not {_shown(items[0].strip(_WS))}"
+            f"a batch envelope is multipart/batching, not {_shown(items[0].strip(WS))}"
         )
     for item in items[1:]:
         name, eq, value = item.partition("=")
-        if not eq or name.strip(_WS).lower() != "boundary":
+        if not eq or name.strip(WS).lower() != "boundary":
             continue
-        value = value.strip(_WS)
+        value = value.strip(WS)
         if len(value) >= 2 and value[0] == value[-1] == '"':
             chars: list[str] = []
             escaped = False
@@ -445,10 +358,10 @@ def _is_request(part: _Part) -> bool:
     for header in part.part_headers:
         if header.name.lower() != "content-type":
             continue
-        for param in _split_list(header.value, ";")[1:]:
+        for param in split_list(header.value, ";")[1:]:
             name, _, value = param.partition("=")
-            if name.strip(_WS).lower() == "msgtype":
-                msgtype = value.strip(_WS).strip('"').lower()
+            if name.strip(WS).lower() == "msgtype":
+                msgtype = value.strip(WS).strip('"').lower()
                 if msgtype in ("request", "response"):
                     return msgtype == "request"
     return not part.start.startswith(b"HTTP/")
@@ -546,7 +459,7 @@ def convert_batch(
         if rewrite_accept and _is_request(part):
             for header in part.headers:
                 if header.name.lower() == "accept":
-                    header.set(_convert_accept(header.value, to))
+                    header.set(convert_accept(header.value, to))
         if form is not None and form != to and _without_bom(part.body).strip(b" \t\r\n"):
             part.body = _convert_body(
                 part, form, to, strict=strict, report=report, dialect=dialect, pretty=pretty
@@ -597,3 +510,24 @@ def split_batch(body: bytes, content_type: str, /) -> list[BatchPart]:
         )
         for part in _parse(body, content_type).parts
     ]
+
+
+def batch_form(body: bytes, content_type: str) -> Form | None:
+    """The form a batch's parts speak: the first part's ``Accept`` or UCWA ``Content-Type``.
+
+    The one rule for the command (which converts a batch from this form) and the gateway
+    (which answers in it); None for a batch that names neither, or that does not parse.
+    """
+    try:
+        parts = split_batch(body, content_type)
+    except UcwaFormatError:
+        return None
+    for part in parts:
+        accept = part.header("accept")
+        form = preferred_form(accept) if accept else None
+        if form is None:
+            part_type = part.header("content-type")
+            form = is_ucwa_media_type(part_type) if part_type else None
+        if form is not None:
+            return form
+    return None

@@ -13,7 +13,6 @@ import argparse
 import contextlib
 import functools
 import os
-import re
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,8 +42,6 @@ PICK: Final[dict[str, frozenset[str]]] = {
     "lines": frozenset({".jsonl", ".ndjson", ".xmll"}),
     "http": frozenset({".http"}),
 }
-# The Content-Type lines of the parts of a multipart/batching body (for guessing its form).
-_PART_TYPE: Final = re.compile(rb"(?im)^content-type[ \t]*:[ \t]*([^\r\n]*)")
 LINES_BATCH: Final = 256  # lines per worker task with --lines --jobs
 
 
@@ -311,17 +308,6 @@ def _split_message(data: bytes) -> tuple[bytes, list[bytes], bytes, bytes | None
         lines.append(line)
 
 
-def _batch_form(body: bytes) -> Form | None:
-    """The form of the first UCWA part of a batch (what to convert it from)."""
-    from ._batch import is_ucwa_media_type
-
-    for match in _PART_TYPE.finditer(body):
-        form = is_ucwa_media_type(match[1].decode("latin-1"))
-        if form is not None:
-            return form
-    return None
-
-
 def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
     """An HTTP message with its body converted and Content-Type/Content-Length updated.
 
@@ -330,7 +316,7 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
     are often wrong). Bodies that are not UCWA pass through unchanged.
     """
     # Imported when needed: only --http uses the batch module.
-    from ._batch import convert_batch, convert_media_type, is_ucwa_media_type
+    from ._batch import batch_form, convert_batch, convert_media_type, is_ucwa_media_type
 
     lead, lines, eol, body, body_line = _split_message(data)
     if body is None or not lines:
@@ -353,7 +339,7 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
         if coding is not None and coding.value.lower() != "identity":
             raise UcwaFormatError(f"cannot convert a body with {name} {coding.value!r}")
     if batch:
-        source = _batch_form(body)
+        source = batch_form(body, ctype.value)
         target = opts.to or (None if source is None else other_form(source))
         if target is None:
             return data

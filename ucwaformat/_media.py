@@ -1,15 +1,53 @@
-"""The two wire forms: their names, and how a body shows which form it is in."""
+"""The two wire forms and the HTTP that names them: form detection, UCWA media types,
+``Accept`` negotiation and media type parameters. The command, the batch envelopes and the
+gateway all call these (FORMAT.md §1)."""
 
 from __future__ import annotations
 
+import codecs
+import math
+from collections.abc import Iterator
 from typing import Final, Literal
 
-__all__ = ["Dialect", "Form", "detect_form", "other_form"]
+__all__ = [
+    "BATCH",
+    "WS",
+    "Dialect",
+    "Form",
+    "accept_ranges",
+    "charset",
+    "check_dialect",
+    "check_form",
+    "convert_accept",
+    "convert_media_type",
+    "detect_form",
+    "is_ucwa_media_type",
+    "media_kind",
+    "other_form",
+    "preferred_form",
+    "split_list",
+    "utf8_media_type",
+]
 
 #: The two wire forms.
 Form = Literal["json", "xml"]
 #: The two XML dialects: what servers write, and what the reference pages show.
 Dialect = Literal["server", "docs"]
+
+
+FORMS: Final[tuple[Form, Form]] = ("json", "xml")
+_PRECISE: Final[dict[str, Form]] = {
+    "application/vnd.microsoft.com.ucwa+xml": "xml",
+    "application/vnd.microsoft.com.ucwa+json": "json",
+    # The misspelling of one docs page (§1): read, never written.
+    "application/vnd.microsoft.ucwa+xml": "xml",
+}
+_GENERIC: Final[dict[str, Form]] = {"application/xml": "xml", "application/json": "json"}
+_MISSPELLED: Final = "application/vnd.microsoft.ucwa+xml"
+#: The media type of a batch envelope (§12).
+BATCH: Final = "multipart/batching"
+#: The blanks HTTP allows around values (OWS).
+WS: Final = " \t"
 
 _BLANK_BYTES: Final = b" \t\r\n\xef\xbb\xbf"
 _BLANK_TEXT: Final = " \t\r\n\ufeff"
@@ -43,3 +81,210 @@ def check_dialect(dialect: object) -> Dialect:
     if dialect not in ("server", "docs"):
         raise ValueError(f"dialect must be 'server' or 'docs', not {dialect!r}")
     return dialect
+
+
+# -- media types and their parameters ----------------------------------------------------
+
+
+def _type_span(content_type: str) -> tuple[int, int]:
+    """Start and end of the ``type/subtype`` token: after leading blanks, before ``;`` or blanks."""
+    end = content_type.find(";")
+    if end < 0:
+        end = len(content_type)
+    start = 0
+    while start < end and content_type[start] in WS:
+        start += 1
+    while end > start and content_type[end - 1] in WS:
+        end -= 1
+    return start, end
+
+
+def is_ucwa_media_type(content_type: str) -> Form | None:
+    """``"json"`` or ``"xml"`` for a UCWA media type (FORMAT.md §1), else ``None``.
+
+    Precise (``application/vnd.microsoft.com.ucwa+xml``) and generic (``application/json``)
+    forms count, and so does the ``application/vnd.microsoft.ucwa+xml`` misspelling of one docs
+    page. Case is ignored, and so are parameters such as ``charset``.
+    """
+    start, end = _type_span(content_type)
+    name = content_type[start:end].lower()
+    form = _PRECISE.get(name) or _GENERIC.get(name)
+    if form == "json":
+        return "json"
+    if form == "xml":
+        return "xml"
+    return None
+
+
+def convert_media_type(content_type: str, to: Form) -> str:
+    """The same media type in the ``to`` form, keeping precise vs generic and the parameters.
+
+    ``application/vnd.microsoft.com.ucwa+xml; charset=utf-8`` becomes
+    ``application/vnd.microsoft.com.ucwa+json; charset=utf-8`` and ``application/json``
+    becomes ``application/xml``; everything around the ``type/subtype`` token is kept byte for
+    byte. A type already in the ``to`` form is returned unchanged, except that the
+    ``vnd.microsoft.ucwa+xml`` misspelling is written correctly. Non-UCWA types are returned
+    unchanged.
+    """
+    check_form(to)
+    start, end = _type_span(content_type)
+    name = content_type[start:end].lower()
+    if name in _PRECISE:
+        if _PRECISE[name] == to and name != _MISSPELLED:
+            return content_type
+        new = f"application/vnd.microsoft.com.ucwa+{to}"
+    elif name in _GENERIC:
+        if _GENERIC[name] == to:
+            return content_type
+        new = f"application/{to}"
+    else:
+        return content_type
+    return content_type[:start] + new + content_type[end:]
+
+
+def split_list(value: str, sep: str) -> list[str]:
+    """``value`` split at ``sep`` outside double-quoted strings (with backslash escapes)."""
+    items: list[str] = []
+    quoted = escaped = False
+    begin = 0
+    for i, ch in enumerate(value):
+        if escaped:
+            escaped = False
+        elif quoted:
+            if ch == "\\":
+                escaped = True
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        elif ch == sep:
+            items.append(value[begin:i])
+            begin = i + 1
+    items.append(value[begin:])
+    return items
+
+
+def convert_accept(value: str, to: Form) -> str:
+    """An ``Accept`` value with each UCWA media range switched to the ``to`` form."""
+    return ",".join(convert_media_type(item, to) for item in split_list(value, ","))
+
+
+
+
+def media_name(content_type: str) -> str:
+    """The ``type/subtype`` token of a media type, lowercased."""
+    return content_type.split(";", 1)[0].strip(WS).lower()
+
+
+def media_kind(content_type: str | None) -> Form | Literal["batch"] | None:
+    """``"json"``/``"xml"`` for a UCWA media type, ``"batch"`` for ``multipart/batching``, else None."""
+    if not content_type:
+        return None
+    form = is_ucwa_media_type(content_type)
+    if form is not None:
+        return form
+    return "batch" if media_name(content_type) == BATCH else None
+
+
+def accept_ranges(accept: str) -> Iterator[tuple[str, float]]:
+    """``(media range, q)`` for each well-formed item of an ``Accept`` value."""
+    for item in split_list(accept, ","):
+        params = split_list(item, ";")
+        media = params[0].strip(WS).lower()
+        if not media:
+            continue
+        q = 1.0
+        for param in params[1:]:
+            name, _, value = param.partition("=")
+            if name.strip(WS).lower() == "q":  # later parameters are accept-ext: ignored
+                try:
+                    q = float(value.strip(WS).strip('"'))
+                except ValueError:
+                    q = math.nan
+                break
+        if 0.0 <= q <= 1.0:
+            yield media, q
+
+
+def _form_ranks(accept: str) -> dict[Form, tuple[float, int]]:
+    """Each form's ``(quality, specificity)``; specificity 2 exact, 1 ``application/*``, 0 ``*/*``.
+
+    A form's rank is the best over its types, each type taking the quality of the most specific
+    range that matches it; ``(0.0, -1)`` when no range matches.
+    """
+    exact: dict[str, float] = {}
+    app_any: float | None = None
+    any_any: float | None = None
+    for media, q in accept_ranges(accept):
+        if media in _PRECISE or media in _GENERIC:
+            if media == "application/vnd.microsoft.ucwa+xml":
+                media = "application/vnd.microsoft.com.ucwa+xml"
+            exact[media] = max(q, exact.get(media, 0.0))
+        elif media == "application/*":
+            app_any = q if app_any is None else max(q, app_any)
+        elif media == "*/*":
+            any_any = q if any_any is None else max(q, any_any)
+    ranks: dict[Form, tuple[float, int]] = {}
+    for form in FORMS:
+        best = (0.0, -1)
+        for name in (f"application/vnd.microsoft.com.ucwa+{form}", f"application/{form}"):
+            if name in exact:
+                rank = (exact[name], 2)
+            elif app_any is not None:
+                rank = (app_any, 1)
+            elif any_any is not None:
+                rank = (any_any, 0)
+            else:
+                continue
+            best = max(best, rank)
+        ranks[form] = best
+    return ranks
+
+
+def preferred_form(accept: str | None) -> Form | None:
+    """The UCWA form an ``Accept`` value prefers, or ``None`` when it prefers neither.
+
+    The higher quality wins; at equal quality an exact type beats a wildcard. ``None`` when
+    both forms rank the same (``*/*``, both types listed alike), both are refused (``q=0``),
+    or the value names no UCWA, JSON or XML type (``multipart/batching``, ``image/png``).
+    """
+    if not accept:
+        return None
+    ranks = _form_ranks(accept)
+    json_rank, xml_rank = ranks["json"], ranks["xml"]
+    if json_rank[0] == 0.0 and xml_rank[0] == 0.0:
+        return None
+    if json_rank > xml_rank:
+        return "json"
+    if xml_rank > json_rank:
+        return "xml"
+    return None
+
+
+def charset(content_type: str) -> str | None:
+    for param in split_list(content_type, ";")[1:]:
+        name, eq, value = param.partition("=")
+        if eq and name.strip(WS).lower() == "charset":
+            return value.strip(WS).strip('"')
+    return None
+
+
+def is_utf8(charset: str) -> bool:
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except (LookupError, ValueError, TypeError):
+        return False
+
+
+def utf8_media_type(content_type: str) -> str:
+    """``content_type`` with a ``charset`` that is not UTF-8 replaced by ``utf-8``."""
+    items = split_list(content_type, ";")
+    for i, param in enumerate(items[1:], 1):
+        name, eq, value = param.partition("=")
+        if (
+            eq
+            and name.strip(WS).lower() == "charset"
+            and not is_utf8(value.strip(WS).strip('"'))
+        ):
+            items[i] = f"{name}=utf-8"
+    return ";".join(items)

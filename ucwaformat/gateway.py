@@ -53,13 +53,26 @@ import codecs
 import http
 import io
 import logging
-import math
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from ._api import json_to_xml, to_json, to_xml, xml_to_json
-from ._batch import _split_list, convert_batch, convert_media_type, is_ucwa_media_type, split_batch
+from ._batch import batch_form, convert_batch, split_batch
 from ._errors import Loss, UcwaFormatError
+from ._media import (
+    FORMS,
+    WS,
+    Form,
+    accept_ranges,
+    charset,
+    convert_accept,
+    convert_media_type,
+    is_utf8,
+    media_kind,
+    media_name,
+    preferred_form,
+    utf8_media_type,
+)
 from ._model import Dto
 
 if TYPE_CHECKING:
@@ -74,7 +87,6 @@ __all__ = [
     "transcode",
 ]
 
-Form = Literal["json", "xml"]
 Dialect = Literal["server", "docs"]
 
 #: ASGI types (kept local: the module depends on no ASGI package).
@@ -88,167 +100,31 @@ Headers: TypeAlias = list[tuple[str, str]]
 
 _log: Final = logging.getLogger(__name__)
 
-_WS: Final = " \t"
-_FORMS: Final[tuple[Form, Form]] = ("json", "xml")
-_PRECISE: Final[dict[str, Form]] = {
-    "application/vnd.microsoft.com.ucwa+json": "json",
-    "application/vnd.microsoft.com.ucwa+xml": "xml",
-    "application/vnd.microsoft.ucwa+xml": "xml",  # the docs' misspelling (FORMAT.md §1)
-}
-_GENERIC: Final[dict[str, Form]] = {"application/json": "json", "application/xml": "xml"}
-_BATCH: Final = "multipart/batching"
 #: 10 MiB: far above any UCWA document (a photo is not translated and streams through).
 DEFAULT_MAX_BODY_SIZE: Final = 10 * 1024 * 1024
 #: Extensions that would let an application send a response the middleware cannot buffer.
 _UNBUFFERABLE: Final = ("http.response.pathsend", "http.response.zerocopysend")
 
 
-# --- media types and Accept -------------------------------------------------------------------
-
-
-def _media(content_type: str) -> str:
-    """The ``type/subtype`` token of a media type, lowercased."""
-    return content_type.split(";", 1)[0].strip(_WS).lower()
-
-
-def media_kind(content_type: str | None) -> Form | Literal["batch"] | None:
-    """``"json"``/``"xml"`` for a UCWA media type, ``"batch"`` for ``multipart/batching``, else None."""
-    if not content_type:
-        return None
-    form = is_ucwa_media_type(content_type)
-    if form is not None:
-        return form
-    return "batch" if _media(content_type) == _BATCH else None
-
-
-def _accept_ranges(accept: str) -> Iterator[tuple[str, float]]:
-    """``(media range, q)`` for each well-formed item of an ``Accept`` value."""
-    for item in _split_list(accept, ","):
-        params = _split_list(item, ";")
-        media = params[0].strip(_WS).lower()
-        if not media:
-            continue
-        q = 1.0
-        for param in params[1:]:
-            name, _, value = param.partition("=")
-            if name.strip(_WS).lower() == "q":  # later parameters are accept-ext: ignored
-                try:
-                    q = float(value.strip(_WS).strip('"'))
-                except ValueError:
-                    q = math.nan
-                break
-        if 0.0 <= q <= 1.0:
-            yield media, q
-
-
-def _form_ranks(accept: str) -> dict[Form, tuple[float, int]]:
-    """Each form's ``(quality, specificity)``; specificity 2 exact, 1 ``application/*``, 0 ``*/*``.
-
-    A form's rank is the best over its types, each type taking the quality of the most specific
-    range that matches it; ``(0.0, -1)`` when no range matches.
-    """
-    exact: dict[str, float] = {}
-    app_any: float | None = None
-    any_any: float | None = None
-    for media, q in _accept_ranges(accept):
-        if media in _PRECISE or media in _GENERIC:
-            if media == "application/vnd.microsoft.ucwa+xml":
-                media = "application/vnd.microsoft.com.ucwa+xml"
-            exact[media] = max(q, exact.get(media, 0.0))
-        elif media == "application/*":
-            app_any = q if app_any is None else max(q, app_any)
-        elif media == "*/*":
-            any_any = q if any_any is None else max(q, any_any)
-    ranks: dict[Form, tuple[float, int]] = {}
-    for form in _FORMS:
-        best = (0.0, -1)
-        for name in (f"application/vnd.microsoft.com.ucwa+{form}", f"application/{form}"):
-            if name in exact:
-                rank = (exact[name], 2)
-            elif app_any is not None:
-                rank = (app_any, 1)
-            elif any_any is not None:
-                rank = (any_any, 0)
-            else:
-                continue
-            best = max(best, rank)
-        ranks[form] = best
-    return ranks
-
-
-def preferred_form(accept: str | None) -> Form | None:
-    """The UCWA form an ``Accept`` value prefers, or ``None`` when it prefers neither.
-
-    The higher quality wins; at equal quality an exact type beats a wildcard. ``None`` when
-    both forms rank the same (``*/*``, both types listed alike), both are refused (``q=0``),
-    or the value names no UCWA, JSON or XML type (``multipart/batching``, ``image/png``).
-    """
-    if not accept:
-        return None
-    ranks = _form_ranks(accept)
-    json_rank, xml_rank = ranks["json"], ranks["xml"]
-    if json_rank[0] == 0.0 and xml_rank[0] == 0.0:
-        return None
-    if json_rank > xml_rank:
-        return "json"
-    if xml_rank > json_rank:
-        return "xml"
-    return None
-
-
-def _accept_for(accept: str, form: Form) -> str:
-    """``accept`` with each UCWA media range switched to ``form`` (other ranges kept)."""
-    return ",".join(convert_media_type(item, form) for item in _split_list(accept, ","))
-
-
-def _charset(content_type: str) -> str | None:
-    for param in _split_list(content_type, ";")[1:]:
-        name, eq, value = param.partition("=")
-        if eq and name.strip(_WS).lower() == "charset":
-            return value.strip(_WS).strip('"')
-    return None
-
-
-def _is_utf8(charset: str) -> bool:
-    try:
-        return codecs.lookup(charset).name == "utf-8"
-    except (LookupError, ValueError, TypeError):
-        return False
-
-
-def _utf8_media_type(content_type: str) -> str:
-    """``content_type`` with a ``charset`` that is not UTF-8 replaced by ``utf-8``."""
-    items = _split_list(content_type, ";")
-    for i, param in enumerate(items[1:], 1):
-        name, eq, value = param.partition("=")
-        if (
-            eq
-            and name.strip(_WS).lower() == "charset"
-            and not _is_utf8(value.strip(_WS).strip('"'))
-        ):
-            items[i] = f"{name}=utf-8"
-    return ";".join(items)
-
-
 def _target_media_type(content_type: str, to: Form) -> str:
-    return convert_media_type(_utf8_media_type(content_type), to)
+    return convert_media_type(utf8_media_type(content_type), to)
 
 
 def _decode(body: bytes, content_type: str) -> bytes | str:
     """The body as UTF-8 bytes as sent, or as text when ``charset`` names another encoding."""
-    charset = _charset(content_type)
-    if charset is None or _is_utf8(charset):
+    name = charset(content_type)
+    if name is None or is_utf8(name):
         return body
     try:
-        return body.decode(codecs.lookup(charset).name)
+        return body.decode(codecs.lookup(name).name)
     except (LookupError, ValueError, TypeError) as exc:
         if isinstance(exc, UnicodeDecodeError):
             line = body.count(b"\n", 0, exc.start) + 1
             column = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
             raise UcwaFormatError(
-                f"invalid {charset} text: {exc.reason}", line=line, column=column
+                f"invalid {name} text: {exc.reason}", line=line, column=column
             ) from None
-        raise UcwaFormatError(f"unknown charset {charset!r}") from None
+        raise UcwaFormatError(f"unknown charset {name!r}") from None
 
 
 # --- transcoding ------------------------------------------------------------------------------
@@ -338,26 +214,9 @@ def _batch_in_form(body: bytes, content_type: str, to: Form) -> bool:
             name = name.lower()
             if name == "content-type" and convert_media_type(value, to) != value:
                 return False
-            if name == "accept" and _accept_for(value, to) != value:
+            if name == "accept" and convert_accept(value, to) != value:
                 return False
     return True
-
-
-def _batch_form(body: bytes, content_type: str) -> Form | None:
-    """The form a batch's parts speak: the first part ``Accept`` or UCWA ``Content-Type``."""
-    try:
-        parts = split_batch(body, content_type)
-    except UcwaFormatError:
-        return None
-    for part in parts:
-        accept = part.header("accept")
-        form = preferred_form(accept) if accept else None
-        if form is None:
-            part_type = part.header("content-type")
-            form = is_ucwa_media_type(part_type) if part_type else None
-        if form is not None:
-            return form
-    return None
 
 
 # --- the exchange, independent of ASGI and WSGI -----------------------------------------------
@@ -391,7 +250,7 @@ def _with_vary(headers: Headers) -> Headers:
     vary = _get(headers, "vary")
     if vary is None:
         return [*headers, ("vary", "Accept")]
-    names = {item.strip(_WS).lower() for item in vary.split(",")}
+    names = {item.strip(WS).lower() for item in vary.split(",")}
     if "accept" in names or "*" in names:
         return headers
     return _set(headers, "vary", f"{vary}, Accept")
@@ -441,9 +300,9 @@ class _Config:
         pretty: bool,
         exclude_paths: Iterable[str],
     ) -> None:
-        if app_form not in _FORMS:
+        if app_form not in FORMS:
             raise ValueError(f"app_form must be 'json' or 'xml', not {app_form!r}")
-        if client_form not in (None, *_FORMS):
+        if client_form not in (None, *FORMS):
             raise ValueError(f"client_form must be 'json', 'xml' or None, not {client_form!r}")
         if dialect not in ("server", "docs"):
             raise ValueError(f"dialect must be 'server' or 'docs', not {dialect!r}")
@@ -490,7 +349,7 @@ class _Exchange:
         """The ``Accept`` value the application receives."""
         if self.accept is None:
             return None
-        return _accept_for(self.accept, self.config.app_form)
+        return convert_accept(self.accept, self.config.app_form)
 
     def convert_request(self, body: bytes) -> tuple[bytes, str | None] | _Reply:
         """The request body and Content-Type for the application, or the error to answer."""
@@ -498,7 +357,7 @@ class _Exchange:
         assert content_type is not None
         config = self.config
         if media_kind(content_type) == "batch":
-            self.hint = _batch_form(body, content_type)
+            self.hint = batch_form(body, content_type)
         try:
             return _convert(
                 body,
@@ -533,7 +392,7 @@ class _Exchange:
             return False, headers
         headers = _with_vary(headers)
         encoding = _get(headers, "content-encoding")
-        if encoding is not None and encoding.strip(_WS).lower() not in ("", "identity"):
+        if encoding is not None and encoding.strip(WS).lower() not in ("", "identity"):
             return False, headers
         target = self.response_form()
         if target is None or kind == target:
@@ -586,10 +445,10 @@ class _Exchange:
         form = form or self.config.app_form
         precise = f"application/vnd.microsoft.com.ucwa+{form}"
         generic = f"application/{form}"
-        accepted = {name for name, q in _accept_ranges(self.accept or "") if q > 0}
+        accepted = {name for name, q in accept_ranges(self.accept or "") if q > 0}
         if "application/vnd.microsoft.ucwa+xml" in accepted:
             accepted.add("application/vnd.microsoft.com.ucwa+xml")
-        sent_generic = self.request_type is not None and _media(self.request_type) == generic
+        sent_generic = self.request_type is not None and media_name(self.request_type) == generic
         # Precise unless the client named (or sent) only the generic type of the form.
         media = (
             generic
@@ -649,7 +508,7 @@ def _encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
 def _content_length(value: str | None) -> int | None:
     if value is None:
         return None
-    value = value.strip(_WS)
+    value = value.strip(WS)
     return int(value) if value.isdigit() and value.isascii() else None
 
 
