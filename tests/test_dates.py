@@ -21,7 +21,6 @@ from ucwaformat._dates import (
     MIN_TICKS,
     Timestamp,
     format_iso,
-    format_ms_date,
     is_ms_date,
     iso_has_zone,
     iso_ticks,
@@ -29,6 +28,7 @@ from ucwaformat._dates import (
     parse_ms_date,
 )
 from ucwaformat._errors import UcwaFormatError
+from ucwaformat._jsondates import format_ms_date
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 RANGE_MS = "0001-01-01T00:00:00Z..9999-12-31T23:59:59.999Z"

@@ -25,11 +25,9 @@ __all__ = [
     "TICKS_PER_MS",
     "Timestamp",
     "format_iso",
-    "format_ms_date",
     "is_ms_date",
     "iso_has_zone",
     "iso_ticks",
-    "ms_date_text",
     "parse_iso",
     "parse_ms_date",
 ]
@@ -80,7 +78,6 @@ _RANGE_TEXT: Final = "0001-01-01T00:00:00Z..9999-12-31T23:59:59.9999999Z"
 # Built on demand and reused: formatting and to_datetime run for every date of bulk payloads.
 _TZ_CACHE: Final[dict[int, timezone]] = {}
 _ISO_ZONE_CACHE: Final[dict[int, str]] = {}
-_JSON_ZONE_CACHE: Final[dict[int, str]] = {}
 
 
 @attrs.frozen(slots=True)
@@ -193,16 +190,6 @@ def _iso_zone(offset: int) -> str:
     return z
 
 
-def _json_zone(offset: int) -> str:
-    """``±hhmm`` for an offset in minutes."""
-    z = _JSON_ZONE_CACHE.get(offset)
-    if z is None:
-        hh, mm = divmod(abs(offset), 60)
-        z = f"{'-' if offset < 0 else '+'}{hh:02d}{mm:02d}"
-        _JSON_ZONE_CACHE[offset] = z
-    return z
-
-
 def _show(text: str) -> str:
     """``repr`` of input text, clipped so that a huge bad value does not flood a message."""
     return repr(text if len(text) <= 64 else text[:60] + "…")
@@ -262,24 +249,6 @@ def parse_ms_date(text: str, *, strict: bool = False) -> Timestamp:
                 "must be within -1400..+1400 with minutes below 60"
             )
     return Timestamp(ms * TICKS_PER_MS, offset, offset is not None)
-
-
-def format_ms_date(ts: Timestamp, *, offset: bool | None = None) -> str:
-    """``/Date(ms)/`` or ``/Date(ms±hhmm)/``, unescaped; ms truncated toward zero (D8/D9).
-
-    ``offset=None`` writes the offset only if it was read from JSON; ``True`` writes any offset
-    the timestamp has; ``False`` never writes one.
-    """
-    write = ts.json_offset if offset is None else offset
-    return ms_date_text(ts.ticks, ts.offset if write else None)
-
-
-def ms_date_text(ticks: int, offset: int | None) -> str:
-    """``/Date(ms)/``, or ``/Date(ms±hhmm)/`` with an offset; ms truncated toward zero (D9)."""
-    ms = ticks // TICKS_PER_MS if ticks >= 0 else -(-ticks // TICKS_PER_MS)
-    if offset is not None:
-        return f"/Date({ms}{_json_zone(offset)})/"
-    return f"/Date({ms})/"
 
 
 def iso_has_zone(text: str) -> bool:

@@ -17,10 +17,10 @@ from typing import Any, Final
 import orjson
 from lxml import etree
 
-from ._dates import TICKS_PER_MS, ms_date_text
+from ._dates import TICKS_PER_MS
 from ._errors import Recorder, path_of
 from ._events import EVENT_TYPES
-from ._json import OFFSET_LOSS, SUB_MS_LOSS, escape_dates
+from ._jsondates import OFFSET_LOSS, SUB_MS_LOSS, escape_dates, escaped_date, ms_date_text
 from ._schema import TYPE_MARK, PropertyType, Schema
 from ._values import xml_bool, xml_datetime, xml_int
 from ._xml import MAX_DEPTH, NS, XSI, _items, split_attributes
@@ -131,9 +131,8 @@ class _Direct:
                 self.later.append(("offset", path, name, index, OFFSET_LOSS))
         text = ms_date_text(ticks, offset if self.date_offset else None)
         if self.escape:
-            # orjson cannot write "\/"; a fragment is written as it is (digits and a sign).
             self.dates = True
-            return orjson.Fragment(f'"\\{text[:-1]}\\/"')
+            return escaped_date(text)
         return text
 
     def items(

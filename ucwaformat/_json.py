@@ -11,8 +11,9 @@ from typing import Any, Final
 
 import orjson
 
-from ._dates import Timestamp, format_ms_date, is_ms_date, parse_iso, parse_ms_date
+from ._dates import Timestamp, is_ms_date, parse_iso, parse_ms_date
 from ._errors import Recorder, UcwaFormatError, member_path, path_of
+from ._jsondates import OFFSET_LOSS, SUB_MS_LOSS, escape_dates, format_ms_date
 from ._model import (
     Input,
     Link,
@@ -411,11 +412,6 @@ def _json_type(value: Any) -> str:
 # -- writer -----------------------------------------------------------------------------------
 
 
-#: The JSON writer's losses (the direct XML → JSON path reports them too).
-SUB_MS_LOSS: Final = (
-    "the timestamp has digits below the millisecond, which JSON dates cannot carry; dropped"
-)
-OFFSET_LOSS: Final = "the timestamp's display offset has no place in a JSON date; written in UTC"
 
 
 class _Writer:
@@ -543,15 +539,6 @@ def dump(obj: Any, *, pretty: bool, escape: bool) -> bytes:
             separators=None if pretty else (",", ":"),
         ).encode("utf-8")
     return escape_dates(out) if escape else out
-
-
-def escape_dates(out: bytes) -> bytes:
-    """``"/Date(…)/"`` → ``"\\/Date(…)\\/"`` throughout a JSON text (orjson cannot write ``\\/``).
-
-    Inside a JSON string ``\\/`` equals ``/``, so this rewrite of the date delimiters is safe
-    for any string that happens to contain them too.
-    """
-    return out.replace(b'"/Date(', b'"\\/Date(').replace(b')/"', b')\\/"')
 
 
 def _surrogate_path(value: Any, path: str) -> str:

@@ -48,6 +48,7 @@ from . import _events, _json, _xml
 from ._api import Kind, _check_unknown, _schema
 from ._dto import DtoXmlWriter, dto_kind_of_json
 from ._errors import Loss, Recorder, UcwaFormatError, member_path
+from ._jsondates import DateEscaper
 from ._kinds import json_object, read_json_object, read_xml_root, write_xml_into
 from ._media import Dialect
 from ._model import Resource, Sender
@@ -74,7 +75,6 @@ _DOCTYPE: Final = b"<!DOCTYPE"
 #: between tokens nor in strings (yajl takes a form feed or a vertical tab for a blank). Either
 #: asks for the exact reading, whose verdict and position are the tree reader's.
 _INEXACT_JSON: Final = re.compile(rb"\\u[dD][89a-fA-F]|[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_DATE_DELIMITERS: Final = re.compile(rb'"/Date\(|\)/"')
 
 
 def ijson_available() -> bool:
@@ -261,7 +261,7 @@ class _Spool:
         self.file.seek(start)
         return self.file.read(end - start)
 
-    def copy(self, group: _Group, out: _Output, sep: bytes) -> None:
+    def copy(self, group: _Group, out: DateEscaper, sep: bytes) -> None:
         file = self.file
         for i, (start, end) in enumerate(group.runs):
             if i:
@@ -277,43 +277,6 @@ class _Spool:
 
     def close(self) -> None:
         self.file.close()
-
-
-class _Output:
-    """``dst``, with the server's ``"\\/Date(…)\\/"`` written when the document has dates.
-
-    ``_json.dump`` rewrites the date delimiters of a whole document; here the document arrives in
-    pieces, so a delimiter cut between two pieces is held back until the next one.
-    """
-
-    def __init__(self, dst: IO[bytes], escape: bool) -> None:
-        self.dst = dst
-        self.escape = escape
-        self.carry = b""
-
-    def write(self, data: bytes) -> None:
-        if not self.escape:
-            self.dst.write(data)
-            return
-        buf = self.carry + data
-        safe = max(0, len(buf) - 6)  # a delimiter is at most 7 bytes long
-        pieces: list[bytes] = []
-        pos = 0
-        for match in _DATE_DELIMITERS.finditer(buf):
-            if match.start() >= safe:
-                break
-            pieces.append(buf[pos : match.start()])
-            pieces.append(b'"\\/Date(' if match.group() == b'"/Date(' else b')\\/"')
-            pos = match.end()
-        safe = max(safe, pos)
-        pieces.append(buf[pos:safe])
-        self.carry = buf[safe:]
-        self.dst.write(b"".join(pieces))
-
-    def close(self) -> None:
-        if self.carry:
-            self.dst.write(self.carry.replace(b'"/Date(', b'"\\/Date(').replace(b')/"', b')\\/"'))
-            self.carry = b""
 
 
 def _sentinel() -> str:
@@ -570,7 +533,7 @@ class _XmlToJson:
     ) -> None:
         """Write the head with each sentinel replaced by its items from the spool."""
         text = _json.dump(head, pretty=self.pretty, escape=False)
-        out = _Output(dst, self.escape)
+        out = DateEscaper(dst, self.escape)
         ind = self.indent(depth)
         close = self.indent(depth - 1)
         pos = 0
@@ -831,7 +794,7 @@ class _JsonToXml:
         if writer.pretty:
             writer.out.append("\n")
         text = "".join(writer.out).encode("utf-8")
-        out = _Output(dst, False)
+        out = DateEscaper(dst, False)
         if marker and self.spool.size:
             before, after = text.split(marker.encode("utf-8"), 1)
             out.write(before)
