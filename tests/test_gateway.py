@@ -765,7 +765,7 @@ def test_asgi_unexpected_failure_is_logged_not_raised(
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(gw, "_convert", boom)
+    monkeypatch.setattr(gw._exchange, "_convert", boom)
     with caplog.at_level(logging.ERROR, logger="ucwaformat.gateway"):
         result = Result(
             call_asgi(UcwaGatewayMiddleware(FakeApp()), headers=[("Accept", PRECISE_JSON)])

@@ -1,0 +1,425 @@
+"""The gateway's exchange, independent of ASGI and WSGI: what a request and its response become
+(transcoding one body, the headers that go with it, the error bodies)."""
+
+from __future__ import annotations
+
+import codecs
+import logging
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
+
+from .._api import json_to_xml, to_json, to_xml, xml_to_json
+from .._batch import batch_form, convert_batch, split_batch
+from .._errors import Loss, UcwaFormatError
+from .._media import (
+    FORMS,
+    WS,
+    Form,
+    accept_ranges,
+    charset,
+    convert_accept,
+    convert_media_type,
+    is_utf8,
+    media_kind,
+    media_name,
+    preferred_form,
+    utf8_media_type,
+)
+from .._model import Dto
+
+if TYPE_CHECKING:
+    pass
+
+Dialect = Literal["server", "docs"]
+
+#: ASGI types (kept local: the module depends on no ASGI package).
+Scope: TypeAlias = MutableMapping[str, Any]
+Message: TypeAlias = MutableMapping[str, Any]
+Receive: TypeAlias = Callable[[], Awaitable[Message]]
+Send: TypeAlias = Callable[[Message], Awaitable[None]]
+ASGIApp: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+Headers: TypeAlias = list[tuple[str, str]]
+
+#: The gateway's logger (one for the package, whichever module logs).
+log: Final = logging.getLogger("ucwaformat.gateway")
+
+#: 10 MiB: far above any UCWA document (a photo is not translated and streams through).
+DEFAULT_MAX_BODY_SIZE: Final = 10 * 1024 * 1024
+#: Extensions that would let an application send a response the middleware cannot buffer.
+UNBUFFERABLE: Final = ("http.response.pathsend", "http.response.zerocopysend")
+
+
+def _target_media_type(content_type: str, to: Form) -> str:
+    return convert_media_type(utf8_media_type(content_type), to)
+
+
+def _decode(body: bytes, content_type: str) -> bytes | str:
+    """The body as UTF-8 bytes as sent, or as text when ``charset`` names another encoding."""
+    name = charset(content_type)
+    if name is None or is_utf8(name):
+        return body
+    try:
+        return body.decode(codecs.lookup(name).name)
+    except (LookupError, ValueError, TypeError) as exc:
+        if isinstance(exc, UnicodeDecodeError):
+            line = body.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
+            raise UcwaFormatError(
+                f"invalid {name} text: {exc.reason}", line=line, column=column
+            ) from None
+        raise UcwaFormatError(f"unknown charset {name!r}") from None
+
+
+# --- transcoding ------------------------------------------------------------------------------
+
+
+def _convert(
+    body: bytes,
+    content_type: str,
+    to: Form,
+    *,
+    strict: bool,
+    report: list[Loss] | None,
+    dialect: Dialect,
+    pretty: bool,
+) -> tuple[bytes, str]:
+    """The body and its media type in the ``to`` form (the kind of ``content_type`` is known)."""
+    kind = media_kind(content_type)
+    if not body.strip(b" \t\r\n"):
+        # Nothing to translate (a GET, a 204): only the media type says which form.
+        if kind in (None, "batch"):
+            return body, content_type
+        return body, _target_media_type(content_type, to)
+    if kind == "batch":
+        if _batch_in_form(body, content_type, to):
+            return body, content_type
+        new = convert_batch(
+            body, content_type, to=to, strict=strict, report=report, dialect=dialect, pretty=pretty
+        )
+        return new, content_type
+    if kind is None or kind == to:
+        return body, content_type
+    data = _decode(body, content_type)
+    if kind == "xml":
+        new = xml_to_json(data, strict=strict, report=report, pretty=pretty)
+    else:
+        new = json_to_xml(data, strict=strict, report=report, dialect=dialect, pretty=pretty)
+    return new, _target_media_type(content_type, to)
+
+
+def transcode(
+    body: bytes,
+    content_type: str | None,
+    accept: str | None,
+    /,
+    *,
+    default_form: Form | None = None,
+    strict: bool = False,
+    report: list[Loss] | None = None,
+    dialect: Dialect = "server",
+    pretty: bool = False,
+) -> tuple[bytes, str | None]:
+    """The body and its ``Content-Type`` in the UCWA form ``accept`` prefers.
+
+    ``content_type`` is the body's ``Content-Type`` (``None`` when it has none); ``accept`` an
+    ``Accept`` value (see the module docstring for how it is read; :func:`preferred_form`).
+    When ``accept`` prefers neither form, ``default_form`` decides, and when that is ``None``
+    the body keeps its form. Resources, inputs, events and DTOs (error ``reason``,
+    ``optionsMetadata``, ``operationsQueued``) are translated as a whole, a
+    ``multipart/batching`` body part by part. Bodies that are not UCWA documents, and bodies
+    already in the wanted form, are returned unchanged, with their ``Content-Type``. The
+    returned ``Content-Type`` keeps the precise or generic spelling and the parameters; a
+    ``charset`` other than UTF-8 becomes ``utf-8``, the encoding of the output.
+
+    ``strict``, ``report``, ``dialect`` and ``pretty`` are passed to the conversion.
+    Raises :class:`UcwaFormatError` when a UCWA body (or a batch part) does not translate.
+    """
+    if content_type is None or media_kind(content_type) is None:
+        return body, content_type
+    target = preferred_form(accept) or default_form
+    if target is None:
+        return body, content_type
+    return _convert(
+        bytes(body),
+        content_type,
+        target,
+        strict=strict,
+        report=report,
+        dialect=dialect,
+        pretty=pretty,
+    )
+
+
+def _batch_in_form(body: bytes, content_type: str, to: Form) -> bool:
+    """Whether :func:`convert_batch` would change nothing but line ends (the body is kept)."""
+    for part in split_batch(body, content_type):
+        for name, value in part.headers:
+            name = name.lower()
+            if name == "content-type" and convert_media_type(value, to) != value:
+                return False
+            if name == "accept" and convert_accept(value, to) != value:
+                return False
+    return True
+
+
+# --- the exchange, independent of ASGI and WSGI -----------------------------------------------
+
+
+def get_header(headers: Headers, name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def set_header(headers: Headers, name: str, value: str | None) -> Headers:
+    """``headers`` with ``name`` set to ``value`` once, at its first place (dropped if None)."""
+    out: Headers = []
+    done = value is None
+    for key, old in headers:
+        if key.lower() != name:
+            out.append((key, old))
+        elif not done:
+            assert value is not None
+            out.append((key, value))
+            done = True
+    if not done:
+        assert value is not None
+        out.append((name, value))
+    return out
+
+
+def _with_vary(headers: Headers) -> Headers:
+    vary = get_header(headers, "vary")
+    if vary is None:
+        return [*headers, ("vary", "Accept")]
+    names = {item.strip(WS).lower() for item in vary.split(",")}
+    if "accept" in names or "*" in names:
+        return headers
+    return set_header(headers, "vary", f"{vary}, Accept")
+
+
+def _clean(text: str) -> str:
+    """``text`` without the characters XML cannot carry (control characters, surrogates)."""
+    return "".join(
+        ch
+        if (ch >= " " or ch in "\t\n\r")
+        and not ("\ud800" <= ch <= "\udfff" or ch in "\ufffe\uffff")
+        else "\ufffd"
+        for ch in text
+    )
+
+
+class Reply:
+    """A whole response: status, headers, body."""
+
+    __slots__ = ("body", "headers", "status", "translated")
+
+    def __init__(self, status: int, headers: Headers, body: bytes, translated: bool) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.translated = translated  # False: an error the gateway made up
+
+
+class Config:
+    __slots__ = (
+        "app_form",
+        "client_form",
+        "dialect",
+        "exclude_paths",
+        "max_body_size",
+        "pretty",
+        "strict",
+    )
+
+    def __init__(
+        self,
+        app_form: Form,
+        client_form: Form | None,
+        max_body_size: int,
+        strict: bool,
+        dialect: Dialect,
+        pretty: bool,
+        exclude_paths: Iterable[str],
+    ) -> None:
+        if app_form not in FORMS:
+            raise ValueError(f"app_form must be 'json' or 'xml', not {app_form!r}")
+        if client_form not in (None, *FORMS):
+            raise ValueError(f"client_form must be 'json', 'xml' or None, not {client_form!r}")
+        if dialect not in ("server", "docs"):
+            raise ValueError(f"dialect must be 'server' or 'docs', not {dialect!r}")
+        if isinstance(max_body_size, bool) or not isinstance(max_body_size, int):
+            raise TypeError("max_body_size must be an int")
+        if max_body_size < 0:
+            raise ValueError("max_body_size must not be negative")
+        self.app_form: Form = app_form
+        self.client_form: Form | None = client_form
+        self.max_body_size = max_body_size
+        self.strict = strict
+        self.dialect: Dialect = dialect
+        self.pretty = pretty
+        paths = (exclude_paths,) if isinstance(exclude_paths, str) else tuple(exclude_paths)
+        self.exclude_paths: tuple[str, ...] = paths
+
+    def excluded(self, path: str) -> bool:
+        return any(path.startswith(prefix) for prefix in self.exclude_paths)
+
+
+class Exchange:
+    """One request and its response, as the gateway sees them (no I/O here)."""
+
+    __slots__ = ("accept", "config", "hint", "method", "request_type")
+
+    def __init__(
+        self, config: Config, method: str, content_type: str | None, accept: str | None
+    ) -> None:
+        self.config = config
+        self.method = method.upper()
+        self.request_type = content_type
+        self.accept = accept
+        kind = media_kind(content_type)
+        # The form the client's request body speaks: a fallback for the response's form.
+        self.hint: Form | None = kind if kind != "batch" else None
+
+    # requests
+
+    def request_needs_body(self) -> bool:
+        kind = media_kind(self.request_type)
+        return kind == "batch" or (kind is not None and kind != self.config.app_form)
+
+    def app_accept(self) -> str | None:
+        """The ``Accept`` value the application receives."""
+        if self.accept is None:
+            return None
+        return convert_accept(self.accept, self.config.app_form)
+
+    def convert_request(self, body: bytes) -> tuple[bytes, str | None] | Reply:
+        """The request body and Content-Type for the application, or the error to answer."""
+        content_type = self.request_type
+        assert content_type is not None
+        config = self.config
+        if media_kind(content_type) == "batch":
+            self.hint = batch_form(body, content_type)
+        try:
+            return _convert(
+                body,
+                content_type,
+                config.app_form,
+                strict=config.strict,
+                report=None,
+                dialect=config.dialect,
+                pretty=config.pretty,
+            )
+        except UcwaFormatError as exc:
+            return self.error(
+                400,
+                "BadRequest",
+                f"the request body could not be translated to UCWA {config.app_form.upper()}: "
+                f"{exc}",
+            )
+        except Exception:
+            log.exception("translating a request body failed")
+            return self.error(500, "ServiceFailure", "the gateway failed to translate the request")
+
+    # responses
+
+    def response_form(self) -> Form | None:
+        return preferred_form(self.accept) or self.hint or self.config.client_form
+
+    def response_start(self, status: int, headers: Headers) -> tuple[bool, Headers]:
+        """Whether the response must be buffered, and the headers to send if not."""
+        content_type = get_header(headers, "content-type")
+        kind = media_kind(content_type)
+        if kind is None or content_type is None:
+            return False, headers
+        headers = _with_vary(headers)
+        encoding = get_header(headers, "content-encoding")
+        if encoding is not None and encoding.strip(WS).lower() not in ("", "identity"):
+            return False, headers
+        target = self.response_form()
+        if target is None or kind == target:
+            return False, headers
+        bodiless = self.method == "HEAD" or status < 200 or status in (204, 304)
+        if not bodiless:
+            return True, headers
+        if kind == "batch":
+            return False, headers
+        headers = set_header(headers, "content-type", _target_media_type(content_type, target))
+        if self.method == "HEAD":  # the length of a translation is unknown without the body
+            headers = set_header(headers, "content-length", None)
+        return False, headers
+
+    def convert_response(self, status: int, headers: Headers, body: bytes) -> Reply:
+        content_type = get_header(headers, "content-type")
+        target = self.response_form()
+        assert content_type is not None and target is not None
+        config = self.config
+        try:
+            new, new_type = _convert(
+                body,
+                content_type,
+                target,
+                strict=config.strict,
+                report=None,
+                dialect=config.dialect,
+                pretty=config.pretty,
+            )
+        except UcwaFormatError as exc:
+            return self.error(
+                502,
+                "ServiceFailure",
+                f"the application's response body could not be translated to UCWA "
+                f"{target.upper()}: {exc}",
+            )
+        except Exception:
+            log.exception("translating a response body failed")
+            return self.error(502, "ServiceFailure", "the gateway failed to translate the response")
+        headers = set_header(headers, "content-type", new_type)
+        headers = set_header(headers, "transfer-encoding", None)
+        headers = set_header(headers, "content-length", str(len(new)))
+        return Reply(status, headers, new, True)
+
+    # errors
+
+    def error(self, status: int, code: str, message: str) -> Reply:
+        """A UCWA error ``reason`` in the client's form."""
+        form = preferred_form(self.accept) or self.hint or self.config.client_form
+        form = form or self.config.app_form
+        precise = f"application/vnd.microsoft.com.ucwa+{form}"
+        generic = f"application/{form}"
+        accepted = {name for name, q in accept_ranges(self.accept or "") if q > 0}
+        if "application/vnd.microsoft.ucwa+xml" in accepted:
+            accepted.add("application/vnd.microsoft.com.ucwa+xml")
+        sent_generic = self.request_type is not None and media_name(self.request_type) == generic
+        # Precise unless the client named (or sent) only the generic type of the form.
+        media = (
+            generic
+            if precise not in accepted and (generic in accepted or sent_generic)
+            else precise
+        )
+        doc = Dto("reason", (("code", code), ("message", _clean(message))))
+        try:
+            body = to_json(doc) if form == "json" else to_xml(doc)
+        except UcwaFormatError:  # pragma: no cover - _clean leaves nothing XML refuses
+            doc = Dto("reason", (("code", code),))
+            body = to_json(doc) if form == "json" else to_xml(doc)
+        headers: Headers = [
+            ("content-type", f"{media}; charset=utf-8"),
+            ("content-length", str(len(body))),
+        ]
+        if self.method == "HEAD":
+            body = b""
+        return Reply(status, headers, body, False)
+
+
+class TooLargeError(Exception):
+    pass
+
+
+def content_length(value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.strip(WS)
+    return int(value) if value.isdigit() and value.isascii() else None
