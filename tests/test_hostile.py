@@ -926,7 +926,9 @@ def test_link_attribute_names_are_checked(name: str, where: str) -> None:
         assert "cannot be an XML attribute name" in result.msg
 
 
-@pytest.mark.parametrize("name", ["a", "my-elem", "a.b", "_x", "caf\u00e9", "\u00e9t\u00e9", "a\u00b7b"])
+@pytest.mark.parametrize(
+    "name", ["a", "my-elem", "a.b", "_x", "caf\u00e9", "\u00e9t\u00e9", "a\u00b7b"]
+)
 def test_legal_names_are_written_and_read_back(name: str) -> None:
     data = json.dumps(_event_page(_member_event(name, {"href": "/x"}))).encode()
     results = _j2x_everywhere(data)
@@ -1019,3 +1021,54 @@ def test_a_json_number_beyond_the_limit_is_our_error_everywhere() -> None:
         assert type(info.value) is UcwaFormatError
         assert info.value.msg == "a number of more than 4300 digits"
         assert (info.value.line, info.value.column) == (1, 45)
+
+
+# -- attributes per element (issue: quadratic time) -----------------------------------------------
+#
+# lxml reads attribute values in time quadratic in their number: 100,000 attributes on one
+# element took a minute. Readers refuse an element with more than MAX_ATTRIBUTES, on every path.
+
+
+def _many(n: int) -> str:
+    return " ".join(f'a{i}="v"' for i in range(n))
+
+
+MANY_ATTRIBUTES = {
+    "resource": f'<resource xmlns="{NS}" rel="a" href="/h" {_many(1000)}/>',
+    "link": f'<resource xmlns="{NS}" rel="a" href="/h"><link rel="x" href="/y" {_many(1000)}/></resource>',
+    "embedded": f'<resource xmlns="{NS}" rel="a"><resource rel="contact" href="/c" {_many(1000)}/></resource>',
+    "event": f'<events xmlns="{NS}" href="/e"><sender rel="c" href="/c"><added rel="m" href="/m" {_many(1000)}/></sender></events>',
+    "sender": f'<events xmlns="{NS}" href="/e"><sender rel="c" href="/c" {_many(1000)}/></events>',
+    "events": f'<events xmlns="{NS}" href="/e" {_many(1000)}/>',
+    "input": f'<input xmlns="{NS}" {_many(1001)}/>',
+}
+
+
+@pytest.mark.parametrize("name", sorted(MANY_ATTRIBUTES))
+def test_too_many_attributes_are_refused_on_every_path(name: str) -> None:
+    from ucwaformat._stream import stream_xml_to_json
+    from ucwaformat._xml import MAX_ATTRIBUTES
+
+    data = MANY_ATTRIBUTES[name].encode()
+    errors = [
+        _fails(ucwaformat.xml_to_json, data),
+        _fails(ucwaformat.from_xml, data),
+        _fails(lambda d: stream_xml_to_json(io.BytesIO(d), io.BytesIO()), data),
+    ]
+    for error in errors:
+        assert error.msg.endswith(f"attributes; at most {MAX_ATTRIBUTES} are read"), error
+        assert error.line == 1
+    assert len({str(e) for e in errors}) == 1
+
+
+def test_a_thousand_attributes_in_all_are_fine() -> None:
+    # The limit is per element: many elements with a few attributes each are ordinary.
+    links = "".join(f'<link rel="l{i}" href="/l/{i}" title="t"/>' for i in range(2000))
+    doc = ucwaformat.from_xml(f'<resource xmlns="{NS}" rel="a">{links}</resource>')
+    assert len(doc.links) == 2000  # type: ignore[union-attr]
+
+
+def test_writers_do_not_write_what_readers_refuse() -> None:
+    link = {"href": "/y", **{f"a{i}": "v" for i in range(999)}}
+    error = _fails(ucwaformat.json_to_xml, json.dumps({"rel": "a", "_links": {"x": link}}))
+    assert error.path == "$._links.x"

@@ -11,7 +11,7 @@ from ._kinds import read_json, read_xml, read_xml_root, write_json, write_xml
 from ._media import Dialect
 from ._model import Document
 from ._schema import Schema
-from ._xml import UnknownPolicy, _Reader, parse_raw, xml_bytes
+from ._xml import MAX_ATTRIBUTES, UnknownPolicy, _Reader, parse_raw, xml_bytes
 
 __all__ = ["from_json", "from_xml", "json_to_xml", "to_json", "to_xml", "xml_to_json"]
 
@@ -187,6 +187,8 @@ def xml_to_json(
             # xsi:nil needs a prefix bound to XSI, declared as xmlns:… (names have no character
             # references). (rfind: CPython searches backwards about twice as fast as `in` here.)
             nil=raw.rfind(b"xmlns:") >= 0 and raw.rfind(b":nil") >= 0,
+            # Every attribute has a "=": fewer in the whole text, no element has too many.
+            many_attributes=len(raw) > MAX_ATTRIBUTES and raw.count(b"=") > MAX_ATTRIBUTES,
         )
         if out is not None:
             return out

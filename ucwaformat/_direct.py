@@ -23,7 +23,7 @@ from ._events import EVENT_TYPES
 from ._jsondates import OFFSET_LOSS, SUB_MS_LOSS, escape_dates, escaped_date, ms_date_text
 from ._schema import TYPE_MARK, PropertyType, Schema
 from ._values import xml_bool, xml_datetime, xml_int
-from ._xml import MAX_DEPTH, NS, XSI, _items, split_attributes
+from ._xml import MAX_ATTRIBUTES, MAX_DEPTH, NS, XSI, attributes, split_attributes
 
 __all__ = ["Bail", "direct_json"]
 
@@ -70,6 +70,7 @@ class _Direct:
         "docs",
         "escape",
         "later",
+        "many",
         "nil",
         "rel",
         "report",
@@ -85,8 +86,13 @@ class _Direct:
         escape: bool,
         nil: bool,
         report: bool,
+        many: bool,
     ) -> None:
         self.schema = schema
+        # The document may have an element with more than MAX_ATTRIBUTES attributes: such an
+        # element goes to the model path, which refuses it (lxml reads many attributes in
+        # quadratic time). Small documents cannot, and skip the check.
+        self.many = many
         self.report = report  # somebody listens to losses
         self.nil = nil  # the document may hold xsi:nil attributes
         self.strict = strict
@@ -225,6 +231,8 @@ class _Direct:
                 if len(child):
                     raise Bail
                 others += 1
+                if self.many and len(child.attrib) > MAX_ATTRIBUTES:
+                    raise Bail
                 attrs: list[tuple[str, str]] = child.items()  # type: ignore[assignment]
                 if len(attrs) == 2:
                     (k1, rel), (k2, href) = attrs
@@ -269,6 +277,8 @@ class _Direct:
         if "_links" in out or "_embedded" in out:
             raise Bail  # properties the JSON writer refuses; the model path says so
         effective = rtype or role
+        if self.many and len(el.attrib) > MAX_ATTRIBUTES:
+            raise Bail
         attrs = el.items()  # type: ignore[assignment]  # (str, str) pairs: parsed from bytes
         if len(attrs) == 2 and attrs[0][0] == "rel" and attrs[1][0] == "href":
             self_link: dict[str, str] | None = {"href": attrs[1][1]}  # the common case
@@ -354,7 +364,7 @@ class _Direct:
     # -- event pages --------------------------------------------------------------------------
 
     def events(self, root: etree._Element) -> dict[str, Any]:
-        self_link = _self_link(_items(root), keep_rel=True)
+        self_link = _self_link(attributes(root), keep_rel=True)
         text = root.text
         if text and not text.isspace():
             raise Bail
@@ -368,7 +378,7 @@ class _Direct:
             if tag == _SENDER:
                 senders.append(self.sender(child, len(senders)))
             elif tag == _LINK:
-                rel, link = _link_attrs(child.items())  # type: ignore[arg-type]
+                rel, link = _link_attrs(attributes(child))
                 if rel == "self":
                     raise Bail
                 links.setdefault(rel, []).append(link)
@@ -393,9 +403,9 @@ class _Direct:
             raise Bail
         out: dict[str, Any] = {"rel": rel, "href": href}
         if len(el.attrib) > 2:
-            for key, val in el.items():
+            for key, val in attributes(el):
                 if key != "rel" and key != "href":
-                    out[key] = val  # type: ignore[index]
+                    out[key] = val
         text = el.text
         if text and not text.isspace():
             raise Bail
@@ -406,6 +416,8 @@ class _Direct:
                 raise Bail
             etype = _EVENT_TAGS.get(child.tag)
             if etype is None:
+                raise Bail
+            if self.many and len(child.attrib) > MAX_ATTRIBUTES:
                 raise Bail
             attrs: list[tuple[str, str]] = child.items()  # type: ignore[assignment]
             if len(attrs) == 2:
@@ -501,6 +513,7 @@ def direct_json(
     escape_solidus: bool,
     date_offset: bool,
     nil: bool = True,
+    many_attributes: bool = True,
 ) -> bytes | None:
     """The JSON of a resource or event page, as ``write_json(read_xml(...))`` makes it; or None.
 
@@ -511,7 +524,13 @@ def direct_json(
     """
     tag = root.tag
     direct = _Direct(
-        schema, rec.strict, date_offset, escape_solidus, nil, rec.strict or rec.losses is not None
+        schema,
+        rec.strict,
+        date_offset,
+        escape_solidus,
+        nil,
+        rec.strict or rec.losses is not None,
+        many_attributes,
     )
     try:
         if tag == _RESOURCE:

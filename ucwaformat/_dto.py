@@ -15,6 +15,7 @@ from lxml import etree
 
 from ._errors import Recorder, UcwaFormatError, member_path
 from ._model import Bag, Dto, DtoObject, DtoValue, Link, Value
+from ._xml import attributes
 from ._xmltext import xml_name
 
 __all__ = [
@@ -144,7 +145,7 @@ def _value(el: etree._Element, name: str, spec: DtoSpec, path: str, rec: Recorde
             props.append((str(key), "".join(str(t) for t in child.itertext())))
         return Bag(tuple(props))
     if name in spec.links and el.get("href") is not None:
-        attrs_ = [(str(k), str(v)) for k, v in el.items()]
+        attrs_ = attributes(el)
         href = dict(attrs_)["href"]
         return Link(name, href, tuple((k, v) for k, v in attrs_ if k != "href"))
     item_name = spec.arrays.get(name)

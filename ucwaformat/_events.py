@@ -41,10 +41,6 @@ def is_events_json(obj: dict[str, Any]) -> bool:
     return "rel" not in obj and isinstance(links, dict) and not _PAGE_LINKS.isdisjoint(links)
 
 
-def _items(el: etree._Element) -> list[tuple[str, str]]:
-    return [(str(k), str(v)) for k, v in el.items()]
-
-
 def _local(el: etree._Element) -> tuple[str | None, str]:
     q = etree.QName(el)
     return q.namespace, q.localname
@@ -57,7 +53,7 @@ def read_events_xml(root: etree._Element, reader: _xml._Reader) -> Events:
     """``<events>`` → :class:`Events`."""
     href: str | None = None
     self_attrs: list[tuple[str, str]] = []
-    for key, val in _items(root):
+    for key, val in _xml.attributes(root):
         if key == "href":
             href = val
         else:
@@ -71,7 +67,7 @@ def read_events_xml(root: etree._Element, reader: _xml._Reader) -> Events:
         if ns not in (NS, None):
             raise UcwaFormatError(f"element <{name}> is in a foreign namespace", path="$")
         if name == "link":
-            attrs = dict(_items(child))
+            attrs = dict(_xml.attributes(child))
             rel, lhref = attrs.pop("rel", None), attrs.pop("href", None)
             if rel is None or lhref is None:
                 raise UcwaFormatError(
@@ -90,7 +86,7 @@ def read_events_xml(root: etree._Element, reader: _xml._Reader) -> Events:
 
 
 def _sender_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Sender:
-    attrs = dict(_items(el))
+    attrs = dict(_xml.attributes(el))
     rel, href = attrs.pop("rel", None), attrs.pop("href", None)
     if rel is None or href is None:
         raise UcwaFormatError("<sender> without rel or href", line=_xml.line_of(el), path=path)
@@ -112,7 +108,7 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
         rec.loss("event", f"{path}.type", f"unknown event type {etype!r}; carried through")
     rel = href = status = None
     link_attrs: list[tuple[str, str]] = []
-    for key, val in _items(el):
+    for key, val in _xml.attributes(el):
         if key == "rel":
             rel = val
         elif key == "href":
@@ -154,7 +150,7 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
                 ),
             )
         elif name == "in" and cns in (NS, None):
-            attrs = dict(_items(child))
+            attrs = dict(_xml.attributes(child))
             irel, ihref = attrs.pop("rel", None), attrs.pop("href", None)
             if irel is None or ihref is None:
                 raise UcwaFormatError("<in> without rel or href", path=f"{path}.in")
@@ -178,7 +174,7 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
             if len(child):
                 extra.append((name, "".join(str(t) for t in child.itertext())))
             elif child.attrib:
-                extra.append((name, tuple(_items(child))))
+                extra.append((name, tuple(_xml.attributes(child))))
             else:
                 extra.append((name, child.text or ""))
     return Event(

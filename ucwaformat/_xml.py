@@ -84,7 +84,20 @@ def line_of(el: etree._Element) -> int | None:
     return cast("int | None", el.sourceline)
 
 
-def _items(el: etree._Element) -> list[tuple[str, str]]:
+#: The most attributes an element may have. lxml reads attribute values in time quadratic in
+#: their number (each value is looked up by name), so one element with 100,000 attributes
+#: would take a minute; UCWA elements have a handful.
+MAX_ATTRIBUTES: Final = 1000
+
+
+def attributes(el: etree._Element) -> list[tuple[str, str]]:
+    """An element's attributes in document order; more than :data:`MAX_ATTRIBUTES` is an error."""
+    if len(el.attrib) > MAX_ATTRIBUTES:
+        raise UcwaFormatError(
+            f"<{etree.QName(el).localname}> has {len(el.attrib)} attributes; "
+            f"at most {MAX_ATTRIBUTES} are read",
+            line=line_of(el),
+        )
     # Parsed from bytes, lxml gives str names and values; the stubs say str | bytes.
     return cast("list[tuple[str, str]]", el.items())
 
@@ -381,7 +394,7 @@ class _Reader:
                         f"<link> without {missing!r}", line=line_of(child), path=path
                     )
                 extra = (
-                    tuple((k, v) for k, v in _items(child) if k != "rel" and k != "href")
+                    tuple((k, v) for k, v in attributes(child) if k != "rel" and k != "href")
                     if len(child.attrib) > 2
                     else ()
                 )
@@ -495,7 +508,7 @@ class _Reader:
     def resource_attrs(
         self, el: etree._Element
     ) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
-        rel, href, extra = split_attributes(_items(el))
+        rel, href, extra = split_attributes(attributes(el))
         return rel, href, tuple(extra)
 
     def embedded(
@@ -532,7 +545,7 @@ class _Reader:
             return Resource(rtype, href, props, links, embedded, extra, pos)
         if kind == "input":
             if el.attrib:
-                names = ", ".join(k for k, _v in _items(el))
+                names = ", ".join(k for k, _v in attributes(el))
                 self.rec.loss("element", "$", f"attributes on <input> ({names}); dropped")
             target = self.input_target or hint
             schema = self.schema
@@ -583,6 +596,12 @@ class _Writer:
         if not pairs:
             return ""
         path = path_of(path, *where)
+        if len(pairs) > MAX_ATTRIBUTES - 2:  # beside rel and href: what the readers take back
+            raise UcwaFormatError(
+                f"{len(pairs)} attributes for one element; at most {MAX_ATTRIBUTES - 2} are "
+                "written beside rel and href",
+                path=path,
+            )
         parts = []
         declared: dict[str, str] = {}
         for key, val in pairs:
