@@ -571,3 +571,28 @@ def test_control_characters_get_the_tree_verdict(
     # command's verdict on a file depended on the file's size.
     error = check_j2x(where.replace(b"#", char))
     assert isinstance(error, UcwaFormatError) and error.line == 1 and error.column is not None
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        b'{"rel":"contact","emailAddresses":#}',
+        b'{"rel":"search","_embedded":{"contact":[{"x":#}]}}',
+        b'{"rel":"search","_embedded":{"contact":#}}',
+    ],
+)
+def test_deep_nesting_costs_memory_linear_in_its_depth(template: bytes, json_reading: str) -> None:
+    # ijson's prefixed events spelled out the whole path at every level: memory in the square
+    # of the depth (32 kB of brackets took 641 MB). Basic events cost the same at any depth,
+    # and the verdict is orjson's, as on the tree path.
+    import tracemalloc
+
+    data = template.replace(b"#", b"[" * 16000 + b"]" * 16000)
+    tracemalloc.start()
+    try:
+        error = check_j2x(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert isinstance(error, UcwaFormatError) and error.msg == "depth limit exceeded"
+    assert peak < 4 * len(data) + (4 << 20), peak

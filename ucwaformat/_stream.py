@@ -836,7 +836,9 @@ def _run_object(conv: _JsonToXml, obj: Any, dst: IO[bytes]) -> None:
 
 # The ijson reading: events → the members of the root, the big ones handed over item by item.
 
-_Events = Iterator[tuple[str, str, Any]]
+#: ijson's basic events, (event, value): no prefixes, whose total size grows with the square of
+#: the nesting depth (a 190 kB document of nested arrays once took more than 4 GB).
+_Events = Iterator[tuple[str, Any]]
 _MAX_JSON_DEPTH: Final = 1024
 
 
@@ -847,7 +849,7 @@ def _build(event: str, value: Any, events: _Events, strict: bool) -> Any:
     root: Any = {} if event == "start_map" else []
     stack: list[Any] = [root]
     keys: list[str] = [""]
-    for _prefix, ev, val in events:
+    for ev, val in events:
         if ev == "map_key":
             keys[-1] = val
             continue
@@ -879,31 +881,31 @@ def _build(event: str, value: Any, events: _Events, strict: bool) -> Any:
 
 def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], strict: bool) -> None:
     ijson = _ijson()
-    events: _Events = iter(ijson.parse(inp, use_float=True))
+    events: _Events = iter(ijson.basic_parse(inp, use_float=True))
     try:
-        _prefix, event, _value = next(events)
+        event, _value = next(events)
         if event != "start_map":
             raise _Fallback
         members: dict[str, Any] = {}
-        for _prefix, event, key in events:
+        for event, key in events:
             if event == "end_map":
                 break
-            _prefix, event, value = next(events)
+            event, value = next(events)
             if key in members and (members[key] is _STREAMED or strict):
                 raise _Fallback  # a repeated key: the last one wins, or is an error
             if key == "_embedded" and event == "start_map" and conv.can_stream(key, members):
                 conv.start_embedded(members)
                 seen: set[str] = set()
-                for _prefix, event, role in events:
+                for event, role in events:
                     if event == "end_map":
                         break
                     if role in seen:
                         raise _Fallback
                     seen.add(role)
-                    _prefix, event, value = next(events)
+                    event, value = next(events)
                     if event == "start_array":
                         index = 0
-                        for _prefix, event, value in events:
+                        for event, value in events:
                             if event == "end_array":
                                 break
                             conv.embedded_item(role, index, _build(event, value, events, strict))
@@ -915,7 +917,7 @@ def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], strict: bool) -> N
                 members[key] = _STREAMED
             elif key == "sender" and event == "start_array" and conv.can_stream(key, members):
                 conv.start_senders()
-                for index, (_prefix, event, value) in enumerate(events):
+                for index, (event, value) in enumerate(events):
                     if event == "end_array":
                         break
                     conv.sender_item(index, _build(event, value, events, strict))
