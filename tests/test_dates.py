@@ -467,9 +467,7 @@ def test_format_iso_year_padding() -> None:
 
 def test_format_iso_offset_out_of_years_uses_z() -> None:
     assert format_iso(Timestamp(MIN_TICKS, -60)) == "0001-01-01T00:00:00.0000000Z"
-    assert format_iso(Timestamp(MIN_TICKS), default_offset=-420) == (
-        "0001-01-01T00:00:00.0000000Z"
-    )
+    assert format_iso(Timestamp(MIN_TICKS), default_offset=-420) == ("0001-01-01T00:00:00.0000000Z")
     assert format_iso(Timestamp(MAX_TICKS, 60)) == "9999-12-31T23:59:59.9999999Z"
     assert format_iso(Timestamp(MIN_TICKS, 60)) == "0001-01-01T01:00:00.0000000+01:00"
 
@@ -507,7 +505,12 @@ def test_timestamp_is_frozen_and_keeps_json_iso() -> None:
 
 def test_ms_truncates_toward_zero() -> None:
     assert [Timestamp(t).ms for t in (-20_000, -19_999, -10_001, -10_000, -9_999, -1)] == [
-        -2, -1, -1, -1, 0, 0,
+        -2,
+        -1,
+        -1,
+        -1,
+        0,
+        0,
     ]
     assert [Timestamp(t).ms for t in (0, 1, 9_999, 10_000, 19_999)] == [0, 0, 0, 1, 1]
 
@@ -548,14 +551,19 @@ def test_to_datetime() -> None:
     assert Timestamp(-1).to_datetime() == datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
     assert Timestamp(0).to_datetime().tzinfo is UTC
     assert Timestamp(MIN_TICKS, -60).to_datetime().tzinfo is UTC  # wall time out of years
-    assert Timestamp(MAX_TICKS).to_datetime() == datetime(9999, 12, 31, 23, 59, 59, 999_999,
-                                                          tzinfo=UTC)
+    assert Timestamp(MAX_TICKS).to_datetime() == datetime(
+        9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC
+    )
 
 
 @pytest.mark.parametrize(
     "text",
-    ["2016-09-26T16:20:23.0480000-07:00", "2016-09-27T00:00:00.0000000+00:00",
-     "2016-09-27T00:00:00.0000000Z", "0001-01-01T00:00:00.0000000Z"],
+    [
+        "2016-09-26T16:20:23.0480000-07:00",
+        "2016-09-27T00:00:00.0000000+00:00",
+        "2016-09-27T00:00:00.0000000Z",
+        "0001-01-01T00:00:00.0000000Z",
+    ],
 )
 def test_datetime_round_trip(text: str) -> None:
     ts = parse_iso(text)
@@ -593,8 +601,13 @@ def test_prop_format_iso_matches_datetime(ticks: int) -> None:
 
 
 @given(
-    st.integers(1, 9999), st.integers(1, 12), st.integers(1, 31), st.integers(0, 23),
-    st.integers(0, 59), st.integers(0, 59), st.integers(0, 9_999_999),
+    st.integers(1, 9999),
+    st.integers(1, 12),
+    st.integers(1, 31),
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.integers(0, 59),
+    st.integers(0, 9_999_999),
     st.sampled_from(["Z", "+00:00", "-07:00", "+05:30", "+14:00", "-14:00"]),
 )
 def test_prop_iso_text_exact(
@@ -666,7 +679,9 @@ valid_o_st = st.builds(
     st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=12).map(".{}".format)),
     st.one_of(
         st.just("Z"),
-        st.builds("{}{:02d}:{:02d}".format, st.sampled_from("+-"), st.integers(0, 15), st.integers(0, 60)),
+        st.builds(
+            "{}{:02d}:{:02d}".format, st.sampled_from("+-"), st.integers(0, 15), st.integers(0, 60)
+        ),
     ),
 )
 
@@ -740,3 +755,31 @@ def test_a_date_with_blanks_is_a_string_in_both_forms(text: str) -> None:
     report = []
     out = json.loads(ucwaformat.xml_to_json(xml, report=report))
     assert out["expirationTime"] == text
+
+
+def test_a_date_the_schema_does_not_type_is_reported_on_its_way_to_xml() -> None:
+    # A real server's application resource: the schema has no application.expires, so the
+    # date goes to XML as ISO text and comes back as a string; that is reported, not silent.
+    import ucwaformat
+    from ucwaformat import Loss, Schema
+
+    data = b'{"rel":"application","expires":"\\/Date(1463047458421)\\/","_links":{"self":{"href":"/a"}}}'
+    report: list[Loss] = []
+    xml = ucwaformat.json_to_xml(data, report=report)
+    assert b">2016-05-12T10:04:18.4210000Z<" in xml
+    assert [(loss.kind, loss.path) for loss in report] == [("untyped", "$.expires")]
+    with pytest.raises(ucwaformat.UcwaFormatError):
+        ucwaformat.json_to_xml(data, strict=True)
+    # Where the schema knows it, nothing is lost and the date comes back.
+    schema = Schema.bundled().with_property("application", "expires", "datetime")
+    report = []
+    xml = ucwaformat.json_to_xml(data, schema=schema, report=report)
+    assert report == []
+    assert (
+        json.loads(ucwaformat.xml_to_json(xml, schema=schema))["expires"] == "/Date(1463047458421)/"
+    )
+    # In a list, and in a request body, too.
+    report = []
+    ucwaformat.json_to_xml(b'{"rel":"x","when":["\\/Date(0)\\/"]}', report=report)
+    ucwaformat.json_to_xml(b'{"when":"\\/Date(0)\\/"}', report=report)
+    assert [(loss.kind, loss.path) for loss in report] == [("untyped", "$.when")] * 2

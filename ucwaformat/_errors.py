@@ -91,7 +91,7 @@ LOSS_KINDS: Final[dict[str, str]] = {
     "empty-collection": "an empty _links/_embedded array has no XML form and was left out (D12)",
     "cardinality": "whether a relation is a collection was guessed; the schema does not know it (D2/D3)",
     "type": "a value did not parse as its schema type and was kept as a string (D1, §7.2)",
-    "untyped": "a JSON integer or boolean went to XML under a name the schema does not type so; it reads back as a string (D1, D13)",
+    "untyped": "a JSON integer, boolean or /Date()/ date went to XML under a name the schema does not type so; it reads back as a string (D1, D13)",
     "null": "a JSON null property has no XML form and was left out (D11)",
     "zone": "an ISO date had no zone and was read as UTC (D10)",
     "date": "a /Date()/ string was out of range and was kept as a string (§14.1)",

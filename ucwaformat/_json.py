@@ -147,22 +147,25 @@ class _Reader:
         self.for_xml = for_xml  # the document is read to be written as XML (see untyped())
 
     def untyped(self, pt: PropertyType | None, name: str, value: Any, path: str) -> None:
-        """JSON → XML: an integer or boolean under a name the schema does not type so is written
-        as text, which XML readers take back as a string (D1, D13): say so, once per property."""
+        """JSON → XML: an integer, boolean or ``/Date()/`` date under a name the schema does not
+        type so is written as text, which XML readers take back as a string (D1, D13): say so,
+        once per property."""
         want = None if pt is None else pt.type
         for item in value if type(value) is list else (value,):
             kind = type(item)
             if kind is bool and want != "boolean":
-                what, value_text = "boolean", "true" if item else "false"
+                what, value_text, written = "boolean", "true" if item else "false", "as text"
             elif kind is int and want != "integer":
-                what, value_text = "integer", str(item)
+                what, value_text, written = "integer", str(item), "as text"
+            elif kind is str and want != "datetime" and "/Date(" in item and is_ms_date(item):
+                what, value_text, written = "datetime", item, "as an ISO date"
             else:
                 continue
             self.rec.loss(
                 "untyped",
                 member_path(path, name),
                 f"the schema does not type {name!r} as {what} here ({value_text}); "
-                "written as text, which reads back from XML as a string",
+                f"written {written}, which reads back from XML as a string",
             )
             return
 
@@ -347,6 +350,8 @@ class _Reader:
                     if "/Date(" not in val and (pt is None or pt.type != "datetime"):
                         props.append((key, val))  # the common case: nothing to type
                         continue
+                    if self.for_xml:
+                        self.untyped(pt, key, val, path)
                 elif tv is int or tv is bool:
                     if self.for_xml:
                         self.untyped(schema.typing(lookup, role)[key], key, val, path)
@@ -381,7 +386,7 @@ class _Reader:
                         or schema.request_type(target, "PUT", key)
                         or schema.fallback_type(key)
                     )
-                    if not typed:
+                    if self.for_xml:
                         self.untyped(pt, key, val, "$")
                 value = self.value(val, ppath, pt)
                 if value is not _Skip:
