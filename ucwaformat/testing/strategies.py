@@ -47,6 +47,10 @@ Request bodies read back with the ``rel=`` they were drawn for (``inputs("myOnli
 Model equality is attrs equality, under which ``True == 1``; to tell those apart compare with
 :func:`ucwaformat.testing.diff`, which compares JSON types.
 
+:func:`schema_documents` draws documents of made-up types together with a schema written for
+them (a :class:`SchemaDocument`: the document, the schema, the ``rel=`` hint), to exercise the
+mapping's rules on names and types no schema lists.
+
 Hypothesis is an optional dependency of ucwaformat: only this module needs it.
 """
 
@@ -80,9 +84,11 @@ from .._model import (
     Value,
 )
 from .._schema import PropertyType, Schema
+from ._vocabulary import SchemaDocument, schema_documents
 
 __all__ = [
     "Form",
+    "SchemaDocument",
     "documents",
     "event_pages",
     "events",
@@ -92,6 +98,7 @@ __all__ = [
     "property_names",
     "property_values",
     "resources",
+    "schema_documents",
     "timestamps",
     "xml_text",
 ]

@@ -1,9 +1,11 @@
-"""Hypothesis strategies for UCWA model documents (STYLE.md habit 7).
+"""Documents drawn with a schema made for them: :func:`ucwaformat.testing.strategies.schema_documents`.
 
-:func:`documents` draws a :class:`Generated`: a document plus the :class:`Schema` that lets the
-XML reader recover what XML does not carry (value types, cardinality, FORMAT.md §7.2, D2/D3),
-and the ``rel=`` hint to read it with. Names, kinds and cardinalities are drawn once per document
-(a *vocabulary*) so that every resource agrees with the schema.
+:func:`schema_documents` draws a :class:`SchemaDocument`: a document plus the :class:`Schema`
+that lets the XML reader recover what XML does not carry (value types, cardinality, FORMAT.md
+§7.2, D2/D3), and the ``rel=`` hint to read it with. Names, kinds and cardinalities are drawn
+once per document (a *vocabulary*) so that every resource agrees with the schema: where the
+strategies of :mod:`ucwaformat.testing.strategies` follow the bundled schema, these exercise
+the mapping's rules on names and types no schema lists.
 
 ``mode="json"`` draws what JSON can carry exactly: timestamps in whole milliseconds, an offset
 only with ``json_offset=True`` (or an ISO string, D25), ``None`` properties and empty
@@ -20,17 +22,11 @@ from typing import Any, Literal
 import attrs
 from hypothesis import strategies as st
 
-from ucwaformat import Input, Link, Resource, Schema, Timestamp
-from ucwaformat._dates import MAX_TICKS, MIN_TICKS, format_iso, is_ms_date
+from .._dates import MAX_TICKS, MIN_TICKS, Timestamp, format_iso, is_ms_date
+from .._model import Input, Link, Resource
+from .._schema import Schema
 
-__all__ = [
-    "HINT",
-    "Generated",
-    "canonical",
-    "documents",
-    "member_path",
-    "xml_text",
-]
+__all__ = ["HINT", "SchemaDocument", "schema_documents"]
 
 Mode = Literal["json", "xml"]
 Dialect = Literal["server", "docs"]
@@ -167,7 +163,7 @@ class Vocabulary:
 def _unique_ci(names: list[str]) -> list[str]:
     # D22 types by a case-insensitive match too: names equal but for case would share a type.
     seen: set[str] = set()
-    out = []
+    out: list[str] = []
     for name in names:
         if name.lower() not in seen:
             seen.add(name.lower())
@@ -259,7 +255,7 @@ def _value(
 
 
 @attrs.frozen
-class Generated:
+class SchemaDocument:
     """A generated document, the schema to read its XML with, and the ``rel=`` hint."""
 
     doc: Resource | Input
@@ -286,7 +282,7 @@ def _links(draw: st.DrawFn, o: _Opts) -> tuple[tuple[str, Any], ...]:
         if o.vocab.rels
         else []
     )
-    out = []
+    out: list[tuple[str, Any]] = []
     for rel in rels:
 
         def link(rel: str = rel) -> st.SearchStrategy[Link]:
@@ -327,7 +323,7 @@ def _embedded(draw: st.DrawFn, o: _Opts, depth: int) -> tuple[tuple[str, Any], .
     if depth >= o.max_depth or not o.vocab.roles:
         return ()
     roles = draw(st.lists(st.sampled_from(sorted(o.vocab.roles)), unique=True, max_size=2))
-    out = []
+    out: list[tuple[str, Any]] = []
     for role in roles:
         if o.vocab.roles[role]:
             low = 0 if o.empties else 1
@@ -367,7 +363,7 @@ def _resource(draw: st.DrawFn, o: _Opts, depth: int) -> Resource:
 
 def _retype(res: Resource, role: str | None, o: _Opts, docs_mode: bool) -> Resource:
     """Make embedded types expressible in the dialect (§5, D4); recursive."""
-    embedded = []
+    embedded: list[tuple[str, Any]] = []
     for r, entry in res.embedded:
         if isinstance(entry, tuple):
             embedded.append((r, tuple(_retype(e, r, o, docs_mode) for e in entry)))
@@ -412,7 +408,7 @@ def _schema_for(doc: Resource | Input, vocab: Vocabulary) -> Schema:
 
 
 @st.composite
-def documents(
+def schema_documents(
     draw: st.DrawFn,
     *,
     mode: Mode = "json",
@@ -423,7 +419,7 @@ def documents(
     big_ints: bool | None = None,
     kinds: tuple[str, ...] = ("resource", "input"),
     max_depth: int = 3,
-) -> Generated:
+) -> SchemaDocument:
     """A document and the schema that types exactly its integer/boolean/datetime properties.
 
     ``nulls``: ``None`` property values; ``null_items``: ``None`` inside lists; ``empties``:
@@ -443,49 +439,4 @@ def documents(
     else:
         res = draw(_resource(o, 0))
         doc = _retype(res, None, o, docs_mode=res.type is not None)
-    return Generated(doc, _schema_for(doc, vocab), HINT)
-
-
-# -- comparing ------------------------------------------------------------------------------------
-
-
-def canonical(value: Any) -> Any:
-    """A structure that tells ``True`` from ``1`` (plain ``==`` does not), for exact comparisons.
-
-    ``type_position`` does not take part in equality (it is a display detail); it is left out.
-    """
-    if isinstance(value, Resource):
-        return (
-            "Resource",
-            value.type,
-            value.href,
-            canonical(value.properties),
-            canonical(value.links),
-            canonical(value.embedded),
-            value.self_attributes,
-        )
-    if isinstance(value, Input):
-        return (
-            "Input",
-            canonical(value.properties),
-            canonical(value.links),
-            canonical(value.embedded),
-        )
-    if isinstance(value, Link):
-        return ("Link", value.rel, value.href, value.attributes)
-    if isinstance(value, tuple):
-        return tuple(canonical(v) for v in value)
-    if isinstance(value, Timestamp):
-        return ("Timestamp", value.ticks, value.offset, value.json_offset, value.json_iso)
-    return (type(value).__name__, value)
-
-
-_IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
-
-
-def member_path(path: str, name: str) -> str:
-    """``$.a`` + ``b`` → ``$.a.b``; other names quoted: ``$.a["x y"]`` (README, "Errors")."""
-    if _IDENT.match(name):
-        return f"{path}.{name}"
-    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{path}["{escaped}"]'
+    return SchemaDocument(doc, _schema_for(doc, vocab), HINT)
