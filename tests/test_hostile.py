@@ -1072,3 +1072,38 @@ def test_writers_do_not_write_what_readers_refuse() -> None:
     link = {"href": "/y", **{f"a{i}": "v" for i in range(999)}}
     error = _fails(ucwaformat.json_to_xml, json.dumps({"rel": "a", "_links": {"x": link}}))
     assert error.path == "$._links.x"
+
+
+# -- every error has a position (issue: positions) ------------------------------------------------
+
+_U16 = b"\xff\xfe" + (
+    f'<resource xmlns="{NS}" rel="search">\n<property name="a">x</property></resource>'
+).encode("utf-16-le")
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "line", "column"),
+    [
+        (_U16[:-1], "invalid UTF-16-LE text: truncated data", 2, 42),
+        (_U16[:60] + b"\x00\xdc" + _U16[60:], "invalid UTF-16-LE text: illegal encoding", 1, 30),
+        (
+            f'<resource xmlns="{NS}" rel="s"><resource rel="c" href="/c"><a:b/></resource></resource>'.encode(),
+            "Namespace prefix a on b is not defined",
+            1,
+            105,
+        ),
+    ],
+    ids=["utf16-truncated", "utf16-lone-surrogate", "undefined-prefix-in-embedded"],
+)
+def test_errors_have_the_same_position_on_every_path(
+    data: bytes, message: str, line: int, column: int
+) -> None:
+    from ucwaformat._stream import stream_xml_to_json
+
+    for call in (
+        ucwaformat.xml_to_json,
+        ucwaformat.from_xml,
+        lambda d: stream_xml_to_json(io.BytesIO(d), io.BytesIO()),
+    ):
+        error = _fails(call, data)
+        assert (error.msg, error.line, error.column) == (message, line, column)

@@ -367,7 +367,7 @@ class _XmlToJson:
         except (UcwaFormatError, _Restart):
             raise
         except (ValueError, MemoryError) as exc:  # lxml raises ValueError for a few input kinds
-            raise UcwaFormatError(f"invalid XML: {exc}") from None
+            raise _xml.syntax_error(exc, parser.error_log) from None
         if whole is None:
             raise UcwaFormatError("Document is empty", line=1, column=1)
         if mode == "resource":

@@ -138,10 +138,17 @@ def _utf8(raw: bytes) -> bytes:
     # parser (which reads UTF-8 only) and the DOCTYPE check see the same characters.
     for bom, codec in _BOMS:
         if raw.startswith(bom):
+            body = raw[len(bom) :]
             try:
-                return raw[len(bom) :].decode(codec).encode("utf-8")
+                return body.decode(codec).encode("utf-8")
             except UnicodeDecodeError as exc:
-                raise UcwaFormatError(f"invalid {codec.upper()} text: {exc.reason}") from None
+                # The position in characters, as the text before the bad bytes reads.
+                before = body[: exc.start].decode(codec)
+                line = before.count("\n") + 1
+                column = len(before) - (before.rfind("\n") + 1) + 1
+                raise UcwaFormatError(
+                    f"invalid {codec.upper()} text: {exc.reason}", line=line, column=column
+                ) from None
     return raw
 
 
@@ -178,29 +185,37 @@ def xml_bytes(data: bytes | str) -> bytes:
     return raw
 
 
-def syntax_error(exc: etree.XMLSyntaxError, log: Any) -> UcwaFormatError:
+def syntax_error(exc: Exception, log: Any) -> UcwaFormatError:
     """libxml2's verdict on a document as every XML path reports it (``log``: the parser's own
     error log, for what the exception leaves out).
 
     ``iterparse`` reports "no element found" at 0:0 when the cause (an undefined entity, an
-    empty document) is only in its log. libxml2 words some errors apart in its tree and push
-    parsers ("Couldn't find end of Start Tag resource line 2" and "... resource"): a line it
-    appends that is the error's own line says nothing the position does not, and is dropped
-    (one that is not, as in "Premature end of data in tag link line 2" at line 3, is kept).
+    empty document) is only in its log, and lxml raises a ValueError without a position for
+    a few inputs (an undefined prefix met while building an element) whose cause the log has.
+    libxml2 words some errors apart in its tree and push parsers ("Couldn't find end of Start
+    Tag resource line 2" and "... resource"): a line it appends that is the error's own line
+    says nothing the position does not, and is dropped (one that is not, as in "Premature end
+    of data in tag link line 2" at line 3, is kept).
     """
-    line, column = exc.position
-    msg = exc.msg or str(exc)
-    if (line, column) == (0, 0):
-        first = next(iter(log), None)
+    if isinstance(exc, etree.XMLSyntaxError) and exc.position != (0, 0):
+        line, column = exc.position
+        msg = exc.msg or str(exc)
+    else:
+        first = next((entry for entry in log if entry.level >= _ERROR), None)
         if first is not None:
             msg, line, column = first.message, first.line, first.column
-        else:
+        elif isinstance(exc, etree.XMLSyntaxError):
             msg, line, column = "Document is empty", 1, 1
+        else:
+            return UcwaFormatError(f"invalid XML: {exc}")
     msg = _LINE_COL_SUFFIX.sub("", msg)
     own = _LINE_SUFFIX.search(msg)
     if own is not None and int(own[1]) == line:
         msg = msg[: own.start()]
     return UcwaFormatError(msg or "invalid XML", line=line, column=column)
+
+
+_ERROR: Final = etree.ErrorLevels.ERROR
 
 
 def parse_raw(raw: bytes) -> etree._Element:
@@ -210,7 +225,7 @@ def parse_raw(raw: bytes) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         raise syntax_error(exc, _parser().error_log) from None
     except (ValueError, MemoryError) as exc:  # lxml raises ValueError for a few input kinds
-        raise UcwaFormatError(f"invalid XML: {exc}") from None
+        raise syntax_error(exc, _parser().error_log) from None
     if root is None:
         raise UcwaFormatError("Document is empty", line=1, column=1)
     return root
