@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -897,3 +899,58 @@ def test_a_batch_form_is_decided_by_one_rule_for_the_command_and_the_gateway(cli
     assert (status, err) == (0, "")
     # Spoken in JSON, so converted to XML: the first part now asks for XML.
     assert b"Accept: application/vnd.microsoft.com.ucwa+xml" in out
+
+
+# -o and what it names (issue: hostile input, the command's outputs)
+
+
+def _meeting(tmp_path: Path) -> Path:
+    src = tmp_path / "m.xml"
+    src.write_bytes((CORPUS / "myAssignedOnlineMeeting" / "get-xml-response.xml").read_bytes())
+    return src
+
+
+def test_output_dash_is_stdout(cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _meeting(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = cli("convert", src, "-o", "-")
+    assert status == 0 and out.startswith(b'{"rel":"myAssignedOnlineMeeting"')
+    assert not (tmp_path / "-").exists()
+
+
+def test_output_through_a_symlink_replaces_its_target(cli: Any, tmp_path: Path) -> None:
+    src = _meeting(tmp_path)
+    target = tmp_path / "real.json"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    assert cli("convert", src, "-o", link)[0] == 0
+    assert link.is_symlink()
+    assert target.read_bytes().startswith(b'{"rel":"myAssignedOnlineMeeting"')
+
+
+def test_output_to_a_fifo_writes_into_it(cli: Any, tmp_path: Path) -> None:
+    import threading
+
+    src = _meeting(tmp_path)
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    assert cli("convert", src, "-o", fifo)[0] == 0
+    reader.join(10)
+    assert got and got[0].startswith(b'{"rel":"myAssignedOnlineMeeting"')
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # not renamed over by a regular file
+    assert leftovers(tmp_path) == []
+
+
+def test_output_to_a_device_is_never_renamed_over(cli: Any, tmp_path: Path) -> None:
+    src = _meeting(tmp_path)
+    before = os.stat(os.devnull)
+    assert cli("convert", src, "-o", os.devnull)[0] == 0
+    after = os.stat(os.devnull)
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (
+        before.st_ino,
+        before.st_rdev,
+    )

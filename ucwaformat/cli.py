@@ -15,6 +15,7 @@ import contextlib
 import functools
 import importlib
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -297,10 +298,43 @@ class _Sink:
     """Where outputs go: stdout, one file (-o), or a mirrored tree (--out-dir)."""
 
     def __init__(self, output: str | None, out_dir: str | None, extensions: dict[str, str]):
+        self.special: Path | None = None  # -o names a FIFO, a device or a socket
+        self._stream: IO[bytes] | None = None
+        if output == "-":
+            output = None  # -o - is stdout, as an input of - is stdin
+        elif output is not None:
+            path = Path(output)
+            if path.is_symlink():
+                # Replace the file the link points to, not the link (and rename on its disk).
+                path = Path(os.path.realpath(path))
+            try:
+                mode = path.stat().st_mode
+            except OSError:
+                mode = None
+            if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+                # Written into as a stream, never renamed over (-o /dev/stdout as root would
+                # replace the device node).
+                self.special, output = path, None
+            else:
+                output = str(path)
         self.output = None if output is None else Path(output)
         self.out_dir = None if out_dir is None else Path(out_dir)
         self.extensions = extensions
         self.written: dict[Path, str] = {}
+
+    @property
+    def stream(self) -> IO[bytes]:
+        """Where outputs go when they go to no file of their own: stdout, or -o's FIFO/device."""
+        if self.special is None:
+            return sys.stdout.buffer
+        if self._stream is None:
+            self._stream = self.special.open("wb")  # opened at the first output (a FIFO blocks)
+        return self._stream
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
 
     @property
     def to_stdout(self) -> bool:
@@ -326,8 +360,8 @@ class _Sink:
 
     def write(self, item: InputFile, data: bytes, form: Form | None) -> None:
         if self.to_stdout:
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
+            self.stream.write(data)
+            self.stream.flush()
             return
         path = self.destination(item, form)
         self.claim(item, path)
@@ -466,11 +500,11 @@ def _convert_lines(
                 tally.size_out += len(line.out)
                 form = form or line.form
                 if out is None:
-                    sys.stdout.buffer.write(line.out)
+                    sink.stream.write(line.out)
                 else:
                     out.write(line.out)
         if out is None:
-            sys.stdout.buffer.flush()
+            sink.stream.flush()
         elif form is None:
             out.abort()  # nothing converted, and no --to to name an empty output by
         else:
@@ -565,7 +599,7 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
                 path = sink.destination(item, target)
                 sink.claim(item, path)
                 out = AtomicFile(path.parent)
-            last = _LastByte(sys.stdout.buffer if out is None else out.file)
+            last = _LastByte(sink.stream if out is None else out.file)
             dst = cast("BinaryIO", last)
             if source == "xml":
                 stream_xml_to_json(
@@ -601,7 +635,7 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
             out.commit(path)
             tally.size_out += path.stat().st_size
         else:
-            sys.stdout.buffer.flush()
+            sink.stream.flush()
         tally.size_in += item.path.stat().st_size
         tally.converted += 1
         for message in loss_lines(item.label, losses) if opts.report else []:
@@ -655,6 +689,7 @@ def _run_convert(args: argparse.Namespace) -> int:
         return 2
     finally:
         ui.close()
+        sink.close()
     tally.failed += len(errors)
     if len(inputs) > 1:
         unit = "documents" if args.lines else "files"
