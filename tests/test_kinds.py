@@ -291,3 +291,25 @@ def test_dto_keys_are_quoted_in_paths() -> None:
     report: list[Loss] = []
     u.from_json(b'{"code":"Gone","x y":{"k":1.5}}', kind="reason", report=report)
     assert [(loss.kind, loss.path) for loss in report] == [("float", '$["x y"].k')]
+
+
+@pytest.mark.parametrize(
+    ("body", "href", "kind"),
+    [
+        ('href="/a"><link rel="self" href="/b"/>', "/a", "rel-conflict"),
+        ('><link rel="self" href="/b"/>', "/b", "element"),
+        ('href="/a"><link rel="self" href="/a"/>', "/a", "element"),
+    ],
+)
+def test_a_self_link_element_never_replaces_the_href_silently(
+    body: str, href: str, kind: str
+) -> None:
+    # UCWA never writes <link rel="self"> (the href attribute is the self link); one that
+    # disagreed with the href replaced it in JSON without a word.
+    xml = f'<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa" rel="me" {body}</resource>'
+    report: list[Loss] = []
+    out = json.loads(u.xml_to_json(xml, report=report))
+    assert out["_links"] == {"self": {"href": href}}
+    assert [(loss.kind, loss.path) for loss in report] == [(kind, "$._links.self")]
+    doc = u.from_xml(xml)
+    assert isinstance(doc, Resource) and doc.href == href and doc.links == ()

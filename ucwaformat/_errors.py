@@ -95,7 +95,7 @@ LOSS_KINDS: Final[dict[str, str]] = {
     "null": "a JSON null property has no XML form and was left out (D11)",
     "zone": "an ISO date had no zone and was read as UTC (D10)",
     "date": "a /Date()/ string was out of range and was kept as a string (§14.1)",
-    "rel-conflict": '<property name="rel"> disagreed with the root\'s rel attribute; the property won (§5)',
+    "rel-conflict": 'one fact was written twice, differently: <property name="rel"> and the root\'s rel attribute (the property won), a link\'s rel member and its key (the key won), <link rel="self"> and the href attribute (the attribute won) (§3, §5)',
     "duplicate": "a property name or JSON key appeared twice; the last one won (D24)",
     "namespace": "UCWA elements without the UCWA namespace were read as UCWA (D20)",
     "mixed-content": "an element held text or children where none belong; it was dropped or flattened (D19)",

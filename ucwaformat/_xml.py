@@ -533,7 +533,36 @@ class _Reader:
         rtype, pos, props, links, embedded = self.body(
             el, path, None, role, depth, infer_from=parent_type if parent_type else True
         )
+        href, extra, links = self.self_link(href, extra, links, path)
         return Resource(rtype, href, props, links, embedded, extra, pos)
+
+    def self_link(
+        self,
+        href: str | None,
+        extra: tuple[tuple[str, str], ...],
+        links: tuple[tuple[str, LinkEntry], ...],
+        path: str,
+    ) -> tuple[str | None, tuple[tuple[str, str], ...], tuple[tuple[str, LinkEntry], ...]]:
+        """A resource's self link from its ``href`` and a ``<link rel="self">``, which UCWA never
+        writes (§3): the attribute wins a conflict; a lone element becomes the self link. Both
+        are reported, since XML written back has the attribute instead."""
+        found = next((entry for rel, entry in links if rel == "self"), None)
+        if found is None:
+            return href, extra, links
+        where = member_path(member_path(path, "_links"), "self")
+        link = found[-1] if isinstance(found, tuple) else found
+        if href is None:
+            self.rec.loss("element", where, '<link rel="self"> read as the resource\'s href')
+            href, extra = link.href, (*extra, *link.attributes)
+        elif isinstance(found, tuple) or link.href != href or link.attributes:
+            self.rec.loss(
+                "rel-conflict",
+                where,
+                f'<link rel="self" href={link.href!r}> beside href={href!r}; the attribute won',
+            )
+        else:
+            self.rec.loss("element", where, '<link rel="self"> repeats the href; dropped')
+        return href, extra, tuple((rel, entry) for rel, entry in links if rel != "self")
 
     def prop_rel(self, el: etree._Element) -> str | None:
         """The docs dialect's ``<property name="rel">`` of this element, if it has one."""
@@ -552,6 +581,7 @@ class _Reader:
             self.docs = prop_rel is not None
             rtype = prop_rel if prop_rel is not None else (rel or hint)
             _type, pos, props, links, embedded = self.body(el, "$", rtype, None, 0)
+            href, extra, links = self.self_link(href, extra, links, "$")
             if prop_rel is not None and rel is not None and prop_rel != rel:
                 self.rec.loss(
                     "rel-conflict", "$.rel", f"rel attribute {rel!r} but property rel {prop_rel!r}"
