@@ -313,3 +313,28 @@ def test_a_self_link_element_never_replaces_the_href_silently(
     assert [(loss.kind, loss.path) for loss in report] == [(kind, "$._links.self")]
     doc = u.from_xml(xml)
     assert isinstance(doc, Resource) and doc.href == href and doc.links == ()
+
+
+def test_a_repeated_type_mark_is_reported_and_the_last_one_types_everything() -> None:
+    # Two <property name="rel"> once typed the root by the first and its children by the last,
+    # silently (a cardinality could flip). Now the last one wins everywhere (D24), reported.
+    import io
+
+    from ucwaformat._stream import stream_xml_to_json
+
+    ns = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
+    xml = (
+        f'<resource xmlns="{ns}" href="/m"><property name="rel">myOnlineMeeting</property>'
+        '<property name="rel">contact</property>'
+        '<resource rel="onlineMeetingExtension" href="/e"><property name="a">1</property>'
+        "</resource></resource>"
+    ).encode()
+    report: list[Loss] = []
+    out = json.loads(u.xml_to_json(xml, report=report))
+    assert out["rel"] == "contact"
+    assert ("duplicate", "$.rel") in [(loss.kind, loss.path) for loss in report]
+    streamed: list[Loss] = []
+    dst = io.BytesIO()
+    stream_xml_to_json(io.BytesIO(xml), dst, report=streamed)
+    assert json.loads(dst.getvalue()) == out
+    assert sorted(map(str, streamed)) == sorted(map(str, report))

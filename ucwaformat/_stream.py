@@ -404,8 +404,7 @@ class _XmlToJson:
         try:
             for child in root:
                 if child.tag in _PROPERTY_TAGS and child.get("name") == "rel":
-                    if first is None:
-                        first = child.text or ""
+                    first = child.text or ""  # the last of several, as _Reader.prop_rel
                     prop_type = reader.text_of(child, "$", "rel")
         finally:
             reader.rec = saved

@@ -396,6 +396,12 @@ class _Reader:
                     )
                 if name == "rel" and kind == "property" and allow_type:
                     # The docs dialect's type artifact (§5): never an ordinary property.
+                    if type_position is not None:
+                        self.rec.loss(
+                            "duplicate",
+                            member_path(path, "rel"),
+                            "property 'rel' appears more than once; the last one types the resource",
+                        )
                     prop_type = self.text_of(child, path, "rel")
                     type_position = len(prop_els)
                     continue
@@ -565,11 +571,13 @@ class _Reader:
         return href, extra, tuple((rel, entry) for rel, entry in links if rel != "self")
 
     def prop_rel(self, el: etree._Element) -> str | None:
-        """The docs dialect's ``<property name="rel">`` of this element, if it has one."""
+        """The docs dialect's ``<property name="rel">`` of this element, if it has one (the
+        last of several, as for any repeated property, D24; ``body`` reports the repeat)."""
+        found = None
         for child in el:
             if child.get("name") == "rel" and child.tag in _PROPERTY_TAGS:
-                return child.text or ""
-        return None
+                found = child.text or ""
+        return found
 
     def root(self, el: etree._Element, hint: str | None) -> Document:
         kind = self.kind(el, "$")
