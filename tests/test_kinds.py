@@ -338,3 +338,50 @@ def test_a_repeated_type_mark_is_reported_and_the_last_one_types_everything() ->
     stream_xml_to_json(io.BytesIO(xml), dst, report=streamed)
     assert json.loads(dst.getvalue()) == out
     assert sorted(map(str, streamed)) == sorted(map(str, report))
+
+
+NS_UCWA = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
+
+
+@pytest.mark.parametrize(
+    ("xml", "kind", "shown"),
+    [
+        (
+            f'<input xmlns="{NS_UCWA}"><property name="code">Gone</property>'
+            '<property name="message">m</property></input>',
+            "input",
+            "reason",
+        ),
+        (f'<events xmlns="{NS_UCWA}" href="/e"/>', "events", "resource"),
+        (
+            f'<resource xmlns="{NS_UCWA}"><property name="a">b</property></resource>',
+            "resource",
+            "input",
+        ),
+        (
+            f'<resource xmlns="{NS_UCWA}" rel="x"><property name="sender">b</property></resource>',
+            "resource",
+            "events",
+        ),
+    ],
+    ids=["input-as-reason", "events-as-resource", "resource-as-input", "resource-as-events"],
+)
+def test_a_kind_the_json_does_not_show_is_reported(xml: str, kind: str, shown: str) -> None:
+    # JSON has no root element; its kind is detected (D16). A document whose JSON would read
+    # back as another kind once changed kind silently on its way XML -> JSON -> XML.
+    import io
+
+    from ucwaformat._stream import stream_xml_to_json
+
+    report: list[Loss] = []
+    data = u.xml_to_json(xml, report=report)
+    expected = [("kind", "$", f"its JSON reads back as a {shown!r} document, not {kind!r}")]
+    assert [(loss.kind, loss.path, loss.message) for loss in report] == expected
+    streamed: list[Loss] = []
+    dst = io.BytesIO()
+    stream_xml_to_json(io.BytesIO(xml.encode()), dst, report=streamed)
+    assert dst.getvalue() == data and streamed == report
+    with pytest.raises(UcwaFormatError):
+        u.xml_to_json(xml, strict=True)
+    # With the kind named, the JSON reads back as what it was.
+    assert u.to_xml(u.from_json(data, kind=kind)) == u.to_xml(u.from_xml(xml))  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from ._dates import TICKS_PER_MS
 from ._errors import Recorder, path_of
 from ._events import EVENT_TYPES
 from ._jsondates import OFFSET_LOSS, SUB_MS_LOSS, escape_dates, escaped_date, ms_date_text
+from ._kinds import json_kind
 from ._schema import TYPE_MARK, PropertyType, Schema
 from ._values import xml_bool, xml_datetime, xml_int
 from ._xml import MAX_ATTRIBUTES, MAX_DEPTH, NS, XSI, attributes, split_attributes
@@ -535,10 +536,14 @@ def direct_json(
     try:
         if tag == _RESOURCE:
             obj = direct.root(root, rel)
+            kind = "resource"
         elif tag == _EVENTS:
             obj = direct.events(root)
+            kind = "events"
         else:
             return None
+        if json_kind(obj) != kind:
+            return None  # its JSON shows another kind, which the model path reports
         out = orjson.dumps(obj, option=orjson.OPT_INDENT_2 if pretty else 0)
     except (Bail, orjson.JSONEncodeError):
         return None

@@ -106,6 +106,7 @@ LOSS_KINDS: Final[dict[str, str]] = {
     "dto": "a document of an unknown DTO kind was read with the generic mapping (§11)",
     "event": "an event member XML does not document was carried in its provisional form (D18)",
     "rel": "an embedded resource's type has no place in the server dialect; readers infer it (§5, D4)",
+    "kind": "a document's JSON reads back as another kind (JSON has no root element, D16): an input of only error members, an event page without senders or page links",
 }
 
 

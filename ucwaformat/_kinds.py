@@ -26,6 +26,7 @@ __all__ = [
     "read_json",
     "read_xml",
     "read_xml_root",
+    "report_kind",
     "write_json",
     "write_xml",
     "write_xml_into",
@@ -232,8 +233,33 @@ _JSON_WRITERS: Final[dict[type, Callable[[Any, _json._Writer, bool], dict[str, A
 def json_object(
     doc: Document, writer: _json._Writer, empty_sender_list: bool = False
 ) -> dict[str, Any]:
-    """A document of any kind → its JSON object."""
-    return _writer_of(_JSON_WRITERS, doc)(doc, writer, empty_sender_list)
+    """A document of any kind → its JSON object; a kind that the JSON does not show is reported.
+
+    JSON has no root element: its kind is detected (D16), so an ``<input>`` holding only
+    ``code`` and ``message`` reads back as an error, an event page without senders or page
+    links as a resource. The document is written as it is, and the change is a ``kind`` loss.
+    """
+    obj = _writer_of(_JSON_WRITERS, doc)(doc, writer, empty_sender_list)
+    if not (isinstance(doc, Dto) and doc.kind not in _dto.DTO_KINDS):  # generic: reported
+        report_kind(obj, kind_of(doc), writer.rec)
+    return obj
+
+
+def report_kind(obj: dict[str, Any], kind: str, rec: Recorder) -> None:
+    """A ``kind`` loss if the JSON object of a ``kind`` document reads back as another kind."""
+    shown = json_kind(obj)
+    if shown != kind:
+        rec.loss("kind", "$", f"its JSON reads back as a {shown!r} document, not {kind!r}")
+
+
+def kind_of(doc: Document) -> str:
+    """The kind of a document: ``resource``, ``input``, ``events`` or its DTO kind."""
+    if isinstance(doc, Dto):
+        return doc.kind
+    return _writer_of(_KIND_NAMES, doc)
+
+
+_KIND_NAMES: Final[dict[type, str]] = {Resource: "resource", Input: "input", Events: "events"}
 
 
 def write_json(

@@ -49,7 +49,7 @@ from ._api import Kind, _check_unknown, _schema
 from ._dto import DtoXmlWriter, dto_kind_of_json
 from ._errors import Loss, Recorder, UcwaFormatError, member_path
 from ._jsondates import DateEscaper
-from ._kinds import json_object, read_json_object, read_xml_root, write_xml_into
+from ._kinds import json_object, read_json_object, read_xml_root, report_kind, write_xml_into
 from ._media import Dialect
 from ._model import Resource, Sender
 from ._schema import Schema
@@ -512,6 +512,7 @@ class _XmlToJson:
             for role in self.spool.groups:
                 embedded[role] = marks[role] = _sentinel()
             head["_embedded"] = embedded
+        report_kind(head, "resource", self.writer.rec)
         self.emit(head, marks, singles, 3, dst)
 
     def finish_events(self, root: etree._Element, dst: IO[bytes]) -> None:
@@ -520,6 +521,7 @@ class _XmlToJson:
         marks: dict[str, str] = {}
         if self.spool.groups:
             head["sender"] = marks["sender"] = _sentinel()
+        report_kind(head, "events", self.writer.rec)
         self.emit(head, marks, {}, 2, dst)
 
     def emit(
