@@ -954,3 +954,30 @@ def test_output_to_a_device_is_never_renamed_over(cli: Any, tmp_path: Path) -> N
         before.st_ino,
         before.st_rdev,
     )
+
+
+def test_output_to_dev_stdout_through_a_pipe(tmp_path: Path) -> None:
+    # /dev/stdout links to /proc/self/fd/1, a pipe here: written into, never renamed over.
+    src = _meeting(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "ucwaformat", "convert", str(src), "-o", "/dev/stdout"],
+        capture_output=True,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout.startswith(b'{"rel":"myAssignedOnlineMeeting"')
+
+
+@pytest.mark.parametrize("stream_above", ["0", "1000000"])
+def test_an_output_that_cannot_be_opened_is_named_and_fails_its_file(
+    cli: Any, tmp_path: Path, stream_above: str
+) -> None:
+    import socket
+
+    src = _meeting(tmp_path)
+    path = tmp_path / "out.sock"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+        status, out, err = cli("convert", src, "-o", path, "--stream-above", stream_above)
+    assert (status, out) == (1, b"")
+    assert err.startswith(f"{path}: ") and "Traceback" not in err

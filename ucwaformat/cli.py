@@ -304,19 +304,17 @@ class _Sink:
             output = None  # -o - is stdout, as an input of - is stdin
         elif output is not None:
             path = Path(output)
-            if path.is_symlink():
-                # Replace the file the link points to, not the link (and rename on its disk).
-                path = Path(os.path.realpath(path))
             try:
-                mode = path.stat().st_mode
+                mode = path.stat().st_mode  # of what a link points to
             except OSError:
                 mode = None
             if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-                # Written into as a stream, never renamed over (-o /dev/stdout as root would
-                # replace the device node).
+                # A FIFO, a device, a socket, a pipe (-o /dev/stdout): written into as a
+                # stream, never renamed over (as root that would replace a device node).
                 self.special, output = path, None
-            else:
-                output = str(path)
+            elif path.is_symlink():
+                # Replace the file the link points to, not the link (and rename on its disk).
+                output = os.path.realpath(path)
         self.output = None if output is None else Path(output)
         self.out_dir = None if out_dir is None else Path(out_dir)
         self.extensions = extensions
@@ -330,6 +328,14 @@ class _Sink:
         if self._stream is None:
             self._stream = self.special.open("wb")  # opened at the first output (a FIFO blocks)
         return self._stream
+
+    def describe(self, item: InputFile, form: Form | None) -> str:
+        """The output of ``item`` as a message names it (an output's error names the output)."""
+        if self.special is not None:
+            return str(self.special)
+        if self.to_stdout:
+            return "<stdout>"
+        return str(self.destination(item, form))
 
     def close(self) -> None:
         if self._stream is not None:
@@ -452,7 +458,7 @@ def _convert_documents(
             except BrokenPipeError:
                 raise  # stdout's reader went away: main stops the run
             except OSError as exc:
-                ui.say(os_error_line(item.label, exc))
+                ui.say(os_error_line(sink.describe(item, done.form), exc))
                 tally.failed += 1
             else:
                 tally.converted += 1
@@ -627,15 +633,34 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
             ui.say(error_line(item.label, err))
             tally.failed += 1
             return True
+        except BrokenPipeError:
+            if out is not None:
+                out.abort()
+            raise  # stdout's reader went away: main stops the run
+        except OSError as exc:
+            # The output failed (a full disk, a FIFO or device that cannot be opened): named
+            # by the output, not the input.
+            if out is not None:
+                out.abort()
+            ui.say(os_error_line(sink.describe(item, target), exc))
+            tally.failed += 1
+            return True
         except BaseException:
             if out is not None:
                 out.abort()
             raise
-        if out is not None and path is not None:
-            out.commit(path)
-            tally.size_out += path.stat().st_size
-        else:
-            sink.stream.flush()
+        try:
+            if out is not None and path is not None:
+                out.commit(path)
+                tally.size_out += path.stat().st_size
+            else:
+                sink.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            ui.say(os_error_line(sink.describe(item, target), exc))
+            tally.failed += 1
+            return True
         tally.size_in += item.path.stat().st_size
         tally.converted += 1
         for message in loss_lines(item.label, losses) if opts.report else []:
