@@ -981,3 +981,12 @@ def test_an_output_that_cannot_be_opened_is_named_and_fails_its_file(
         status, out, err = cli("convert", src, "-o", path, "--stream-above", stream_above)
     assert (status, out) == (1, b"")
     assert err.startswith(f"{path}: ") and "Traceback" not in err
+
+
+def test_http_batch_that_does_not_parse_is_reported_not_passed_through(cli: Any) -> None:
+    # batch_form gives None for an envelope it cannot read; the command once took that for a
+    # batch naming no form and echoed the message with status 0.
+    message = b"POST /b HTTP/1.1\r\nContent-Type: multipart/batching\r\n\r\n--x\r\n\r\n"
+    status, out, err = cli("convert", "--http", stdin=message)
+    assert (status, out) == (1, b"")
+    assert err == "<stdin>: multipart body: no boundary parameter in 'multipart/batching'\n"

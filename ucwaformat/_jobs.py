@@ -316,7 +316,13 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
     are often wrong). Bodies that are not UCWA pass through unchanged.
     """
     # Imported when needed: only --http uses the batch module.
-    from ._batch import batch_form, convert_batch, convert_media_type, is_ucwa_media_type
+    from ._batch import (
+        batch_form,
+        convert_batch,
+        convert_media_type,
+        is_ucwa_media_type,
+        split_batch,
+    )
 
     lead, lines, eol, body, body_line = _split_message(data)
     if body is None or not lines:
@@ -339,6 +345,12 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
         if coding is not None and coding.value.lower() != "identity":
             raise UcwaFormatError(f"cannot convert a body with {name} {coding.value!r}")
     if batch:
+        try:
+            # A batch that names no form is passed through, once its envelope has been read
+            # (batch_form gives None for one that does not parse: its error is reported).
+            split_batch(body, ctype.value)
+        except UcwaFormatError as err:
+            raise UcwaFormatError(f"multipart body: {err}") from err
         source = batch_form(body, ctype.value)
         target = opts.to or (None if source is None else other_form(source))
         if target is None:
