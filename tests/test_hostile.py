@@ -1107,3 +1107,53 @@ def test_errors_have_the_same_position_on_every_path(
     ):
         error = _fails(call, data)
         assert (error.msg, error.line, error.column) == (message, line, column)
+
+
+_BIG = "9" * 400
+_J = '{"rel":"x","a":' + _BIG + ',"b":#}'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_J.replace("#", "NaN"), "unexpected character, expected a JSON value"),
+        (_J.replace("#", "1e999"), "number is infinity when parsed as double"),
+        (_J.replace("#", '"\\ud800"'), "no low surrogate in string"),
+        (_J.replace("#", "tru"), "invalid literal, expected 'true'"),
+        (_J.replace("#", "[" * 5000 + "]" * 5000), "depth limit exceeded"),
+    ],
+    ids=["nan", "float-inf", "lone-surrogate", "bad-literal", "deep"],
+)
+def test_a_long_integer_does_not_turn_off_the_other_checks(text: str, message: str) -> None:
+    # Beside an integer orjson cannot hold, the whole text was once read by the stdlib parser
+    # alone: NaN, 1e999 and lone surrogates were accepted, and a RecursionError escaped.
+    from ucwaformat._stream import stream_json_to_xml
+
+    for call in (
+        ucwaformat.json_to_xml,
+        lambda t: stream_json_to_xml(io.BytesIO(t.encode()), io.BytesIO()),
+    ):
+        error = _fails(call, text)
+        assert error.msg == message and error.line == 1 and error.column is not None
+
+
+def test_a_long_integer_keeps_the_strict_duplicate_check() -> None:
+    error = _fails(ucwaformat.from_json, f'{{"a":{_BIG},"a":1}}', strict=True)
+    assert error.msg == "duplicate key 'a' in a JSON object"
+
+
+def test_the_integer_limit_is_the_processs() -> None:
+    # sys.set_int_max_str_digits: a lower limit is honoured, never a ValueError.
+    import sys
+
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(1000)
+    try:
+        report: list[ucwaformat.Loss] = []
+        out = json.loads(ucwaformat.xml_to_json(_meeting_xml("9" * 2000), report=report))
+        assert out["participantCount"] == "9" * 2000
+        assert [loss.kind for loss in report] == ["type"]
+        error = _fails(ucwaformat.from_json, '{"rel":"x","n":' + "9" * 2000 + "}")
+        assert (error.msg, error.line, error.column) == ("a number of more than 1000 digits", 1, 16)
+    finally:
+        sys.set_int_max_str_digits(old)

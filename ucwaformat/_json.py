@@ -7,6 +7,7 @@ hooks: cattrs hooks carry no per-call state. The typed layer uses cattrs on top 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Final
 
 import orjson
@@ -24,7 +25,7 @@ from ._model import (
     Value,
 )
 from ._schema import PropertyType, Schema
-from ._values import MAX_INT_DIGITS
+from ._values import max_int_digits
 
 __all__ = ["dump", "load_json"]
 
@@ -51,9 +52,10 @@ def load_json(data: bytes | str, *, strict: bool) -> Any:
             _raise_bad_utf8(data)
         if "infinity" in exc.msg:
             # An integer of 309 digits or more, which orjson reads as a double (§7.2: integers
-            # are of any size); the stdlib parser keeps it exact, up to MAX_INT_DIGITS.
-            return _load_big(data, exc)
-        raise UcwaFormatError(exc.msg, line=exc.lineno, column=exc.colno) from None
+            # are of any size); the stdlib parser keeps it exact, up to max_int_digits().
+            obj = _load_big(data, exc)
+        else:
+            raise UcwaFormatError(exc.msg, line=exc.lineno, column=exc.colno) from None
     if strict:
         try:
             _check_duplicates(data)
@@ -64,14 +66,37 @@ def load_json(data: bytes | str, *, strict: bool) -> Any:
     return obj
 
 
+# An integer token of 309 digits or more (orjson reads it as an infinite double). Inside a
+# string the same run is harmless to blank out: the string stays a string of the same length.
+_BIG_INT: Final = re.compile(r"(?<![0-9.eE+\-])-?[0-9]{309,}(?![0-9.eE])")
+
+
 def _load_big(data: bytes | str, exc: orjson.JSONDecodeError) -> Any:
+    """JSON with integers orjson cannot hold: checked by orjson with each one blanked out (the
+    same length, so positions hold), then read exactly by the stdlib parser."""
     text = data.decode("utf-8") if isinstance(data, bytes) else data
+    masked = _BIG_INT.sub(lambda m: "0" + " " * (len(m[0]) - 1), text)
+    try:
+        orjson.loads(masked)
+    except orjson.JSONDecodeError as again:
+        if isinstance(data, bytes) and "UTF-8" in again.msg:
+            _raise_bad_utf8(data)
+        raise UcwaFormatError(again.msg, line=again.lineno, column=again.colno) from None
     try:
         return json.loads(text)
     except ValueError:
         # Python's own guard against quadratic conversion (the int string limit).
+        limit = max_int_digits()
+        found = re.search(f"[0-9]{{{limit + 1},}}", text)
+        at = found.start() if found is not None else 0
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
         raise UcwaFormatError(
-            f"a number of more than {MAX_INT_DIGITS} digits", line=exc.lineno, column=exc.colno
+            f"a number of more than {limit} digits", line=line, column=column
+        ) from None
+    except RecursionError:
+        raise UcwaFormatError(
+            "JSON nested too deeply to read its long integers", line=1, column=1
         ) from None
 
 
@@ -415,8 +440,6 @@ def _json_type(value: Any) -> str:
 
 
 # -- writer -----------------------------------------------------------------------------------
-
-
 
 
 class _Writer:

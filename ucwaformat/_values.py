@@ -10,25 +10,29 @@ path). Text is never trimmed (§2).
 from __future__ import annotations
 
 import re
+import sys
 from typing import Final
 
 from ._dates import iso_has_zone, iso_ticks, parse_iso
 from ._errors import UcwaFormatError
 
-__all__ = ["MAX_INT_DIGITS", "xml_bool", "xml_datetime", "xml_int"]
+__all__ = ["max_int_digits", "xml_bool", "xml_datetime", "xml_int"]
 
 _INT: Final = re.compile(r"-?[0-9]+", re.ASCII)
 _BOOLS: Final[dict[str, bool]] = {"true": True, "false": False, "1": True, "0": False}
 
-#: The most digits an integer value may have. Python's int() refuses more (its guard against
-#: quadratic conversion); a longer one is kept as a string and reported like any other text
-#: that is not an integer, so time stays linear in the input's size.
-MAX_INT_DIGITS: Final = 4300
+
+def max_int_digits() -> int:
+    """The most digits an integer value may have: Python's int string limit (4,300 unless the
+    process set another, ``sys.set_int_max_str_digits``), its guard against quadratic
+    conversion. A longer integer is kept as a string and reported like any other text that is
+    not an integer, so time stays linear in the input's size."""
+    return sys.get_int_max_str_digits() or sys.maxsize
 
 
 def xml_int(text: str) -> int | None:
-    """``-?[0-9]+`` of at most :data:`MAX_INT_DIGITS` digits → int (any size below that)."""
-    if _INT.fullmatch(text) is None or len(text) - (text[0] == "-") > MAX_INT_DIGITS:
+    """``-?[0-9]+`` of at most :func:`max_int_digits` digits → int (any size below that)."""
+    if _INT.fullmatch(text) is None or len(text) - (text[0] == "-") > max_int_digits():
         return None
     return int(text)
 
