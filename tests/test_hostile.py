@@ -1157,3 +1157,12 @@ def test_the_integer_limit_is_the_processs() -> None:
         assert (error.msg, error.line, error.column) == ("a number of more than 1000 digits", 1, 16)
     finally:
         sys.set_int_max_str_digits(old)
+
+
+@pytest.mark.parametrize("key", ["{}a", "{http://www.w3.org/2000/xmlns/}a"])
+def test_namespaced_attribute_keys_that_have_no_xml_form_are_refused(key: str) -> None:
+    # A self member in Clark notation (D14) with no namespace, or the xmlns one, once made
+    # XML that does not parse (xmlns:ns0="").
+    data = json.dumps({"rel": "a", "_links": {"self": {"href": "/h", key: "v"}}})
+    error = _fails(ucwaformat.json_to_xml, data)
+    assert error.msg == f"{key!r} cannot be an XML attribute name"

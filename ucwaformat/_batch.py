@@ -9,7 +9,7 @@ the size of the input.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final
 
 import attrs
 
@@ -17,6 +17,7 @@ from ._api import json_to_xml, xml_to_json
 from ._errors import Loss, UcwaFormatError
 from ._media import (
     WS,
+    Dialect,
     Form,
     check_dialect,
     check_form,
@@ -378,7 +379,7 @@ def _convert_body(
     *,
     strict: bool,
     report: list[Loss] | None,
-    dialect: Literal["server", "docs"],
+    dialect: Dialect,
     pretty: bool,
 ) -> bytes:
     data = _without_bom(part.body)
@@ -416,7 +417,7 @@ def convert_batch(
     to: Form,
     strict: bool = False,
     report: list[Loss] | None = None,
-    dialect: Literal["server", "docs"] = "server",
+    dialect: Dialect = "server",
     pretty: bool = False,
     rewrite_accept: bool = True,
 ) -> bytes:

@@ -621,6 +621,7 @@ class _Reader:
 # -- writer -----------------------------------------------------------------------------------
 
 _XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
+_XMLNS_NS: Final = "http://www.w3.org/2000/xmlns/"
 
 
 class _Writer:
@@ -665,6 +666,10 @@ class _Writer:
                 # a prefix declared on this element; xml:* needs no declaration.
                 ns, _, local = key[1:].partition("}")
                 xml_name(local, apath, "attribute")
+                if not ns or ns == _XMLNS_NS:
+                    # No prefix can be bound to no namespace, nor to the xmlns one (Namespaces
+                    # in XML §3): such a key has no XML form.
+                    raise UcwaFormatError(f"{key!r} cannot be an XML attribute name", path=apath)
                 if ns == _XML_NS:
                     name = f"xml:{local}"
                 else:

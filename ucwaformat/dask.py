@@ -58,11 +58,10 @@ from ._jobs import (
     os_error_line,
     write_atomic,
 )
+from ._media import Dialect, Form, check_dialect, check_form
 
 __all__ = ["Body", "Converted", "Failed", "Result", "Summary", "convert_bag", "convert_files"]
 
-Form = Literal["json", "xml"]
-Dialect = Literal["server", "docs"]
 
 _MAGIC: Final = frozenset("*?[")
 _NAMELESS: Final = "<bytes>"
@@ -150,10 +149,9 @@ class Summary:
 def _options(
     to: Form | None, dialect: Dialect, pretty: bool, rel: str | None, strict: bool
 ) -> Options:
-    if to not in (None, "json", "xml"):
-        raise ValueError(f"to must be 'json', 'xml' or None, not {to!r}")
-    if dialect not in ("server", "docs"):
-        raise ValueError(f"dialect must be 'server' or 'docs', not {dialect!r}")
+    if to is not None:
+        check_form(to)
+    check_dialect(dialect)
     return Options(to=to, pretty=pretty, dialect=dialect, rel=rel, strict=strict, report=False)
 
 

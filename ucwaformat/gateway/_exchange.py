@@ -6,7 +6,7 @@ from __future__ import annotations
 import codecs
 import logging
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from .._api import json_to_xml, to_json, to_xml, xml_to_json
 from .._batch import batch_form, convert_batch, split_batch
@@ -14,9 +14,12 @@ from .._errors import Loss, UcwaFormatError
 from .._media import (
     FORMS,
     WS,
+    Dialect,
     Form,
     accept_ranges,
     charset,
+    check_dialect,
+    check_form,
     convert_accept,
     convert_media_type,
     is_utf8,
@@ -26,11 +29,6 @@ from .._media import (
     utf8_media_type,
 )
 from .._model import Dto
-
-if TYPE_CHECKING:
-    pass
-
-Dialect = Literal["server", "docs"]
 
 #: ASGI types (kept local: the module depends on no ASGI package).
 Scope: TypeAlias = MutableMapping[str, Any]
@@ -244,12 +242,10 @@ class Config:
         pretty: bool,
         exclude_paths: Iterable[str],
     ) -> None:
-        if app_form not in FORMS:
-            raise ValueError(f"app_form must be 'json' or 'xml', not {app_form!r}")
+        check_form(app_form, "app_form")
         if client_form not in (None, *FORMS):
             raise ValueError(f"client_form must be 'json', 'xml' or None, not {client_form!r}")
-        if dialect not in ("server", "docs"):
-            raise ValueError(f"dialect must be 'server' or 'docs', not {dialect!r}")
+        check_dialect(dialect)
         if isinstance(max_body_size, bool) or not isinstance(max_body_size, int):
             raise TypeError("max_body_size must be an int")
         if max_body_size < 0:

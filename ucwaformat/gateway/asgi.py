@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from .._media import (
+    Dialect,
     Form,
 )
-
-if TYPE_CHECKING:
-    pass
 from ._exchange import (
     DEFAULT_MAX_BODY_SIZE,
     UNBUFFERABLE,
     ASGIApp,
     Config,
-    Dialect,
     Exchange,
     Headers,
     Message,

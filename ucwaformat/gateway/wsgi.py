@@ -14,10 +14,10 @@ from .._media import (
 if TYPE_CHECKING:
     from types import TracebackType
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+from .._media import Dialect
 from ._exchange import (
     DEFAULT_MAX_BODY_SIZE,
     Config,
-    Dialect,
     Exchange,
     Headers,
     Reply,

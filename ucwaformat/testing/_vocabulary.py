@@ -23,13 +23,13 @@ import attrs
 from hypothesis import strategies as st
 
 from .._dates import MAX_TICKS, MIN_TICKS, Timestamp, format_iso, is_ms_date
+from .._media import Dialect
 from .._model import Input, Link, Resource
 from .._schema import Schema
 
 __all__ = ["HINT", "SchemaDocument", "schema_documents"]
 
 Mode = Literal["json", "xml"]
-Dialect = Literal["server", "docs"]
 
 #: The ``rel=`` hint for typeless roots and inputs: the schema keys their cardinalities on it.
 HINT = "hintType"
