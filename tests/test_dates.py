@@ -783,3 +783,41 @@ def test_a_date_the_schema_does_not_type_is_reported_on_its_way_to_xml() -> None
     ucwaformat.json_to_xml(b'{"rel":"x","when":["\\/Date(0)\\/"]}', report=report)
     ucwaformat.json_to_xml(b'{"when":"\\/Date(0)\\/"}', report=report)
     assert [(loss.kind, loss.path) for loss in report] == [("untyped", "$.when")] * 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("/Date(0+9999)/", "'/Date(0+9999)/': invalid offset +9999; ignored (the instant stands)"),
+        (" /Date(0)/ ", "' /Date(0)/ ': blanks around the date; dropped"),
+        ("/Date(0+02)/", "'/Date(0+02)/': an offset of hours only; written back with minutes"),
+    ],
+)
+def test_what_lenient_date_reading_changes_is_reported(text: str, message: str) -> None:
+    import ucwaformat
+    from ucwaformat import Loss
+
+    data = json.dumps({"rel": "myOnlineMeeting", "expirationTime": text})
+    report: list[Loss] = []
+    ucwaformat.from_json(data, report=report)
+    assert [(loss.kind, loss.path, loss.message) for loss in report] == [
+        ("date", "$.expirationTime", message)
+    ]
+    with pytest.raises(ucwaformat.UcwaFormatError):
+        ucwaformat.from_json(data, strict=True)
+
+
+@pytest.mark.parametrize("text", ["/Date(253402300799999+1400)/", "/Date(-62135596800000-1400)/"])
+def test_an_offset_xml_cannot_show_at_the_ends_of_the_range_is_reported(text: str) -> None:
+    # Valid even for strict reading, but the local time would leave years 1-9999: the XML
+    # writer falls back to UTC, once silently.
+    import ucwaformat
+    from ucwaformat import Loss
+
+    data = json.dumps({"rel": "myOnlineMeeting", "expirationTime": text})
+    report: list[Loss] = []
+    xml = ucwaformat.json_to_xml(data, report=report)
+    assert b"Z</property>" in xml
+    assert [(loss.kind, loss.path) for loss in report] == [("offset", "$.expirationTime")]
+    with pytest.raises(ucwaformat.UcwaFormatError):
+        ucwaformat.json_to_xml(data, strict=True)

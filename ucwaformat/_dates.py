@@ -28,6 +28,7 @@ __all__ = [
     "is_ms_date",
     "iso_has_zone",
     "iso_ticks",
+    "ms_date_repair",
     "parse_iso",
     "parse_ms_date",
 ]
@@ -249,6 +250,20 @@ def parse_ms_date(text: str, *, strict: bool = False) -> Timestamp:
                 "must be within -1400..+1400 with minutes below 60"
             )
     return Timestamp(ms * TICKS_PER_MS, offset, offset is not None)
+
+
+def ms_date_repair(text: str) -> str | None:
+    """What lenient reading changed in a ``/Date()/`` string it accepted, or None: blanks
+    around it, a ``±hh`` offset (written back as ``±hh00``), an invalid offset (ignored)."""
+    m = _MS_STRICT.fullmatch(text)
+    if m is None:
+        if text != text.strip():
+            return "blanks around the date; dropped"
+        return "an offset of hours only; written back with minutes"
+    sign, hh, mm = m.group(2), m.group(3), m.group(4)
+    if sign is not None and _offset_minutes(sign, hh, mm) is None:
+        return f"invalid offset {sign}{hh}{mm}; ignored (the instant stands)"
+    return None
 
 
 def iso_has_zone(text: str) -> bool:

@@ -87,14 +87,14 @@ class Loss:
 #: Every kind of loss a conversion can report, with what it means. The README lists the same.
 LOSS_KINDS: Final[dict[str, str]] = {
     "sub-ms": "a timestamp had digits below the millisecond; JSON dates carry milliseconds only (D9)",
-    "offset": "a timestamp's display offset was dropped; JSON dates are written in UTC (D8)",
+    "offset": "a timestamp's display offset was dropped: JSON dates are written in UTC (D8), XML ones at the ends of the range too (§8.3)",
     "empty-collection": "an empty _links/_embedded array has no XML form and was left out (D12)",
     "cardinality": "whether a relation is a collection was guessed; the schema does not know it (D2/D3)",
     "type": "a value did not parse as its schema type and was kept as a string (D1, §7.2)",
     "untyped": "a JSON integer, boolean or /Date()/ date went to XML under a name the schema does not type so; it reads back as a string (D1, D13)",
     "null": "a JSON null property has no XML form and was left out (D11)",
     "zone": "an ISO date had no zone and was read as UTC (D10)",
-    "date": "a /Date()/ string was out of range and was kept as a string (§14.1)",
+    "date": "a /Date()/ string was out of range and kept as a string, or read leniently: blanks or an invalid offset dropped, an hours-only offset written with minutes (§8.1, §14.1)",
     "rel-conflict": 'one fact was written twice, differently: <property name="rel"> and the root\'s rel attribute (the property won), a link\'s rel member and its key (the key won), <link rel="self"> and the href attribute (the attribute won) (§3, §5)',
     "duplicate": "a property name or JSON key appeared twice; the last one won (D24)",
     "namespace": "UCWA elements without the UCWA namespace were read as UCWA (D20)",

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import orjson
 
-from ._dates import Timestamp, is_ms_date, parse_iso, parse_ms_date
+from ._dates import Timestamp, is_ms_date, ms_date_repair, parse_iso, parse_ms_date
 from ._errors import Recorder, UcwaFormatError, member_path, path_of
 from ._jsondates import OFFSET_LOSS, SUB_MS_LOSS, escape_dates, format_ms_date
 from ._model import (
@@ -198,7 +198,11 @@ class _Reader:
         if isinstance(value, str):
             if "/Date(" in value and is_ms_date(value):
                 try:
-                    return parse_ms_date(value, strict=self.rec.strict)
+                    ts = parse_ms_date(value, strict=self.rec.strict)
+                    repair = ms_date_repair(value)
+                    if repair is not None:
+                        self.rec.loss("date", path, f"{value!r}: {repair}")
+                    return ts
                 except UcwaFormatError as exc:
                     # Out of range (e.g. .NET ticks): strict raises, lenient keeps the string.
                     self.rec.loss("date", path, f"{exc.msg}; kept as a string")

@@ -686,7 +686,11 @@ class _Writer:
     def nl(self, depth: int) -> str:
         return "\n" + "  " * depth if self.pretty else ""
 
-    def scalar(self, value: str | int | bool | Timestamp, path: str) -> str:
+    def scalar(
+        self, value: str | int | bool | Timestamp, path: str, name: str | None = None
+    ) -> str:
+        """A value's XML text; ``path`` (+ ``name``, made into one path only if needed) says
+        where it is."""
         if isinstance(value, str):
             return self.text(value, path)
         if value is True:
@@ -695,7 +699,15 @@ class _Writer:
             return self.bools[1]
         if isinstance(value, int):
             return str(value)
-        return format_iso(value, default_offset=self.default_offset)
+        text = format_iso(value, default_offset=self.default_offset)
+        if value.offset is not None and text[-1] == "Z":
+            # At the ends of the range a display offset would leave years 1-9999 (§8.3).
+            self.rec.loss(
+                "offset",
+                path if name is None else member_path(path, name),
+                "the display offset would put the date outside years 1-9999; written in UTC",
+            )
+        return text
 
     def properties(
         self,
@@ -721,7 +733,8 @@ class _Writer:
                     continue
             elif isinstance(value, (int, Timestamp)) and ATTR_SPECIAL.search(name) is None:
                 # Integers, booleans and dates: never empty, nothing to escape.
-                out.append(f'{ind}<property name="{name}">{self.scalar(value, path)}</property>')
+                text = self.scalar(value, path, name)
+                out.append(f'{ind}<property name="{name}">{text}</property>')
                 continue
             ppath = member_path(path, name)
             qname = self.attr(name, ppath)
