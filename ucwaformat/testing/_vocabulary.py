@@ -17,7 +17,7 @@ embedded types that the dialect can express (§5, D4).
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import attrs
 from hypothesis import strategies as st
@@ -55,15 +55,15 @@ def _xml_char_ok(c: str) -> bool:
 #: U+FFFE/U+FFFF).
 XML_CHARS = st.characters(codec="utf-8").filter(_xml_char_ok)
 
-_TRICKY = [
+#: Text that trips writers and readers up (markup, CR, blanks, non-ASCII, number- and
+#: date-like strings); both strategy modules draw it.
+AWKWARD_TEXT: Final = (
     "",
     " ",
-    "  ",
     " Home",
     "trailing ",
     "\t",
     "\n",
-    "\r",
     "\r\n",
     "a\rb",
     "line1\nline2",
@@ -74,21 +74,28 @@ _TRICKY = [
     "Ünïcödé",
     "日本語",
     "😀",
-    "\u00a0nbsp",
-    "please pass me in a PUT request",
-    "sip:user@contoso.com",
+    "\xa0nbsp",
+    "sip:jane@contoso.com",
+    "tel:+14255551234",
     "12983487",
+    "007",
+    "-1",
     "True",
     "0",
-    "/ucwa/v1/applications/192",
+    "2016-09-26T16:20:23.0485629-07:00",
+    "please pass me in a PUT request",
     "data:text/plain,Hello+World",
     "x=1&y=2",
-]
+    "  ",
+    "\r",
+    "sip:user@contoso.com",
+    "/ucwa/v1/applications/192",
+)
 
 
 def xml_text(max_size: int = 12) -> st.SearchStrategy[str]:
     """Any text XML 1.0 can hold, with a bias towards the awkward cases (§2)."""
-    return st.one_of(st.sampled_from(_TRICKY), st.text(XML_CHARS, max_size=max_size))
+    return st.one_of(st.sampled_from(AWKWARD_TEXT), st.text(XML_CHARS, max_size=max_size))
 
 
 def _value_text(mode: Mode) -> st.SearchStrategy[str]:
@@ -96,7 +103,8 @@ def _value_text(mode: Mode) -> st.SearchStrategy[str]:
     return xml_text().filter(lambda s: not is_ms_date(s))
 
 
-_KNOWN_NAMES = [
+#: Property names: common UCWA ones, some differing only in case (both strategy modules draw them).
+KNOWN_NAMES: Final = (
     "subject",
     "description",
     "accessLevel",
@@ -114,17 +122,19 @@ _KNOWN_NAMES = [
     "id",
     "joinUrl",
     "availability",
-    "duration",
     "tcpPort",
+    "created",
+    "audioMuted",
+    "PARTICIPANTCOUNT",
     "organizerUri",
+    "x-custom",
     "AbCdEf0123",
-]
+    "duration",
+)
 
 
 def _names() -> st.SearchStrategy[str]:
-    return st.one_of(st.sampled_from(_KNOWN_NAMES), xml_text(8)).filter(
-        lambda s: s not in _RESERVED
-    )
+    return st.one_of(st.sampled_from(KNOWN_NAMES), xml_text(8)).filter(lambda s: s not in _RESERVED)
 
 
 _ATTR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")

@@ -84,7 +84,7 @@ from .._model import (
     Value,
 )
 from .._schema import PropertyType, Schema
-from ._vocabulary import SchemaDocument, schema_documents
+from ._vocabulary import AWKWARD_TEXT, KNOWN_NAMES, SchemaDocument, schema_documents
 
 __all__ = [
     "Form",
@@ -123,43 +123,12 @@ def _xml_char(c: str) -> bool:
 
 _XML_CHARS: Final = st.characters(codec="utf-8").filter(_xml_char)
 
-_AWKWARD: Final = (
-    "",
-    " ",
-    " Home",
-    "trailing ",
-    "\t",
-    "\n",
-    "\r\n",
-    "a\rb",
-    "line1\nline2",
-    "&<>\"'",
-    "&amp;",
-    "<![CDATA[x]]>",
-    "]]>",
-    "Ünïcödé",
-    "日本語",
-    "😀",
-    "\u00a0nbsp",
-    "sip:jane@contoso.com",
-    "tel:+14255551234",
-    "12983487",
-    "007",
-    "-1",
-    "True",
-    "0",
-    "2016-09-26T16:20:23.0485629-07:00",
-    "please pass me in a PUT request",
-    "data:text/plain,Hello+World",
-    "x=1&y=2",
-)
-
 
 @functools.cache
 def xml_text(*, min_size: int = 0, max_size: int = 16) -> st.SearchStrategy[str]:
     """Text XML 1.0 can hold (TAB, LF, CR and everything from U+0020 except surrogates and
     U+FFFE/U+FFFF), biased towards awkward cases."""
-    awkward = [s for s in _AWKWARD if min_size <= len(s) <= max_size]
+    awkward = [s for s in AWKWARD_TEXT if min_size <= len(s) <= max_size]
     drawn = st.text(_XML_CHARS, min_size=min_size, max_size=max_size)
     return st.one_of(st.sampled_from(awkward), drawn) if awkward else drawn
 
@@ -169,33 +138,6 @@ def _strings() -> st.SearchStrategy[str]:
     # A JSON string of the /Date()/ form reads back as a timestamp whatever its name (D25).
     return xml_text().filter(lambda s: not is_ms_date(s))
 
-
-_KNOWN_NAMES: Final = (
-    "subject",
-    "description",
-    "accessLevel",
-    "conferenceId",
-    "etag",
-    "participantCount",
-    "expirationTime",
-    "anonymous",
-    "attendees",
-    "leaders",
-    "number",
-    "type",
-    "Uri",
-    "uri",
-    "id",
-    "joinUrl",
-    "availability",
-    "tcpPort",
-    "created",
-    "audioMuted",
-    "PARTICIPANTCOUNT",
-    "organizerUri",
-    "x-custom",
-    "AbCdEf0123",
-)
 
 #: Names no generated property has: they are the JSON form's own members (§4.1).
 _RESERVED: Final = frozenset(("rel", "_links", "_embedded"))
@@ -209,7 +151,7 @@ _PAGE_RELS: Final = ("next", "resume", "resync")
 @functools.cache
 def property_names() -> st.SearchStrategy[str]:
     """Property names: common UCWA ones (some differing only in case) and arbitrary text."""
-    return st.one_of(st.sampled_from(_KNOWN_NAMES), xml_text(max_size=10)).filter(
+    return st.one_of(st.sampled_from(KNOWN_NAMES), xml_text(max_size=10)).filter(
         lambda s: s not in _RESERVED
     )
 
