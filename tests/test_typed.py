@@ -289,13 +289,15 @@ def test_json_null_is_kept() -> None:
 
 
 def test_repeated_property() -> None:
-    # The last one is the field's (as Resource.get reads it); the others stay in extra (D24).
+    # The last one wins and the repeat is reported (D24), as in JSON: the reader keeps one.
     data = (
         f'<resource xmlns="{NS}" rel="conversation" href="/c/1">'
         '<property name="subject">a</property><property name="subject">b</property></resource>'
     ).encode()
-    conversation = typed.from_xml(data, Conversation)
-    assert conversation.subject == "b" and conversation.extra == (("subject", "a"),)
+    report: list[ucwaformat.Loss] = []
+    conversation = typed.from_xml(data, Conversation, report=report)
+    assert conversation.subject == "b" and conversation.extra == ()
+    assert [(loss.kind, loss.path) for loss in report] == [("duplicate", "$.subject")]
     assert typed.to_xml(conversation) == ucwaformat.to_xml(ucwaformat.from_xml(data))
 
 

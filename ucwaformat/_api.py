@@ -5,13 +5,13 @@ from __future__ import annotations
 import gc
 from typing import Literal
 
-from ._direct import direct_json
 from ._errors import Loss, Recorder
-from ._kinds import read_json, read_xml, read_xml_root, write_json, write_xml
+from ._kinds import read_json, read_xml, write_json, write_xml, xml_json
 from ._media import Dialect
 from ._model import Document
 from ._schema import Schema
-from ._xml import MAX_ATTRIBUTES, UnknownPolicy, _Reader, parse_raw, xml_bytes
+from ._sinks import JsonSink
+from ._xml import UnknownPolicy, _Reader, parse_raw, scan_flags, xml_bytes
 
 __all__ = ["from_json", "from_xml", "json_to_xml", "to_json", "to_xml", "xml_to_json"]
 
@@ -174,27 +174,17 @@ def xml_to_json(
     try:
         raw = xml_bytes(data)
         root = parse_raw(raw)
-        # Resources and event pages that read without a loss go straight to JSON objects; the
-        # rest (and anything to report) takes the model path, on the same parsed tree.
-        out = direct_json(
+        nil, many = scan_flags(raw)
+        sink = JsonSink(date_offset, rec, escape_solidus)
+        reader = _Reader(schema, rec, unknown_cardinality, rel, sink, nil=nil, many=many)
+        return xml_json(
             root,
+            reader,
+            sink,
             rel=rel,
-            schema=schema,
-            rec=rec,
             pretty=pretty,
             escape_solidus=escape_solidus,
             date_offset=date_offset,
-            # xsi:nil needs a prefix bound to XSI, declared as xmlns:… (names have no character
-            # references). (rfind: CPython searches backwards about twice as fast as `in` here.)
-            nil=raw.rfind(b"xmlns:") >= 0 and raw.rfind(b":nil") >= 0,
-            # Every attribute has a "=": fewer in the whole text, no element has too many.
-            many_attributes=len(raw) > MAX_ATTRIBUTES and raw.count(b"=") > MAX_ATTRIBUTES,
-        )
-        if out is not None:
-            return out
-        doc = read_xml_root(root, _Reader(schema, rec, unknown_cardinality, rel), rel)
-        return write_json(
-            doc, pretty=pretty, rec=rec, escape_solidus=escape_solidus, date_offset=date_offset
         )
     finally:
         if paused:

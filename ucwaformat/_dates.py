@@ -301,7 +301,7 @@ def iso_ticks(text: str, *, strict: bool = False) -> tuple[int, int | None] | No
     """``(ticks, offset)`` of a date in exactly the "o" form with a zone, as :func:`parse_iso`
     reads it (and raises); None for any other text, which only :func:`parse_iso` decides about.
 
-    The XML → JSON fast path's date reader: no Timestamp, and a zone known to be there. The
+    The XML reader's quick date reader: no Timestamp, and a zone known to be there. The
     date and time of day are checked by ``datetime.fromisoformat`` (C, for what is already
     known to be digits in place); anything it or the range refuses goes the general way, which
     says why. (``strict`` only matters for zoneless text, which is not this form.)

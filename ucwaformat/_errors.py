@@ -113,11 +113,13 @@ LOSS_KINDS: Final[dict[str, str]] = {
 class Recorder:
     """Where a conversion sends its losses: raise on the first (strict) or append to a list."""
 
-    __slots__ = ("losses", "strict")
+    __slots__ = ("hears", "losses", "strict")
 
     def __init__(self, strict: bool, losses: list[Loss] | None) -> None:
         self.strict = strict
         self.losses = losses
+        #: Whether a loss does anything (raise or be kept): a writer can skip looking for them.
+        self.hears = strict or losses is not None
 
     def loss(self, kind: str, path: str, message: str) -> None:
         """Record one loss; in strict mode it is an error instead.

@@ -7,14 +7,14 @@ and every use is reported; unknown members pass through, never dropped.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from lxml import etree
 
 from . import _json, _xml
 from ._dto import DtoXmlWriter, read_reason_json, read_reason_xml, write_dto_json, write_reason_xml
 from ._errors import UcwaFormatError, member_path
-from ._model import Attributes, Event, Events, Link, LinkEntry, Resource, Sender
+from ._model import Attributes, Dto, Event, Events, Link, LinkEntry, Resource, Sender
 from ._xmltext import xml_name
 
 __all__ = [
@@ -31,6 +31,10 @@ EVENT_TYPES: Final = frozenset(("added", "updated", "deleted", "started", "compl
 #: Event-element attributes that are event members, not link attributes (§10.3 entry_attributes).
 ENTRY_ATTRIBUTES: Final = frozenset(("status",))
 _PAGE_LINKS: Final = frozenset(("next", "resume", "resync"))
+_SENDER: Final = f"{{{NS}}}sender"
+_RESOURCE: Final = f"{{{NS}}}resource"
+_NOT_AN_ELEMENT: Final = object()
+_EVENT_TAGS: Final = {f"{{{NS}}}{name}": name for name in EVENT_TYPES}
 
 
 def is_events_json(obj: dict[str, Any]) -> bool:
@@ -49,8 +53,9 @@ def _local(el: etree._Element) -> tuple[str | None, str]:
 # -- XML -> model ------------------------------------------------------------------------------
 
 
-def read_events_xml(root: etree._Element, reader: _xml._Reader) -> Events:
-    """``<events>`` → :class:`Events`."""
+def read_events_xml(root: etree._Element, reader: _xml._Reader) -> Any:
+    """``<events>`` → what the reader's sink makes of it (:class:`Events` for the model)."""
+    sink = reader.sink
     href: str | None = None
     self_attrs: list[tuple[str, str]] = []
     for key, val in _xml.attributes(root):
@@ -58,82 +63,83 @@ def read_events_xml(root: etree._Element, reader: _xml._Reader) -> Events:
             href = val
         else:
             self_attrs.append((key, val))  # D14
-    links: dict[str, list[Link]] = {}
-    senders: list[Sender] = []
+    links: dict[str, list[Any]] = {}
+    senders: list[Any] = []
     for child in root:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if tag == _SENDER:
+            senders.append(_sender_xml(child, f"$.sender[{len(senders)}]", reader))
+            continue
+        if not isinstance(tag, str):
             continue
         ns, name = _local(child)
         if ns not in (NS, None):
             raise UcwaFormatError(f"element <{name}> is in a foreign namespace", path="$")
         if name == "link":
-            attrs = dict(_xml.attributes(child))
-            rel, lhref = attrs.pop("rel", None), attrs.pop("href", None)
-            if rel is None or lhref is None:
-                raise UcwaFormatError(
-                    "<link> without rel or href", line=_xml.line_of(child), path="$._links"
-                )
-            links.setdefault(rel, []).append(Link(rel, lhref, tuple(attrs.items())))
+            rel, record = reader.link_record(_xml.attributes(child), child, "$._links")
+            links.setdefault(rel, []).append(record)
         elif name == "sender":
             senders.append(_sender_xml(child, f"$.sender[{len(senders)}]", reader))
         else:
             reader.unknown_child(child, "?" + name, "$")
     reader.stray_text(root, "$")
-    entries: list[tuple[str, LinkEntry]] = [
-        (rel, tuple(group) if len(group) > 1 else group[0]) for rel, group in links.items()
+    entries: list[tuple[str, Any]] = [
+        (rel, sink.many(group) if len(group) > 1 else group[0]) for rel, group in links.items()
     ]
-    return Events(href, tuple(entries), tuple(senders), tuple(self_attrs))
+    return sink.events(href, entries, senders, tuple(self_attrs))
 
 
-def _sender_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Sender:
-    attrs = dict(_xml.attributes(el))
-    rel, href = attrs.pop("rel", None), attrs.pop("href", None)
+def _sender_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Any:
+    rel, href, attrs = _xml.split_attributes(_xml.attributes(el))
     if rel is None or href is None:
         raise UcwaFormatError("<sender> without rel or href", line=_xml.line_of(el), path=path)
-    events: list[Event] = []
+    events: list[Any] = []
     for child in el:
-        if not isinstance(child.tag, str):
-            continue
-        events.append(_event_xml(child, f"{path}.events[{len(events)}]", reader))
+        event = _event_xml(child, f"{path}.events[{len(events)}]", reader)
+        if event is not _NOT_AN_ELEMENT:
+            events.append(event)
     reader.stray_text(el, path)
-    return Sender(rel, href, tuple(events), tuple(attrs.items()))
+    return reader.sink.sender(rel, href, events, tuple(attrs))
 
 
-def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
+def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Any:
     rec = reader.rec
-    ns, etype = _local(el)
-    if ns not in (NS, None):
-        raise UcwaFormatError(f"event element <{etype}> is in a foreign namespace", path=path)
-    if etype not in EVENT_TYPES:
-        rec.loss("event", f"{path}.type", f"unknown event type {etype!r}; carried through")
-    rel = href = status = None
-    link_attrs: list[tuple[str, str]] = []
-    for key, val in _xml.attributes(el):
-        if key == "rel":
-            rel = val
-        elif key == "href":
-            href = val
-        elif key in ENTRY_ATTRIBUTES:
-            status = val
-            rec.loss(
-                "event",
-                f"{path}.status",
-                "'status' has no documented XML form; read from the provisional attribute",
-            )
-        else:
-            link_attrs.append((key, val))
+    tag = el.tag
+    etype = _EVENT_TAGS.get(tag)  # the common case: one lookup
+    if etype is None:
+        if not isinstance(tag, str):
+            return _NOT_AN_ELEMENT
+        ns, etype = _local(el)
+        if ns not in (NS, None):
+            raise UcwaFormatError(f"event element <{etype}> is in a foreign namespace", path=path)
+        if etype not in EVENT_TYPES:
+            rec.loss("event", f"{path}.type", f"unknown event type {etype!r}; carried through")
+    # (Parsed from bytes, lxml gives str pairs; its stubs say str | bytes.)
+    attrs = _xml.attributes(el) if reader.many else cast("list[tuple[str, str]]", el.items())
+    if len(attrs) == 2 and attrs[0][0] == "rel" and attrs[1][0] == "href":
+        rel: str | None = attrs[0][1]  # the common case
+        href: str | None = attrs[1][1]
+        status = None
+        link_attrs: list[tuple[str, str]] = []
+    else:
+        rel, href, status, link_attrs = _event_attrs(attrs, path, reader)
     if rel is None or href is None:
         raise UcwaFormatError(
             f"<{etype}> event without rel or href", line=_xml.line_of(el), path=path
         )
-    embedded: tuple[str, Resource] | None = None
+    embedded: tuple[str, Any] | None = None
     in_link: Link | None = None
     reason = None
     extra: list[tuple[str, str | Attributes]] = []
     for child in el:
-        if not isinstance(child.tag, str):
+        ctag = child.tag
+        if ctag == _RESOURCE:
+            cns: str | None = NS  # the common case
+            name = "resource"
+        elif not isinstance(ctag, str):
             continue
-        cns, name = _local(child)
+        else:
+            cns, name = _local(child)
         if name == "resource" and cns in (NS, None):
             role = child.get("rel")
             if role is None:
@@ -150,11 +156,10 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
                 ),
             )
         elif name == "in" and cns in (NS, None):
-            attrs = dict(_xml.attributes(child))
-            irel, ihref = attrs.pop("rel", None), attrs.pop("href", None)
+            irel, ihref, iattrs = _xml.split_attributes(_xml.attributes(child))
             if irel is None or ihref is None:
                 raise UcwaFormatError("<in> without rel or href", path=f"{path}.in")
-            in_link = Link(irel, ihref, tuple(attrs.items()))
+            in_link = Link(irel, ihref, tuple(iattrs))
             rec.loss(
                 "event",
                 f"{path}.in",
@@ -177,9 +182,36 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Event:
                 extra.append((name, tuple(_xml.attributes(child))))
             else:
                 extra.append((name, child.text or ""))
-    return Event(
-        etype, Link(rel, href, tuple(link_attrs)), embedded, in_link, status, reason, tuple(extra)
+    return reader.sink.event(
+        etype,
+        Link(rel, href, tuple(link_attrs)),
+        embedded,
+        in_link,
+        status,
+        reason,
+        tuple(extra),
+        path,
     )
+
+
+def _event_attrs(
+    attrs: list[tuple[str, str]], path: str, reader: _xml._Reader
+) -> tuple[str | None, str | None, str | None, list[tuple[str, str]]]:
+    """An event element's attributes: (rel, href, the provisional status, the link's others)."""
+    rel, href, others = _xml.split_attributes(attrs)
+    status = None
+    link_attrs: list[tuple[str, str]] = []
+    for key, val in others:
+        if key in ENTRY_ATTRIBUTES:
+            status = val
+            reader.rec.loss(
+                "event",
+                f"{path}.status",
+                "'status' has no documented XML form; read from the provisional attribute",
+            )
+        else:
+            link_attrs.append((key, val))
+    return rel, href, status, link_attrs
 
 
 # -- JSON -> model -----------------------------------------------------------------------------
@@ -310,46 +342,77 @@ def write_events_json(
     doc: Events, writer: _json._Writer, empty_sender_list: bool = False
 ) -> dict[str, Any]:
     """:class:`Events` → the JSON object (no ``sender`` member on a page without senders, D27)."""
-    out: dict[str, Any] = {}
+    senders = [_sender_out(s, f"$.sender[{i}]", writer) for i, s in enumerate(doc.senders)]
     links = writer.links(doc.links, doc.href, doc.self_attributes)
+    return events_obj(links, senders, bool(doc.sender_member or empty_sender_list))
+
+
+def events_obj(links: dict[str, Any] | None, senders: list[Any], sender_member: bool) -> dict[str, Any]:
+    """An event page's JSON object from its ``_links`` and its senders' objects."""
+    out: dict[str, Any] = {}
     if links is not None:
         out["_links"] = links
-    if doc.senders or doc.sender_member or empty_sender_list:
-        out["sender"] = [
-            _sender_out(s, f"$.sender[{i}]", writer) for i, s in enumerate(doc.senders)
-        ]
+    if senders or sender_member:
+        out["sender"] = senders
     return out
 
 
 def _sender_out(sender: Sender, path: str, writer: _json._Writer) -> dict[str, Any]:
-    out: dict[str, Any] = {"rel": sender.rel, "href": sender.href}
-    out.update(sender.attributes)
-    out["events"] = [
-        _event_out(e, f"{path}.events[{i}]", writer) for i, e in enumerate(sender.events)
-    ]
+    events = [_event_out(e, f"{path}.events[{i}]", writer) for i, e in enumerate(sender.events)]
+    return sender_obj(sender.rel, sender.href, sender.attributes, events)
+
+
+def sender_obj(
+    rel: str, href: str, attrs: tuple[tuple[str, str], ...], events: list[Any]
+) -> dict[str, Any]:
+    """A sender's JSON object: rel, href, its other attributes, then its events' objects."""
+    out: dict[str, Any] = {"rel": rel, "href": href}
+    if attrs:
+        out.update(attrs)
+    out["events"] = events
     return out
 
 
 def _link_out(link: Link) -> dict[str, str]:
     out = {"rel": link.rel, "href": link.href}
-    out.update(link.attributes)
+    if link.attributes:
+        out.update(link.attributes)
     return out
 
 
 def _event_out(event: Event, path: str, writer: _json._Writer) -> dict[str, Any]:
-    out: dict[str, Any] = {"link": _link_out(event.link)}
-    if event.in_link is not None:
-        out["in"] = _link_out(event.in_link)
-    if event.status is not None:
-        out["status"] = event.status
-    if event.reason is not None:
-        out["reason"] = write_dto_json(event.reason)
-    for key, val in event.extra:
-        out[key] = dict(val) if isinstance(val, tuple) else val
+    embedded = None
     if event.embedded is not None:
         role, res = event.embedded
-        out["_embedded"] = {role: writer.resource(res, member_path(f"{path}._embedded", role))}
-    out["type"] = event.type
+        embedded = (role, writer.resource(res, member_path(f"{path}._embedded", role)))
+    return event_obj(
+        event.type, event.link, embedded, event.in_link, event.status, event.reason, event.extra
+    )
+
+
+def event_obj(
+    etype: str,
+    link: Link,
+    embedded: tuple[str, dict[str, Any]] | None,
+    in_link: Link | None,
+    status: str | None,
+    reason: Dto | None,
+    extra: tuple[tuple[str, Any], ...],
+) -> dict[str, Any]:
+    """An event's JSON object, its embedded resource's object given: the link flattened, the
+    provisional members, the unknown ones, ``_embedded``, then ``type`` (§10)."""
+    out: dict[str, Any] = {"link": _link_out(link)}
+    if in_link is not None:
+        out["in"] = _link_out(in_link)
+    if status is not None:
+        out["status"] = status
+    if reason is not None:
+        out["reason"] = write_dto_json(reason)
+    for key, val in extra:
+        out[key] = dict(val) if isinstance(val, tuple) else val
+    if embedded is not None:
+        out["_embedded"] = {embedded[0]: embedded[1]}
+    out["type"] = etype
     return out
 
 

@@ -12,9 +12,9 @@ from typing import Any, Final
 
 import orjson
 
-from ._dates import Timestamp, is_ms_date, ms_date_repair, parse_iso, parse_ms_date
+from ._dates import TICKS_PER_MS, Timestamp, is_ms_date, ms_date_repair, parse_iso, parse_ms_date
 from ._errors import Recorder, UcwaFormatError, member_path, path_of
-from ._jsondates import OFFSET_LOSS, SUB_MS_LOSS, escape_dates, format_ms_date
+from ._jsondates import OFFSET_LOSS, SUB_MS_LOSS, escape_dates, ms_date_text
 from ._model import (
     Input,
     Link,
@@ -31,7 +31,8 @@ __all__ = ["dump", "load_json"]
 
 #: Resources nested deeper than this are refused (orjson itself stops at 1024 levels).
 MAX_DEPTH: Final = 200
-_RESERVED: Final = frozenset(("rel", "_links", "_embedded"))
+#: The members of a resource's JSON object that are not properties.
+RESERVED: Final = frozenset(("rel", "_links", "_embedded"))
 
 
 def load_json(data: bytes | str, *, strict: bool) -> Any:
@@ -447,6 +448,10 @@ def _json_type(value: Any) -> str:
 
 
 class _Writer:
+    """Model values and parts of documents → JSON values and objects: the one home of how a
+    resource looks in JSON. The model's documents come through :meth:`resource` and
+    :meth:`input`; the XML reader's JSON sink (``_sinks``) hands over the parts as it reads."""
+
     __slots__ = ("date_offset", "dates", "rec")
 
     def __init__(self, rec: Recorder, date_offset: bool) -> None:
@@ -458,31 +463,84 @@ class _Writer:
         if isinstance(value, Timestamp):
             if value.json_iso is not None:
                 return value.json_iso
-            if value.sub_ms:
-                self.rec.loss("sub-ms", path, SUB_MS_LOSS)
-            if value.offset is not None and not (value.json_offset or self.date_offset):
-                self.rec.loss("offset", path, OFFSET_LOSS)
-            self.dates = True
-            return format_ms_date(value, offset=True if self.date_offset else None)
+            return self.date(value.ticks, value.offset, value.json_offset, path, None)
         return value
+
+    def date(
+        self, ticks: int, offset: int | None, json_offset: bool, path: str, name: str | None
+    ) -> str:
+        """``/Date(ms)/`` for an instant (the offset too if it came from such a date, or with
+        ``date_offset``); what it cannot carry is reported at ``path`` (+ ``name``)."""
+        keep = json_offset or self.date_offset
+        if self.rec.hears:
+            if ticks % TICKS_PER_MS:
+                where = path if name is None else member_path(path, name)
+                self.rec.loss("sub-ms", where, SUB_MS_LOSS)
+            if offset is not None and not keep:
+                where = path if name is None else member_path(path, name)
+                self.rec.loss("offset", where, OFFSET_LOSS)
+        self.dates = True
+        return ms_date_text(ticks, offset if keep else None)
+
+    def value(self, value: Value, path: str) -> Any:
+        """A property's value: a scalar, or a list of them (a propertyList, a JSON array)."""
+        if isinstance(value, tuple):
+            return [self.scalar(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return self.scalar(value, path)
 
     def props(self, out: dict[str, Any], props: tuple[tuple[str, Value], ...], path: str) -> None:
         for name, value in props:
             tv = type(value)
-            if (tv is str or tv is int or tv is bool) and name not in out and name not in _RESERVED:
+            if (tv is str or tv is int or tv is bool) and name not in out and name not in RESERVED:
                 out[name] = value  # the common case; a path is only built when needed
                 continue
             ppath = member_path(path, name)
-            if name in _RESERVED:
-                raise UcwaFormatError(f"a property cannot be called {name!r} in JSON", path=ppath)
+            if name in RESERVED:
+                _reserved(name, ppath)
             if name in out:
                 self.rec.loss(
                     "duplicate", ppath, f"property {name!r} repeats; the last one is kept"
                 )
-            if isinstance(value, tuple):
-                out[name] = [self.scalar(item, f"{ppath}[{i}]") for i, item in enumerate(value)]
-            else:
-                out[name] = self.scalar(value, ppath)
+            out[name] = self.value(value, ppath)
+
+    def head(
+        self,
+        rtype: str | None,
+        pos: int | None,
+        props: dict[str, Any],
+        special: bool,
+        path: str,
+        href: str | None,
+        self_attrs: tuple[tuple[str, str], ...],
+        links: list[tuple[str, Any]],
+    ) -> dict[str, Any]:
+        """A resource's JSON object but ``_embedded``: its type as ``rel`` where it was read (the
+        docs dialect's ``<property name="rel">`` has a place among the properties, §5; else
+        first), its properties (names unique, as a reader makes them; ``special``: a value may
+        be other than a string, integer or boolean) and ``_links`` (the relations' JSON)."""
+        if special or "rel" in props or "_links" in props or "_embedded" in props:
+            for name, value in props.items():  # in order, as props() goes
+                if name in RESERVED:
+                    _reserved(name, member_path(path, name))
+                tv = type(value)
+                if not (tv is str or tv is int or tv is bool or tv is list):  # (lists: written)
+                    props[name] = self.value(value, member_path(path, name))
+        if rtype is None:
+            out = props
+        elif not pos:
+            out = {"rel": rtype}
+            out.update(props)
+        elif pos >= len(props):
+            out = props
+            out["rel"] = rtype
+        else:
+            items = list(props.items())
+            out = dict(items[:pos])
+            out["rel"] = rtype
+            out.update(items[pos:])
+        if href is not None or links or self_attrs:
+            out["_links"] = links_obj(href, self_attrs, links)
+        return out
 
     def links(
         self,
@@ -490,18 +548,16 @@ class _Writer:
         href: str | None,
         self_attrs: tuple[tuple[str, str], ...],
     ) -> dict[str, Any] | None:
-        if href is None and not links and not self_attrs:
-            return None
-        out: dict[str, Any] = {}
-        if href is not None or self_attrs:
-            # A self link without href cannot come from either reader; keep what there is.
-            out["self"] = _link_obj(href, self_attrs)
+        return links_obj(href, self_attrs, self.link_entries(links))
+
+    def link_entries(self, links: tuple[tuple[str, LinkEntry], ...]) -> list[tuple[str, Any]]:
+        entries: list[tuple[str, Any]] = []
         for rel, entry in links:
             if isinstance(entry, tuple):
-                out[rel] = [_link_obj(link.href, link.attributes) for link in entry]
+                entries.append((rel, [link_obj(rel, link.href, link.attributes) for link in entry]))
             else:
-                out[rel] = _link_obj(entry.href, entry.attributes)
-        return out
+                entries.append((rel, link_obj(rel, entry.href, entry.attributes)))
+        return entries
 
     def embedded(
         self, embedded: tuple[tuple[str, ResourceEntry], ...], path: str
@@ -516,22 +572,12 @@ class _Writer:
         return out
 
     def resource(self, res: Resource, path: str) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        props = res.properties
-        if res.type is not None:
-            pos = res.type_position or 0
-            if pos >= len(props):
-                self.props(out, props, path)
-                out["rel"] = res.type
-            else:
-                self.props(out, props[:pos], path)
-                out["rel"] = res.type
-                self.props(out, props[pos:], path)
-        else:
-            self.props(out, props, path)
-        links = self.links(res.links, res.href, res.self_attributes)
-        if links is not None:
-            out["_links"] = links
+        props: dict[str, Any] = {}
+        self.props(props, res.properties, path)
+        links = self.link_entries(res.links)
+        out = self.head(
+            res.type, res.type_position, props, False, path, res.href, res.self_attributes, links
+        )
         if res.embedded:
             out["_embedded"] = self.embedded(res.embedded, path)
         return out
@@ -547,14 +593,44 @@ class _Writer:
         return out
 
 
-def _link_obj(href: str | None, attrs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+def _reserved(name: str, path: str) -> None:
+    raise UcwaFormatError(f"a property cannot be called {name!r} in JSON", path=path)
+
+
+def link_obj(rel: str, href: str | None, attrs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """A link's JSON object: ``href`` first, then its other members in order (its ``rel`` is
+    the key it is written under, not a member)."""
     obj = {} if href is None else {"href": href}
-    obj.update(attrs)
+    if attrs:
+        obj.update(attrs)
     return obj
 
 
-def dump(obj: Any, *, pretty: bool, escape: bool) -> bytes:
-    """orjson.dumps with the server's ``\\/`` in dates and a fallback for integers beyond 64 bits."""
+def links_obj(
+    href: str | None, self_attrs: tuple[tuple[str, str], ...], entries: list[tuple[str, Any]]
+) -> dict[str, Any] | None:
+    """``_links``: the self link (a resource's ``href`` and attributes), then each relation's
+    link or array of links; None when there is nothing to write."""
+    if href is None and not entries and not self_attrs:
+        return None
+    out: dict[str, Any] = {}
+    if href is not None or self_attrs:
+        # A self link without href cannot come from either reader; keep what there is.
+        out["self"] = link_obj("self", href, self_attrs)
+    out.update(entries)
+    return out
+
+
+def dump(
+    obj: Any, *, pretty: bool, escape: bool, fragments: dict[int, str] | None = None
+) -> bytes:
+    """orjson.dumps with the server's ``\\/`` in dates and a fallback for integers beyond 64 bits.
+
+    ``escape``: the object holds dates as ``/Date(…)/`` text, and every such delimiter in the
+    output is rewritten. ``fragments``: it holds them as ready-made escaped fragments
+    (:func:`escaped_date`), by ``id`` → their text; only text that looks like a date is then
+    rewritten, which is what ``escape`` gives.
+    """
     option = orjson.OPT_INDENT_2 if pretty else 0
     try:
         out = orjson.dumps(obj, option=option)
@@ -569,7 +645,14 @@ def dump(obj: Any, *, pretty: bool, escape: bool) -> bytes:
             ensure_ascii=False,
             indent=2 if pretty else None,
             separators=None if pretty else (",", ":"),
+            default=None if not fragments else (lambda value: fragments[id(value)]),
         ).encode("utf-8")
+        return escape_dates(out) if escape or fragments else out
+    if fragments:
+        # (rfind: CPython's backward search is about twice as fast for these needles as `in`.)
+        if out.rfind(b'"/Date(') >= 0 or out.rfind(b')/"') >= 0:
+            return escape_dates(out)
+        return out
     return escape_dates(out) if escape else out
 
 

@@ -1,7 +1,7 @@
 """How a JSON date is written (FORMAT.md §8.1, D8, D9): the one module to change for that.
 
-Every JSON writer calls these: the model writer (``_json``), the direct XML → JSON path
-(``_direct``) and the streaming converter (``_stream``). A date is ``/Date(ms)/`` or
+Every JSON writer calls these: the JSON writer (``_json``, which the XML reader's JSON sink
+uses too) and the streaming converter (``_stream``). A date is ``/Date(ms)/`` or
 ``/Date(ms±hhmm)/``, milliseconds truncated toward zero, and on the wire its solidi are escaped
 as servers write them (``"\\/Date(…)\\/"``), which orjson cannot do itself: writers either
 hand orjson a ready-made fragment or rewrite the delimiters in the serialised text.

@@ -19,6 +19,7 @@ from ._errors import Recorder, UcwaFormatError
 from ._media import Dialect
 from ._model import Document, Dto, Events, Input, Resource
 from ._schema import Schema
+from ._sinks import JsonSink
 
 __all__ = [
     "json_kind",
@@ -30,14 +31,16 @@ __all__ = [
     "write_json",
     "write_xml",
     "write_xml_into",
+    "xml_json",
 ]
 
 # -- XML -> model ---------------------------------------------------------------------------
 
-_XmlRead = Callable[[etree._Element, "_xml._Reader", str | None], Document]
+#: A reader of one kind of root: what the reader's sink makes of it (a DTO is always a model).
+_XmlRead = Callable[[etree._Element, "_xml._Reader", str | None], Any]
 
 
-def _read_events_xml(root: etree._Element, reader: _xml._Reader, rel: str | None) -> Document:
+def _read_events_xml(root: etree._Element, reader: _xml._Reader, rel: str | None) -> Any:
     if etree.QName(root).namespace is None:
         reader.rec.loss("namespace", "$", "element <events> has no namespace; read as UCWA")
     return _events.read_events_xml(root, reader)
@@ -55,8 +58,13 @@ _XML_READERS: Final[dict[str, _XmlRead]] = {
 }
 
 
-def read_xml_root(root: etree._Element, reader: _xml._Reader, rel: str | None) -> Document:
-    """The document of any kind under a parsed root element (the streaming reader uses it too)."""
+#: The namespaced root elements read through the sink → their kinds.
+_UCWA_ROOTS: Final = {f"{{{_xml.NS}}}{kind}": kind for kind in ("resource", "input", "events")}
+
+
+def read_xml_root(root: etree._Element, reader: _xml._Reader, rel: str | None) -> Any:
+    """The document of any kind under a parsed root element, as the reader's sink makes it (the
+    model's :class:`Document` by default; the streaming reader uses it too)."""
     if not isinstance(root.tag, str):
         raise UcwaFormatError("the document has no root element", line=1, column=1)
     qname = etree.QName(root)
@@ -83,7 +91,39 @@ def read_xml(
     unknown: _xml.UnknownPolicy = "single",
 ) -> Document:
     """XML bytes or text → a document of any kind (the root element decides)."""
-    return read_xml_root(_xml.parse_xml_bytes(data), _xml._Reader(schema, rec, unknown, rel), rel)
+    raw = _xml.xml_bytes(data)
+    nil, many = _xml.scan_flags(raw)
+    reader = _xml._Reader(schema, rec, unknown, rel, nil=nil, many=many)
+    doc: Document = read_xml_root(_xml.parse_raw(raw), reader, rel)
+    return doc
+
+
+def xml_json(
+    root: etree._Element,
+    reader: _xml._Reader,
+    sink: JsonSink,
+    *,
+    rel: str | None,
+    pretty: bool,
+    escape_solidus: bool,
+    date_offset: bool,
+) -> bytes:
+    """A parsed XML document → JSON bytes, through ``reader`` with ``sink`` (no model): what
+    ``write_json(read_xml_root(...))`` gives, losses and errors in the same order."""
+    kind = _UCWA_ROOTS.get(root.tag)
+    if kind is not None:
+        obj = _XML_READERS[kind](root, reader, rel)  # the common case: a namespaced root
+    else:
+        obj = read_xml_root(root, reader, rel)
+        kind = etree.QName(root).localname
+    if isinstance(obj, dict):
+        sink.flush(reader.rec)
+        report_kind(obj, kind, reader.rec)
+        return sink.dump(obj, pretty)
+    # The kinds read without the sink (DTOs) are written from their model.
+    return write_json(
+        obj, pretty=pretty, rec=reader.rec, escape_solidus=escape_solidus, date_offset=date_offset
+    )
 
 
 # -- JSON -> model --------------------------------------------------------------------------

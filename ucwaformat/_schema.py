@@ -168,17 +168,19 @@ _MEMO_NAMES: Final = 4096
 _MEMO_TYPES: Final = 1024
 
 
+_NO_LINKS: Final[Mapping[str, bool | None]] = {}
+
 #: What a plain typing gives ``rel``: not a value but the docs dialect's type mark (FORMAT §5).
 TYPE_MARK: Final = PropertyType("rel")
 
 #: Types whose values are the text as it is (FORMAT §7.2): only these three are converted.
-_CONVERTED: Final = frozenset(("integer", "boolean", "datetime"))
+CONVERTED: Final = frozenset(("integer", "boolean", "datetime"))
 
 
 class _Typing(dict[str, "PropertyType | None"]):
     """Property name → declared type for one (type, role): :meth:`Schema.property_type`, memoised.
 
-    ``exact`` holds the same entries in a plain dict, for the XML → JSON fast path: CPython's
+    ``exact`` holds the same entries in a plain dict, for the XML reader's hot loop: CPython's
     quickest subscript is for exact dicts only (try it, and on KeyError subscript this one).
     """
 
@@ -196,7 +198,7 @@ class _Typing(dict[str, "PropertyType | None"]):
         if plain:
             if name == "rel":
                 found = TYPE_MARK
-            elif found is not None and not found.array and found.type not in _CONVERTED:
+            elif found is not None and not found.array and found.type not in CONVERTED:
                 found = None
         if len(self) < _MEMO_NAMES:
             self[name] = self.exact[name] = found
@@ -367,10 +369,13 @@ class Schema:
 
     def link_collection(self, rtype: str | None, rel: str) -> bool | None:
         """Whether link ``rel`` of ``rtype`` is a collection; None if unknown (D2)."""
+        return self.link_table(rtype).get(rel)
+
+    def link_table(self, rtype: str | None) -> Mapping[str, bool | None]:
+        """``link_table(rtype).get(rel) == link_collection(rtype, rel)``: one lookup of the
+        type for all the links of a resource."""
         facts = None if rtype is None else self._resources.get(rtype)
-        if facts is None:
-            return None
-        return facts.links.get(rel)
+        return _NO_LINKS if facts is None else facts.links
 
     def embedded_collection(self, rtype: str | None, role: str) -> bool | None:
         """Whether embedded ``role`` of ``rtype`` is a collection; None if unknown (D3).

@@ -1,10 +1,8 @@
-"""How XML text becomes a typed value (FORMAT.md §7.2): one home for the rule, which the model
-path (``_xml``), the direct XML → JSON path (``_direct``) and the streaming converter (through
-``_xml``) all call.
+"""How XML text becomes a typed value (FORMAT.md §7.2): one home for the rule, which the one
+XML reader (``_xml._Reader``) calls, whatever its sink and whichever path drives it.
 
-Each function returns the value, or ``None`` when the text is not of the type: the caller then
-keeps the string and reports it (model path) or gives the document to the model path (direct
-path). Text is never trimmed (§2).
+Each function returns the value, or ``None`` when the text is not of the type: the reader then
+keeps the string and reports it. Text is never trimmed (§2).
 """
 
 from __future__ import annotations

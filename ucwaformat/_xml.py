@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, Literal, Protocol, cast
 
 from lxml import etree
 
@@ -18,16 +18,18 @@ from ._dates import Timestamp, format_iso
 from ._errors import Recorder, UcwaFormatError, member_path, path_of
 from ._media import Dialect, check_dialect
 from ._model import (
-    Document,
+    Event,
+    Events,
     Input,
     Link,
     LinkEntry,
     Resource,
     ResourceEntry,
     Scalar,
+    Sender,
     Value,
 )
-from ._schema import PropertyType, Schema
+from ._schema import CONVERTED, PropertyType, Schema
 from ._values import xml_bool, xml_datetime, xml_int
 from ._xmltext import ATTR_SPECIAL, TEXT_SPECIAL, xml_name
 
@@ -231,17 +233,217 @@ def parse_raw(raw: bytes) -> etree._Element:
     return root
 
 
+class Sink(Protocol):
+    """What the reader hands what it reads to: :class:`ModelSink` builds the model's documents,
+    ``_sinks.JsonSink`` the JSON objects (XML → JSON without the model).
+
+    The reader calls these in document order, a resource's ``head`` (its properties, type and
+    links) before its embedded resources, and ``resource`` when those are read.
+    """
+
+    def many(self, items: list[Any]) -> Any: ...
+
+    def date(self, ticks: int, offset: int | None, path: str, name: str | None) -> Any: ...
+
+    def save(self) -> Any: ...
+
+    def restore(self, saved: Any) -> None: ...
+
+    def head(
+        self,
+        rtype: str | None,
+        pos: int | None,
+        props: dict[str, Any],
+        special: bool,
+        href: str | None,
+        extra: tuple[tuple[str, str], ...],
+        links: list[tuple[str, Any]],
+        path: str,
+    ) -> Any: ...
+
+    def resource(self, head: Any, embedded: list[tuple[str, Any]]) -> Any: ...
+
+    def input(
+        self,
+        props: dict[str, Any],
+        special: bool,
+        links: list[tuple[str, Any]],
+        embedded: list[tuple[str, Any]],
+    ) -> Any: ...
+
+    def event(
+        self,
+        etype: str,
+        link: Link,
+        embedded: tuple[str, Any] | None,
+        in_link: Link | None,
+        status: str | None,
+        reason: Any,
+        extra: tuple[tuple[str, Any], ...],
+        path: str,
+    ) -> Any: ...
+
+    def sender(
+        self, rel: str, href: str, events: list[Any], attrs: tuple[tuple[str, str], ...]
+    ) -> Any: ...
+
+    def events(
+        self,
+        href: str | None,
+        links: list[tuple[str, Any]],
+        senders: list[Any],
+        attrs: tuple[tuple[str, str], ...],
+    ) -> Any: ...
+
+
+class ModelSink:
+    """The sink that builds the model: :class:`Resource`, :class:`Input`, :class:`Events`."""
+
+    __slots__ = ()
+
+    def many(self, items: list[Any]) -> tuple[Any, ...]:
+        return tuple(items)
+
+    def date(self, ticks: int, offset: int | None, path: str, name: str | None) -> Timestamp:
+        return Timestamp(ticks, offset)
+
+    def save(self) -> None:
+        return None
+
+    def restore(self, saved: None) -> None:
+        return None
+
+    def head(
+        self,
+        rtype: str | None,
+        pos: int | None,
+        props: dict[str, Any],
+        special: bool,
+        href: str | None,
+        extra: tuple[tuple[str, str], ...],
+        links: list[tuple[str, Any]],
+        path: str,
+    ) -> tuple[Any, ...]:
+        return rtype, pos, tuple(props.items()), href, extra, _model_links(links)
+
+    def resource(self, head: tuple[Any, ...], embedded: list[tuple[str, Any]]) -> Resource:
+        rtype, pos, props, href, extra, links = head
+        return Resource(rtype, href, props, links, tuple(embedded), extra, pos)
+
+    def input(
+        self,
+        props: dict[str, Any],
+        special: bool,
+        links: list[tuple[str, Any]],
+        embedded: list[tuple[str, Any]],
+    ) -> Input:
+        return Input(tuple(props.items()), _model_links(links), tuple(embedded))
+
+    def event(
+        self,
+        etype: str,
+        link: Link,
+        embedded: tuple[str, Any] | None,
+        in_link: Link | None,
+        status: str | None,
+        reason: Any,
+        extra: tuple[tuple[str, Any], ...],
+        path: str,
+    ) -> Event:
+        return Event(etype, link, embedded, in_link, status, reason, extra)
+
+    def sender(
+        self, rel: str, href: str, events: list[Any], attrs: tuple[tuple[str, str], ...]
+    ) -> Sender:
+        return Sender(rel, href, tuple(events), attrs)
+
+    def events(
+        self,
+        href: str | None,
+        links: list[tuple[str, Any]],
+        senders: list[Any],
+        attrs: tuple[tuple[str, str], ...],
+    ) -> Events:
+        return Events(href, _model_links(links), tuple(senders), attrs)
+
+
+def _model_link(rel: str, record: dict[str, str]) -> Link:
+    attrs = tuple((k, v) for k, v in record.items() if k != "href") if len(record) > 1 else ()
+    return Link(rel, record["href"], attrs)
+
+
+def _model_links(entries: list[tuple[str, Any]]) -> tuple[tuple[str, LinkEntry], ...]:
+    """The reader's link records (href first, then the other attributes) as model links."""
+    out: list[tuple[str, LinkEntry]] = []
+    for rel, entry in entries:
+        if isinstance(entry, tuple):
+            out.append((rel, tuple(_model_link(rel, record) for record in entry)))
+        else:
+            out.append((rel, _model_link(rel, entry)))
+    return tuple(out)
+
+
+MODEL: Final = ModelSink()
+
+_RESOURCE: Final = f"{{{NS}}}resource"
+_PROPERTY: Final = f"{{{NS}}}property"
+_PLIST: Final = f"{{{NS}}}propertyList"
+_LINK: Final = f"{{{NS}}}link"
+_ITEM: Final = f"{{{NS}}}item"
+# Attribute names as bytes: lxml looks them up without encoding a str first.
+_NAME: Final = b"name"
+_KIND_NUMBERS: Final = {"property": 1, "link": 2, "resource": 3, "propertyList": 4}
+_NO_NAMES: Final[dict[str, PropertyType | None]] = {}
+_NO_CHILDREN: Final[list[tuple[str, Any]]] = []
+_REL: Final = b"rel"
+
+
+def scan_flags(raw: bytes) -> tuple[bool, bool]:
+    """(the document may hold ``xsi:nil``, an element may have too many attributes), from the
+    bytes the parser read: each ``False`` spares the reader one lookup per element."""
+    # xsi:nil needs a prefix bound to XSI, declared as xmlns:… (names have no character
+    # references). Every attribute has a "=": fewer in the whole text, no element has too
+    # many. (rfind: CPython searches backwards about twice as fast as `in` here.)
+    nil = raw.rfind(b"xmlns:") >= 0 and raw.rfind(b":nil") >= 0
+    many = len(raw) > MAX_ATTRIBUTES and raw.count(b"=") > MAX_ATTRIBUTES
+    return nil, many
+
+
+class _Retype(Exception):
+    """A type mark changed the type after properties were typed: read the element again."""
+
+    def __init__(self, rtype: str) -> None:
+        super().__init__(rtype)
+        self.rtype = rtype
+
+
 class _Reader:
-    __slots__ = ("docs", "input_target", "rec", "schema", "unknown")
+    """The one reader of resources and inputs: walks each element once, types what it reads
+    with the schema, reports what it cannot carry, and hands the result to its sink."""
+
+    __slots__ = ("docs", "input_target", "many", "nil", "rec", "schema", "sink", "unknown")
 
     def __init__(
-        self, schema: Schema, rec: Recorder, unknown: UnknownPolicy, input_target: str | None
+        self,
+        schema: Schema,
+        rec: Recorder,
+        unknown: UnknownPolicy,
+        input_target: str | None,
+        sink: Sink = MODEL,
+        *,
+        nil: bool = True,
+        many: bool = True,
     ) -> None:
         self.schema = schema
         self.rec = rec
         self.unknown = unknown
         self.docs = False
         self.input_target = input_target
+        self.sink = sink
+        # False promises that no element has an xsi:nil attribute, or more attributes than
+        # MAX_ATTRIBUTES (see scan_flags): the checks are skipped.
+        self.nil = nil
+        self.many = many
 
     # -- element classification ------------------------------------------------------------
 
@@ -290,7 +492,7 @@ class _Reader:
                 if not zoned:
                     where = path if name is None else member_path(path, name)
                     self.rec.loss("zone", where, f"date {text!r} has no zone; read as UTC")
-                return Timestamp(ticks, offset)
+                return self.sink.date(ticks, offset, path, name)  # type: ignore[no-any-return]
         else:
             return text
         where = path if name is None else member_path(path, name)
@@ -324,6 +526,24 @@ class _Reader:
         self.stray_text(el, ppath)
         return tuple(items)
 
+    def strings(self, el: etree._Element) -> list[str] | None:
+        """The items of a ``<propertyList>`` of strings, or None if it has anything else to
+        report or type (:meth:`value` then reads it)."""
+        text = el.text
+        if text and not text.isspace():
+            return None
+        out: list[str] = []
+        nil = self.nil
+        for item in el:
+            tail = item.tail
+            if item.tag != _ITEM or (tail and not tail.isspace()) or len(item):
+                return None
+            if nil and item.get(_XSI_NIL) is not None:
+                return None
+            text = item.text
+            out.append("" if text is None else text)
+        return out
+
     def stray_text(self, el: etree._Element, path: str, children: bool = True) -> None:
         # Whitespace between elements is insignificant; anything else is dropped and reported.
         text = el.text
@@ -346,7 +566,7 @@ class _Reader:
 
     # -- resources --------------------------------------------------------------------------
 
-    def body(
+    def walk(
         self,
         el: etree._Element,
         path: str,
@@ -354,163 +574,338 @@ class _Reader:
         role: str | None,
         depth: int,
         *,
-        allow_type: bool = True,
         infer_from: str | bool | None = False,
+        href: str | None = None,
+        extra: tuple[tuple[str, str], ...] = (),
         typer: Callable[[str], PropertyType | None] | None = None,
-    ) -> tuple[
-        str | None,
-        int | None,
-        tuple[tuple[str, Value], ...],
-        tuple[tuple[str, LinkEntry], ...],
-        tuple[tuple[str, ResourceEntry], ...],
-    ]:
-        """Read the children of ``<resource>``/``<input>`` in one pass.
+        root_rel: str | None = None,
+        root: bool = False,
+    ) -> Any:
+        """Read ``<resource>`` (or ``<input>``, given its ``typer``) in one pass over its
+        children; what the sink makes of it.
 
-        Returns (type, the position of ``<property name="rel">``, properties, links, embedded).
-        The type is the property rel if there is one, else ``rtype``; with ``infer_from`` (the
-        parent's type, for an embedded resource of the server dialect) it is inferred from the
-        schema (§5, D4) unless the element is a stub.
+        The type is the ``<property name="rel">`` if there is one (the docs dialect's mark,
+        §5), else ``rtype``; with ``infer_from`` (the parent's type, for an embedded resource of
+        the server dialect) it is inferred from the schema (§5, D4) unless the element is a stub.
+        A repeated property name keeps its first place and its last value (D24), as in JSON.
+
+        Properties are typed as they are read, with the type known so far. A mark that changes
+        the type after some were typed reads the element again, typed as the last mark says;
+        in strict mode the losses of a pass wait until its type is settled.
         """
         if depth > MAX_DEPTH:
             raise UcwaFormatError(f"resources nested deeper than {MAX_DEPTH}", path=path)
-        links: dict[str, list[Link]] = {}
-        prop_els: list[tuple[str, str, etree._Element]] = []
-        children: dict[str, list[etree._Element]] = {}
-        prop_type: str | None = None
-        type_position: int | None = None
-        kinds = _KINDS
-        for child in el:
-            tail = child.tail
-            if tail and not tail.isspace():
-                self.stray_tail(child, path)
-            kind = kinds.get(child.tag)
-            if kind is None:
-                kind = self.kind(child, path)
-                if kind is None:
-                    continue
-            if kind == "property" or kind == "propertyList":
-                name = child.get("name")
-                if name is None:
-                    raise UcwaFormatError(
-                        f"<{kind}> without a name", line=line_of(child), path=path
-                    )
-                if name == "rel" and kind == "property" and allow_type:
-                    # The docs dialect's type artifact (§5): never an ordinary property.
-                    if type_position is not None:
-                        self.rec.loss(
-                            "duplicate",
-                            member_path(path, "rel"),
-                            "property 'rel' appears more than once; the last one types the resource",
-                        )
-                    prop_type = self.text_of(child, path, "rel")
-                    type_position = len(prop_els)
-                    continue
-                prop_els.append((name, kind, child))
-            elif kind == "link":
-                rel = child.get("rel")
-                href = child.get("href")
-                if rel is None or href is None:
-                    missing = "rel" if rel is None else "href"
-                    raise UcwaFormatError(
-                        f"<link> without {missing!r}", line=line_of(child), path=path
-                    )
-                extra = (
-                    tuple((k, v) for k, v in attributes(child) if k != "rel" and k != "href")
-                    if len(child.attrib) > 2
-                    else ()
-                )
-                group = links.get(rel)
-                if group is None:
-                    links[rel] = [Link(rel, href, extra)]
-                else:
-                    group.append(Link(rel, href, extra))
-                if len(child) or (child.text and not child.text.isspace()):
-                    self.rec.loss(
-                        "mixed-content",
-                        member_path(path, "_links"),
-                        "content inside <link>; dropped",
-                    )
-            elif kind == "resource":
-                role_ = child.get("rel")
-                if role_ is None:
-                    raise UcwaFormatError(
-                        "embedded <resource> without 'rel'", line=line_of(child), path=path
-                    )
-                children.setdefault(role_, []).append(child)
+        is_input = typer is not None
+        sink = self.sink
+        if not len(el):
+            # A stub, or an empty resource: nothing to type, and nothing to wait for.
+            inferred = not is_input and not root and infer_from is not False and not self.docs
+            props: dict[str, Any] = {}
+            links: dict[str, list[Any]] = {}
+            children: dict[str, list[etree._Element]] = {}
+            mark: str | None = None
+            type_position: int | None = None
+            special = False
+            text = el.text
+            if text and not text.isspace():
+                self.stray_text(el, path, children=False)
+        else:
+            if not is_input and not root and infer_from is not False and not self.docs:
+                # Server dialect: the type is not in the document (§5, D4).
+                parent = infer_from if isinstance(infer_from, str) else None
+                rtype = self.schema.embedded_type(parent, role or "") or role
+                inferred = True
             else:
-                self.unknown_child(child, kind, path)
-        text = el.text
-        if text and not text.isspace():
-            self.stray_text(el, path, children=False)
-
-        if prop_type is not None:
-            rtype = prop_type
-        elif infer_from is not False and not self.docs and (prop_els or links or children):
-            # Server dialect: the type is not in the document (§5, D4). Stubs stay typeless.
-            parent = infer_from if isinstance(infer_from, str) else None
-            rtype = self.schema.embedded_type(parent, role or "") or role
-        if typer is None:
-            typer = self.typer(rtype, role)
+                inferred = False
+            sink = self.sink
+            rec = self.rec
+            strict = rec.strict
+            if strict:
+                # A loss must not raise before the type is settled: it waits, and the first one
+                # is raised once it is (or before an error met later in the pass).
+                self.rec = Recorder(False, [])
+            losses = self.rec.losses
+            before = 0 if losses is None else len(losses)
+            # (What the sink did in a pass that is read again: its losses, if anybody hears.)
+            saved = sink.save() if losses is not None else None
+            settled = False
+            many = self.many
+            nil = self.nil
+            while True:
+                if not is_input:
+                    typing = self.schema.typing(rtype, role, plain=True)
+                    exact = typing.exact  # the names typed so far (the quicker subscript)
+                    typer_ = typing.__getitem__
+                else:
+                    exact = _NO_NAMES
+                    typer_ = typer  # type: ignore[assignment]
+                links = {}
+                props = {}
+                children = {}
+                mark = None  # the type mark's text as it is
+                type_position = None
+                special = False
+                others = 0  # children that make no property: links, resources, marks, others
+                try:
+                    for child in el:
+                        tail = child.tail
+                        if tail and not tail.isspace():
+                            self.stray_tail(child, path)
+                        tag = child.tag
+                        # (One comparison of the tag per child: 1 property, 2 link,
+                        # 3 resource, 4 propertyList.)
+                        if tag == _PROPERTY:
+                            k = 1
+                        elif tag == _LINK:
+                            k = 2
+                        elif tag == _RESOURCE:
+                            k = 3
+                        elif tag == _PLIST:
+                            k = 4
+                        else:
+                            # A UCWA name without its namespace, or an unknown element.
+                            kind = self.kind(child, path)
+                            k = 0 if kind is None else _KIND_NUMBERS.get(kind, 0)
+                            if not k:
+                                others += 1
+                                if kind is not None:
+                                    self.unknown_child(child, kind, path)
+                                continue
+                        if k == 1 or k == 4:
+                            name = child.get(_NAME)
+                            if name is None:
+                                kind = "property" if k == 1 else "propertyList"
+                                raise UcwaFormatError(
+                                    f"<{kind}> without a name", line=line_of(child), path=path
+                                )
+                            if name == "rel" and k == 1 and not is_input:
+                                # The docs dialect's type mark (§5): never an ordinary property.
+                                others += 1
+                                if type_position is not None:
+                                    self.rec.loss(
+                                        "duplicate",
+                                        member_path(path, "rel"),
+                                        "property 'rel' appears more than once; the last one types"
+                                        " the resource",
+                                    )
+                                marked = self.text_of(child, path, "rel")
+                                mark = child.text or ""
+                                type_position = len(props)
+                                new = mark if marked is None else marked
+                                if new != rtype and not settled:
+                                    if props:
+                                        raise _Retype(self.last_mark(el))
+                                    rtype = new
+                                    typing = self.schema.typing(rtype, role, plain=True)
+                                    exact = typing.exact
+                                    typer_ = typing.__getitem__
+                                continue
+                            try:
+                                pt = exact[name]
+                            except KeyError:
+                                pt = typer_(name)
+                            if (
+                                k == 1
+                                and not len(child)
+                                and not (nil and child.get(_XSI_NIL) is not None)
+                            ):
+                                text = child.text  # the common case: a text-only <property>
+                                if text is None:
+                                    text = ""
+                                if pt is None:
+                                    props[name] = text
+                                    continue
+                                if pt.array:
+                                    self.rec.loss(
+                                        "type",
+                                        member_path(path, name),
+                                        "a single <property> where the schema has a list",
+                                    )
+                                props[name] = self.typed(text, pt, path, name)
+                                continue
+                            if k == 4 and (pt is None or pt.type not in CONVERTED):
+                                items = self.strings(child)  # the common case of a list
+                                if items is not None:
+                                    props[name] = sink.many(items)
+                                    continue
+                            kind = "property" if k == 1 else "propertyList"
+                            props[name] = self.value(child, kind, pt, path, name)
+                            special = True  # (a list, a nil)
+                        elif k == 2:
+                            others += 1
+                            if many and len(child.attrib) > MAX_ATTRIBUTES:
+                                attributes(child)  # refused
+                            # (Parsed from bytes, lxml gives str pairs; its stubs say str | bytes.)
+                            attrs: list[tuple[str, str]] = child.items()  # type: ignore[assignment]
+                            if len(attrs) == 2 and attrs[0][0] == "rel" and attrs[1][0] == "href":
+                                rel: str = attrs[0][1]
+                                link = {"href": attrs[1][1]}  # the common case
+                            else:
+                                rel, link = self.link_record(attrs, child, path)
+                            group = links.get(rel)
+                            if group is None:
+                                links[rel] = [link]
+                            else:
+                                group.append(link)
+                            text = child.text
+                            if len(child) or (text and not text.isspace()):
+                                self.rec.loss(
+                                    "mixed-content",
+                                    member_path(path, "_links"),
+                                    "content inside <link>; dropped",
+                                )
+                        else:  # k == 3: a resource
+                            others += 1
+                            role_ = child.get(_REL)
+                            if role_ is None:
+                                raise UcwaFormatError(
+                                    "embedded <resource> without 'rel'", line=line_of(child), path=path
+                                )
+                            group_ = children.get(role_)
+                            if group_ is None:
+                                children[role_] = [child]
+                            else:
+                                group_.append(child)
+                    text = el.text
+                    if text and not text.isspace():
+                        self.stray_text(el, path, children=False)
+                    # Every property child made one key: fewer mean a name repeated.
+                    if len(props) != len(el) - others:
+                        self.duplicates(el, path, is_input)
+                    break
+                except _Retype as retype:
+                    if losses is not None:
+                        del losses[before:]
+                        sink.restore(saved)
+                    rtype = retype.rtype
+                    settled = True
+                except UcwaFormatError:
+                    if strict:
+                        self.settle(rec)
+                    raise
+            if strict:
+                self.settle(rec)
+        ttype = rtype
+        if root:
+            # The docs dialect marks every typed resource with <property name="rel"> (§5); its
+            # embedded resources without one are stubs or typeless, never schema-typed (D4).
+            self.docs = mark is not None
+            if mark is not None and root_rel is not None and mark != root_rel:
+                self.rec.loss(
+                    "rel-conflict", "$.rel", f"rel attribute {root_rel!r} but property rel {mark!r}"
+                )
+            rtype = ttype
+            shown = root_rel if mark is None else mark  # (a hint types, but is not written)
+        elif inferred and mark is None and not (props or links or children):
+            rtype = shown = None  # a stub stays typeless
+        else:
+            rtype = shown = ttype
         # For schema lookups a typeless embedded resource falls back to its role (§7.2 step 2).
         effective = rtype or role
-        props: list[tuple[str, Value]] = []
-        if prop_els:
-            seen: set[str] = set()
-            value = self.value
-            typed = self.typed
-            append = props.append
-            for name, kind, child in prop_els:
-                if name in seen:
-                    self.rec.loss(
-                        "duplicate",
-                        member_path(path, name),
-                        f"property {name!r} appears more than once",
+        sink = self.sink
+        link_entries: list[tuple[str, Any]] = []
+        if links:
+            table = self.schema.link_table(effective)
+            for rel, group in links.items():
+                if len(group) > 1:
+                    link_entries.append((rel, sink.many(group)))
+                    continue
+                coll = table.get(rel)
+                if coll is None:
+                    coll = self.guess(
+                        member_path(member_path(path, "_links"), rel), "link", rel, effective
                     )
-                seen.add(name)
-                pt = typer(name)
-                if (
-                    kind == "property"
-                    and (pt is None or not pt.array)
-                    and not len(child)
-                    and child.get(_XSI_NIL) is None
-                ):
-                    # The common case, inlined: a text-only <property>.
-                    text = child.text or ""
-                    append((name, text if pt is None else typed(text, pt, path, name)))
-                else:
-                    append((name, value(child, kind, pt, path, name)))
+                link_entries.append((rel, sink.many(group) if coll else group[0]))
+        if typer is not None:  # an input
+            embedded = self.embedded_all(children, path, effective, depth) if children else []
+            return sink.input(props, special, link_entries, embedded)
+        if "self" in links:
+            href, extra, link_entries = self.self_link(href, extra, link_entries, path)
+        head = sink.head(shown, type_position, props, special, href, extra, link_entries, path)
+        if children:
+            return sink.resource(head, self.embedded_all(children, path, effective, depth))
+        return sink.resource(head, _NO_CHILDREN)
 
-        link_entries: list[tuple[str, LinkEntry]] = []
-        for rel, group in links.items():
-            if len(group) > 1:
-                link_entries.append((rel, tuple(group)))
-                continue
-            coll = self.schema.link_collection(effective, rel)
-            if coll is None:
-                coll = self.guess(
-                    member_path(member_path(path, "_links"), rel), "link", rel, effective
-                )
-            link_entries.append((rel, tuple(group) if coll else group[0]))
+    def settle(self, rec: Recorder) -> None:
+        """The type is settled: the losses that waited are reported (strict: the first raises)."""
+        pending = self.rec.losses
+        self.rec = rec
+        if rec.strict and pending:
+            for loss in pending:
+                rec.loss(loss.kind, loss.path, loss.message)
 
-        embedded: list[tuple[str, ResourceEntry]] = []
-        for role_, els in children.items():
-            epath = member_path(member_path(path, "_embedded"), role_)
-            coll = True if len(els) > 1 else self.schema.embedded_collection(effective, role_)
+    def link_record(
+        self, attrs: list[tuple[str, str]], el: etree._Element, path: str
+    ) -> tuple[str, dict[str, str]]:
+        """A ``<link>``'s rel and record: its href, then its other attributes in order (the
+        JSON form of a link, which the model sink makes a :class:`Link` of)."""
+        rel, href, others = split_attributes(attrs)
+        if rel is None or href is None:
+            missing = "rel" if rel is None else "href"
+            raise UcwaFormatError(f"<link> without {missing!r}", line=line_of(el), path=path)
+        record = {"href": href}
+        record.update(others)
+        return rel, record
+
+    def last_mark(self, el: etree._Element) -> str:
+        """The type the last ``<property name="rel">`` of ``el`` gives (its text; a nil or
+        mixed one as the pass reads it, without reporting: the pass again will)."""
+        found = ""
+        rec, self.rec = self.rec, Recorder(False, None)
+        try:
+            for child in el:
+                kind = _KINDS.get(child.tag) if isinstance(child.tag, str) else None
+                if kind is None and child.tag in _BARE:
+                    kind = child.tag
+                if kind == "property" and child.get("name") == "rel":
+                    marked = self.text_of(child, "$", "rel")
+                    found = (child.text or "") if marked is None else marked
+        finally:
+            self.rec = rec
+        return found
+
+    def embedded_all(
+        self,
+        children: dict[str, list[etree._Element]],
+        path: str,
+        effective: str | None,
+        depth: int,
+    ) -> list[tuple[str, Any]]:
+        embedded: list[tuple[str, Any]] = []
+        for role, els in children.items():
+            epath = member_path(member_path(path, "_embedded"), role)
+            coll = True if len(els) > 1 else self.schema.embedded_collection(effective, role)
             if coll is None:
-                coll = self.guess(epath, "embedded resource", role_, effective)
+                coll = self.guess(epath, "embedded resource", role, effective)
             if coll:
-                embedded.append(
-                    (
-                        role_,
-                        tuple(
-                            self.embedded(c, f"{epath}[{i}]", effective, role_, depth + 1)
-                            for i, c in enumerate(els)
-                        ),
-                    )
-                )
+                group: list[Any] = []  # (a loop: no comprehension frame)
+                for i, c in enumerate(els):
+                    group.append(self.embedded(c, f"{epath}[{i}]", effective, role, depth + 1))
+                embedded.append((role, self.sink.many(group)))
             else:
-                embedded.append((role_, self.embedded(els[0], epath, effective, role_, depth + 1)))
-        return rtype, type_position, tuple(props), tuple(link_entries), tuple(embedded)
+                embedded.append((role, self.embedded(els[0], epath, effective, role, depth + 1)))
+        return embedded
+
+    def duplicates(self, el: etree._Element, path: str, is_input: bool) -> None:
+        """Report each repeat of a property name (the reader keeps the last value, D24)."""
+        seen: set[str] = set()
+        for child in el:
+            tag = child.tag
+            kind = _KINDS.get(tag) if isinstance(tag, str) else None
+            if kind is None and tag in _BARE:
+                kind = tag
+            if kind != "property" and kind != "propertyList":
+                continue
+            name = child.get("name")
+            if name is None or (name == "rel" and kind == "property" and not is_input):
+                continue
+            if name in seen:
+                self.rec.loss(
+                    "duplicate",
+                    member_path(path, name),
+                    f"property {name!r} appears more than once; the last one is kept",
+                )
+            seen.add(name)
 
     def guess(self, path: str, what: str, rel: str, rtype: str | None) -> bool:
         where = f"in {rtype!r}" if rtype else "here"
@@ -522,80 +917,67 @@ class _Reader:
         )
         return self.unknown == "collection"
 
-    def typer(self, rtype: str | None, role: str | None) -> Callable[[str], PropertyType | None]:
-        """The property typing function of a resource type (§7.2), memoised by the schema."""
-        return self.schema.typing(rtype, role).__getitem__
-
-    def resource_attrs(
-        self, el: etree._Element
-    ) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
-        rel, href, extra = split_attributes(attributes(el))
-        return rel, href, tuple(extra)
-
     def embedded(
         self, el: etree._Element, path: str, parent_type: str | None, role: str, depth: int
-    ) -> Resource:
-        _rel, href, extra = self.resource_attrs(el)
-        rtype, pos, props, links, embedded = self.body(
-            el, path, None, role, depth, infer_from=parent_type if parent_type else True
+    ) -> Any:
+        """An embedded ``<resource>``, typed from its parent's type and its role."""
+        if self.many and len(el.attrib) > MAX_ATTRIBUTES:
+            attributes(el)  # refused
+        # (Parsed from bytes, lxml gives str pairs; its stubs say str | bytes.)
+        attrs: list[tuple[str, str]] = el.items()  # type: ignore[assignment]
+        if len(attrs) == 2 and attrs[0][0] == "rel" and attrs[1][0] == "href":
+            href: str | None = attrs[1][1]  # the common case
+            extra: tuple[tuple[str, str], ...] = ()
+        else:
+            _rel, href, others = split_attributes(attrs)
+            extra = tuple(others)
+        return self.walk(
+            el,
+            path,
+            None,
+            role,
+            depth,
+            infer_from=parent_type if parent_type else True,
+            href=href,
+            extra=extra,
         )
-        href, extra, links = self.self_link(href, extra, links, path)
-        return Resource(rtype, href, props, links, embedded, extra, pos)
 
     def self_link(
         self,
         href: str | None,
         extra: tuple[tuple[str, str], ...],
-        links: tuple[tuple[str, LinkEntry], ...],
+        links: list[tuple[str, Any]],
         path: str,
-    ) -> tuple[str | None, tuple[tuple[str, str], ...], tuple[tuple[str, LinkEntry], ...]]:
+    ) -> tuple[str | None, tuple[tuple[str, str], ...], list[tuple[str, Any]]]:
         """A resource's self link from its ``href`` and a ``<link rel="self">``, which UCWA never
         writes (§3): the attribute wins a conflict; a lone element becomes the self link. Both
         are reported, since XML written back has the attribute instead."""
-        found = next((entry for rel, entry in links if rel == "self"), None)
-        if found is None:
-            return href, extra, links
+        found = next(entry for rel, entry in links if rel == "self")
         where = member_path(member_path(path, "_links"), "self")
-        link = found[-1] if isinstance(found, tuple) else found
+        group = isinstance(found, (tuple, list))
+        record = found[-1] if group else found
+        link_href = record["href"]
+        link_attrs = tuple((k, v) for k, v in record.items() if k != "href")
         if href is None:
             self.rec.loss("element", where, '<link rel="self"> read as the resource\'s href')
-            href, extra = link.href, (*extra, *link.attributes)
-        elif isinstance(found, tuple) or link.href != href or link.attributes:
+            href, extra = link_href, (*extra, *link_attrs)
+        elif group or link_href != href or link_attrs:
             self.rec.loss(
                 "rel-conflict",
                 where,
-                f'<link rel="self" href={link.href!r}> beside href={href!r}; the attribute won',
+                f'<link rel="self" href={link_href!r}> beside href={href!r}; the attribute won',
             )
         else:
             self.rec.loss("element", where, '<link rel="self"> repeats the href; dropped')
-        return href, extra, tuple((rel, entry) for rel, entry in links if rel != "self")
+        return href, extra, [(rel, entry) for rel, entry in links if rel != "self"]
 
-    def prop_rel(self, el: etree._Element) -> str | None:
-        """The docs dialect's ``<property name="rel">`` of this element, if it has one (the
-        last of several, as for any repeated property, D24; ``body`` reports the repeat)."""
-        found = None
-        for child in el:
-            if child.get("name") == "rel" and child.tag in _PROPERTY_TAGS:
-                found = child.text or ""
-        return found
-
-    def root(self, el: etree._Element, hint: str | None) -> Document:
+    def root(self, el: etree._Element, hint: str | None) -> Any:
         kind = self.kind(el, "$")
         if kind == "resource":
-            rel, href, extra = self.resource_attrs(el)
-            # The docs dialect marks every typed resource with <property name="rel"> (§5); its
-            # embedded resources without one are stubs or typeless, never schema-typed (D4).
-            prop_rel = self.prop_rel(el)
-            self.docs = prop_rel is not None
-            rtype = prop_rel if prop_rel is not None else (rel or hint)
-            _type, pos, props, links, embedded = self.body(el, "$", rtype, None, 0)
-            href, extra, links = self.self_link(href, extra, links, "$")
-            if prop_rel is not None and rel is not None and prop_rel != rel:
-                self.rec.loss(
-                    "rel-conflict", "$.rel", f"rel attribute {rel!r} but property rel {prop_rel!r}"
-                )
-            rtype = prop_rel if prop_rel is not None else rel
-            return Resource(rtype, href, props, links, embedded, extra, pos)
+            rel, href, extra = split_attributes(attributes(el))
+            return self.walk(
+                el, "$", rel or hint, None, 0, href=href, extra=tuple(extra), root_rel=rel, root=True
+            )
         if kind == "input":
             if el.attrib:
                 names = ", ".join(k for k, _v in attributes(el))
@@ -610,10 +992,7 @@ class _Reader:
                     or schema.fallback_type(name)
                 )
 
-            _t, _pos, props, links, embedded = self.body(
-                el, "$", target, None, 0, allow_type=False, typer=typer
-            )
-            return Input(props, links, embedded)
+            return self.walk(el, "$", target, None, 0, typer=typer)
         # read_root dispatches every other root (and foreign namespaces) before this point.
         raise UcwaFormatError(f"unsupported root element <{etree.QName(el).localname}>", path="$")
 

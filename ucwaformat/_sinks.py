@@ -1,0 +1,153 @@
+"""The JSON sink of the XML reader: XML → JSON objects without the model.
+
+The reader (``_xml._Reader``, with ``_events`` for event pages) walks the document once and
+hands each part to its sink; :class:`_xml.ModelSink` builds the model, :class:`JsonSink` builds
+the JSON object through the JSON writer's own functions (``_json``, ``_events``), so that
+``xml_to_json`` and ``to_json(from_xml(...))`` agree by construction.
+
+The writer's losses (``sub-ms``, ``offset``) and errors (a property JSON cannot hold) are kept
+and given to the caller's recorder by :meth:`JsonSink.flush`: after everything the reader saw,
+where writing a model would report them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _events
+from ._errors import Loss, Recorder, UcwaFormatError, member_path
+from ._json import RESERVED, _Writer, dump, links_obj
+from ._jsondates import escaped_date
+from ._model import Dto, Link
+
+__all__ = ["JsonSink"]
+
+
+class JsonSink:
+    """Builds the JSON objects (dicts and lists, ready for orjson) of what the reader reads."""
+
+    __slots__ = ("escape", "failed", "fragments", "later", "writer")
+
+    def __init__(self, date_offset: bool, rec: Recorder, escape: bool) -> None:
+        #: Dates as the server's escaped ``"\/Date(…)\/"``, written as orjson fragments (their
+        #: text by id, for the fallback writer of integers beyond 64 bits: see ``_json.dump``).
+        self.escape = escape
+        self.fragments: dict[int, str] = {}
+        self.later: list[Loss] = []
+        self.failed: tuple[UcwaFormatError, int] | None = None
+        # The writer's losses wait for flush() if anybody hears of them.
+        listens = rec.strict or rec.losses is not None
+        self.writer = _Writer(Recorder(False, self.later if listens else None), date_offset)
+
+    def flush(self, rec: Recorder) -> None:
+        """Report the writer's losses to ``rec``, and raise the writer's error if it had one."""
+        later, failed = self.later, self.failed
+        if failed is not None:
+            del later[failed[1] :]
+        for loss in later:
+            rec.loss(loss.kind, loss.path, loss.message)
+        later.clear()
+        self.failed = None
+        if failed is not None:
+            raise failed[0]
+
+    # -- resources --------------------------------------------------------------------------
+
+    def many(self, items: list[Any]) -> list[Any]:
+        return items
+
+    def date(self, ticks: int, offset: int | None, path: str, name: str | None) -> Any:
+        text = self.writer.date(ticks, offset, False, path, name)
+        if not self.escape:
+            return text
+        fragment = escaped_date(text)
+        self.fragments[id(fragment)] = text
+        return fragment
+
+    def dump(self, obj: Any, pretty: bool) -> bytes:
+        """The JSON text of what the reader made (:func:`_json.dump`, with this sink's dates)."""
+        return dump(obj, pretty=pretty, escape=False, fragments=self.fragments)
+
+    def save(self) -> tuple[int, bool]:
+        return len(self.later), self.writer.dates
+
+    def restore(self, saved: tuple[int, bool]) -> None:
+        del self.later[saved[0] :]
+        self.writer.dates = saved[1]
+
+    def head(
+        self,
+        rtype: str | None,
+        pos: int | None,
+        props: dict[str, Any],
+        special: bool,
+        href: str | None,
+        extra: tuple[tuple[str, str], ...],
+        links: list[tuple[str, Any]],
+        path: str,
+    ) -> dict[str, Any]:
+        try:
+            return self.writer.head(rtype, pos, props, special, path, href, extra, links)
+        except UcwaFormatError as exc:
+            self.fail(exc, props, path)
+            return {}
+
+    def fail(self, exc: UcwaFormatError, props: dict[str, Any], path: str) -> None:
+        """The writer refused a property name: the dates of the properties after it were
+        written as the reader typed them, and their losses are dropped (writing the model
+        stops at the name)."""
+        if self.failed is not None:
+            return
+        names = list(props)
+        bad = next(i for i, name in enumerate(names) if name in RESERVED)
+        after = {member_path(path, name) for name in names[bad + 1 :]}
+        self.later[:] = [
+            loss
+            for loss in self.later
+            if not any(loss.path == p or loss.path.startswith(p + "[") for p in after)
+        ]
+        self.failed = (exc, len(self.later))
+
+    def resource(self, head: dict[str, Any], embedded: list[tuple[str, Any]]) -> dict[str, Any]:
+        if embedded:
+            head["_embedded"] = dict(embedded)
+        return head
+
+    def input(
+        self,
+        props: dict[str, Any],
+        special: bool,
+        links: list[tuple[str, Any]],
+        embedded: list[tuple[str, Any]],
+    ) -> dict[str, Any]:
+        out = self.head(None, None, props, special, None, (), links, "$")
+        return self.resource(out, embedded)
+
+    # -- event pages ------------------------------------------------------------------------
+
+    def event(
+        self,
+        etype: str,
+        link: Link,
+        embedded: tuple[str, Any] | None,
+        in_link: Link | None,
+        status: str | None,
+        reason: Dto | None,
+        extra: tuple[tuple[str, Any], ...],
+        path: str,
+    ) -> dict[str, Any]:
+        return _events.event_obj(etype, link, embedded, in_link, status, reason, extra)
+
+    def sender(
+        self, rel: str, href: str, events: list[Any], attrs: tuple[tuple[str, str], ...]
+    ) -> dict[str, Any]:
+        return _events.sender_obj(rel, href, attrs, events)
+
+    def events(
+        self,
+        href: str | None,
+        links: list[tuple[str, Any]],
+        senders: list[Any],
+        attrs: tuple[tuple[str, str], ...],
+    ) -> dict[str, Any]:
+        return _events.events_obj(links_obj(href, attrs, links), senders, False)
