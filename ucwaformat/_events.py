@@ -7,6 +7,7 @@ and every use is reported; unknown members pass through, never dropped.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Final, cast
 
 from lxml import etree
@@ -184,7 +185,7 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Any:
                 extra.append((name, child.text or ""))
     return reader.sink.event(
         etype,
-        Link(rel, href, tuple(link_attrs)),
+        event_link(rel, href, link_attrs),
         embedded,
         in_link,
         status,
@@ -373,11 +374,16 @@ def sender_obj(
     return out
 
 
-def _link_out(link: Link) -> dict[str, str]:
-    out = {"rel": link.rel, "href": link.href}
-    if link.attributes:
-        out.update(link.attributes)
+def event_link(rel: str, href: str, attrs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """An event's ``link`` (or ``in``) as JSON writes it: rel, href, then its other members."""
+    out = {"rel": rel, "href": href}
+    if attrs:
+        out.update(attrs)
     return out
+
+
+def _link_out(link: Link) -> dict[str, str]:
+    return event_link(link.rel, link.href, link.attributes)
 
 
 def _event_out(event: Event, path: str, writer: _json._Writer) -> dict[str, Any]:
@@ -386,13 +392,13 @@ def _event_out(event: Event, path: str, writer: _json._Writer) -> dict[str, Any]
         role, res = event.embedded
         embedded = (role, writer.resource(res, member_path(f"{path}._embedded", role)))
     return event_obj(
-        event.type, event.link, embedded, event.in_link, event.status, event.reason, event.extra
+        event.type, _link_out(event.link), embedded, event.in_link, event.status, event.reason, event.extra
     )
 
 
 def event_obj(
     etype: str,
-    link: Link,
+    link: dict[str, str],
     embedded: tuple[str, dict[str, Any]] | None,
     in_link: Link | None,
     status: str | None,
@@ -401,7 +407,7 @@ def event_obj(
 ) -> dict[str, Any]:
     """An event's JSON object, its embedded resource's object given: the link flattened, the
     provisional members, the unknown ones, ``_embedded``, then ``type`` (§10)."""
-    out: dict[str, Any] = {"link": _link_out(link)}
+    out: dict[str, Any] = {"link": link}
     if in_link is not None:
         out["in"] = _link_out(in_link)
     if status is not None:

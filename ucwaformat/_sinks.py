@@ -128,7 +128,7 @@ class JsonSink:
     def event(
         self,
         etype: str,
-        link: Link,
+        link: dict[str, str],
         embedded: tuple[str, Any] | None,
         in_link: Link | None,
         status: str | None,

@@ -274,7 +274,7 @@ class Sink(Protocol):
     def event(
         self,
         etype: str,
-        link: Link,
+        link: dict[str, str],
         embedded: tuple[str, Any] | None,
         in_link: Link | None,
         status: str | None,
@@ -342,7 +342,7 @@ class ModelSink:
     def event(
         self,
         etype: str,
-        link: Link,
+        link: dict[str, str],
         embedded: tuple[str, Any] | None,
         in_link: Link | None,
         status: str | None,
@@ -350,7 +350,9 @@ class ModelSink:
         extra: tuple[tuple[str, Any], ...],
         path: str,
     ) -> Event:
-        return Event(etype, link, embedded, in_link, status, reason, extra)
+        rest = tuple((k, v) for k, v in link.items() if k != "rel" and k != "href")
+        event_link = Link(link["rel"], link["href"], rest)
+        return Event(etype, event_link, embedded, in_link, status, reason, extra)
 
     def sender(
         self, rel: str, href: str, events: list[Any], attrs: tuple[tuple[str, str], ...]
