@@ -8,8 +8,10 @@ corpus in ``tests/data/corpus``.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import io
 import logging
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -693,10 +695,143 @@ def test_asgi_head_and_bodiless_statuses() -> None:
     assert result.status == 304 and result.headers["content-type"].startswith(PRECISE_JSON)
 
 
-def test_asgi_compressed_response_passes_through() -> None:
-    app = FakeApp(body=b"\x1f\x8b...", headers=[(b"content-encoding", b"gzip")])
+def _deflate_raw(data: bytes) -> bytes:
+    encoder = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return encoder.compress(data) + encoder.flush()
+
+
+@pytest.mark.parametrize(
+    ("coding", "encode", "decode"),
+    [
+        ("gzip", gzip.compress, gzip.decompress),
+        ("x-gzip", gzip.compress, gzip.decompress),
+        ("deflate", zlib.compress, zlib.decompress),
+        ("Deflate", _deflate_raw, zlib.decompress),  # raw deflate in; zlib format out
+    ],
+)
+def test_asgi_compressed_response_is_translated_and_compressed_again(
+    coding: str, encode: Callable[[bytes], bytes], decode: Callable[[bytes], bytes]
+) -> None:
+    app = FakeApp(body=encode(MEETING_XML), headers=[(b"content-encoding", coding.encode())])
     result = Result(call_asgi(UcwaGatewayMiddleware(app), headers=[("Accept", PRECISE_JSON)]))
-    assert result.status == 200 and result.body == b"\x1f\x8b..."
+    assert result.status == 200
+    assert result.headers["content-encoding"] == coding
+    assert result.headers["content-length"] == str(len(result.body))
+    assert result.headers["content-type"] == f"{PRECISE_JSON}; charset=utf-8"
+    assert decode(result.body) == MEETING_JSON
+
+
+def test_asgi_unknown_or_stacked_coding_passes_through(caplog: pytest.LogCaptureFixture) -> None:
+    for value in (b"br", b"gzip, br", b"compress"):
+        app = FakeApp(body=b"\x1f\x8b...", headers=[(b"content-encoding", value)])
+        with caplog.at_level(logging.WARNING, logger="ucwaformat.gateway"):
+            result = Result(
+                call_asgi(UcwaGatewayMiddleware(app), headers=[("Accept", PRECISE_JSON)])
+            )
+        assert result.status == 200 and result.body == b"\x1f\x8b...", value
+        assert result.headers["content-encoding"] == value.decode()
+        assert "passes untranslated" in caplog.text
+
+
+def test_asgi_broken_or_huge_compressed_response_is_a_502() -> None:
+    broken = gzip.compress(MEETING_XML)[:-20]
+    app = FakeApp(body=broken, headers=[(b"content-encoding", b"gzip")])
+    result = Result(call_asgi(UcwaGatewayMiddleware(app), headers=[("Accept", PRECISE_JSON)]))
+    assert result.status == 502
+    assert "does not decode" in str(result.reason().get("message"))
+    bomb = gzip.compress(b" " * 200_000 + MEETING_XML)
+    app = FakeApp(body=bomb, headers=[(b"content-encoding", b"gzip")])
+    middleware = UcwaGatewayMiddleware(app, max_body_size=100_000)
+    result = Result(call_asgi(middleware, headers=[("Accept", PRECISE_JSON)]))
+    assert result.status == 502 and "once decoded" in str(result.reason().get("message"))
+
+
+def test_asgi_compressed_request_reaches_the_app_decoded() -> None:
+    app = FakeApp(body=b"", content_type=None, status=204)
+    headers = [("Content-Type", PRECISE_JSON), ("Content-Encoding", "gzip")]
+    middleware = UcwaGatewayMiddleware(app)
+    result = Result(call_asgi(middleware, "POST", headers, gzip.compress(INPUT_JSON)))
+    assert result.status == 204
+    assert app.header("content-encoding") is None
+    assert app.header("content-length") == str(len(app.body))
+    assert app.body == json_to_xml(INPUT_JSON)
+    # a body that does not decode, or decodes past the limit
+    result = Result(call_asgi(middleware, "POST", headers, b"\x1f\x8b\x08 not gzip"))
+    assert result.status == 400 and "does not decode" in str(result.reason().get("message"))
+    bomb = gzip.compress(b" " * 200_000 + INPUT_JSON)
+    small = UcwaGatewayMiddleware(app, max_body_size=100_000)
+    result = Result(call_asgi(small, "POST", headers, bomb))
+    assert result.status == 413
+    # a coding the gateway cannot undo: the body goes to the application as it came
+    app = FakeApp(body=b"", content_type=None, status=204)
+    brotli = [("Content-Type", PRECISE_JSON), ("Content-Encoding", "br")]
+    Result(call_asgi(UcwaGatewayMiddleware(app), "POST", brotli, b"opaque"))
+    assert app.body == b"opaque" and app.header("content-encoding") == "br"
+
+
+LOSSY_INPUT = b'{"subject": "s", "color": null}'
+
+
+def test_asgi_losses_are_logged_reported_and_counted(caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[tuple[str, Loss]] = []
+    app = FakeApp()
+    middleware = UcwaGatewayMiddleware(
+        app, on_loss=lambda direction, loss: seen.append((direction, loss)), loss_header="X-UCWA-Losses"
+    )
+    headers = [("Content-Type", PRECISE_JSON), ("Accept", PRECISE_JSON)]
+    with caplog.at_level(logging.INFO, logger="ucwaformat.gateway"):
+        result = Result(call_asgi(middleware, "POST", headers, LOSSY_INPUT))
+    assert result.status == 200
+    expected_response: list[Loss] = []
+    xml_to_json(MEETING_XML, report=expected_response)
+    assert [d for d, _ in seen] == ["request"] + ["response"] * len(expected_response)
+    assert seen[0][1].kind == "null" and [loss for _, loss in seen[1:]] == expected_response
+    assert result.headers["x-ucwa-losses"] == str(len(seen))
+    assert sum("body:" in r.getMessage() for r in caplog.records) == len(seen)
+    # a failing callback is logged, never raised
+    broken = UcwaGatewayMiddleware(FakeApp(), on_loss=lambda d, loss: 1 / 0)
+    result = Result(call_asgi(broken, headers=[("Accept", PRECISE_JSON)]))
+    assert result.status == 200 and "on_loss failed" in caplog.text
+    # without losses, no header
+    plain = UcwaGatewayMiddleware(FakeApp(), loss_header="X-UCWA-Losses")
+    result = Result(call_asgi(plain, headers=[("Accept", PRECISE_XML)]))
+    assert "x-ucwa-losses" not in result.headers
+
+
+def test_asgi_strict_per_direction() -> None:
+    headers = [("Content-Type", PRECISE_JSON), ("Accept", PRECISE_JSON)]
+    request_only = UcwaGatewayMiddleware(FakeApp(), strict="request")
+    assert Result(call_asgi(request_only, "POST", headers, LOSSY_INPUT)).status == 400
+    assert Result(call_asgi(request_only, headers=[("Accept", PRECISE_JSON)])).status == 200
+    response_only = UcwaGatewayMiddleware(FakeApp(), strict="response")
+    assert Result(call_asgi(response_only, headers=[("Accept", PRECISE_JSON)])).status == 502
+    with pytest.raises(ValueError, match="strict"):
+        UcwaGatewayMiddleware(FakeApp(), strict="both")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="loss_header"):
+        UcwaGatewayMiddleware(FakeApp(), loss_header="X Losses")
+
+
+def test_wsgi_compression_and_losses() -> None:
+    seen: list[tuple[str, Loss]] = []
+    app = FakeWsgiApp(body=gzip.compress(MEETING_XML))
+    app.extra_headers = [("Content-Encoding", "gzip")]
+    middleware = UcwaGatewayWSGIMiddleware(
+        app, on_loss=lambda d, loss: seen.append((d, loss)), loss_header="X-UCWA-Losses"
+    )
+    headers = [
+        ("Content-Type", PRECISE_JSON),
+        ("Content-Encoding", "gzip"),
+        ("Accept", PRECISE_JSON),
+    ]
+    status, response_headers, body, _ = call_wsgi(
+        middleware, "POST", headers, gzip.compress(LOSSY_INPUT)
+    )
+    assert status.startswith("200")
+    assert "HTTP_CONTENT_ENCODING" not in app.environ
+    assert app.body == json_to_xml(LOSSY_INPUT)
+    assert response_headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == MEETING_JSON
+    assert response_headers["x-ucwa-losses"] == str(len(seen)) and seen[0][0] == "request"
 
 
 def test_asgi_vary_is_merged() -> None:
@@ -871,6 +1006,7 @@ class FakeWsgiApp:
         self.body = b""
         self.calls = 0
         self.closed = False
+        self.extra_headers: list[tuple[str, str]] = []
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         self.calls += 1
@@ -878,6 +1014,7 @@ class FakeWsgiApp:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         self.body = environ["wsgi.input"].read(length) if length else b""
         headers = [] if self.content_type is None else [("Content-Type", self.content_type)]
+        headers += self.extra_headers
         headers.append(("Content-Length", str(len(self.response))))
         size = max(1, -(-len(self.response) // self.chunks))
         pieces = [self.response[i : i + size] for i in range(0, len(self.response), size)]

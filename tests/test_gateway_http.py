@@ -8,6 +8,7 @@ and checks that what reaches it is XML; the middleware in front of it lets JSON 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
 import threading
 import time
@@ -22,9 +23,10 @@ httpx = pytest.importorskip("httpx", reason="the gateway HTTP tests need httpx (
 pytest.importorskip("starlette", reason="the gateway HTTP tests need starlette (test extra)")
 
 from starlette.applications import Starlette  # noqa: E402
+from starlette.middleware.gzip import GZipMiddleware  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import Response  # noqa: E402
-from starlette.routing import Route  # noqa: E402
+from starlette.routing import Mount, Route  # noqa: E402
 
 import ucwaformat  # noqa: E402
 from ucwaformat import UcwaFormatError, xml_to_json  # noqa: E402
@@ -128,6 +130,22 @@ async def broken(request: Request) -> Response:
     return xml(BROKEN)
 
 
+async def gzipped(request: Request) -> Response:
+    """A server that compresses its own responses (and whose client accepts gzip)."""
+    xml_only(request)
+    assert "gzip" in request.headers.get("accept-encoding", "")
+    response = xml(gzip.compress(MEETING))
+    response.headers["content-encoding"] = "gzip"
+    response.headers["content-length"] = str(len(response.body))
+    return response
+
+
+async def brotli(request: Request) -> Response:
+    response = xml(b"\x0b\x02\x80not really brotli\x03")
+    response.headers["content-encoding"] = "br"
+    return response
+
+
 APP = UcwaGatewayMiddleware(
     Starlette(
         routes=[
@@ -138,6 +156,15 @@ APP = UcwaGatewayMiddleware(
             Route(f"{BASE}/conflict", conflict),
             Route(f"{BASE}/photo", photo),
             Route(f"{BASE}/broken", broken),
+            Route(f"{BASE}/gzipped", gzipped),
+            Route(f"{BASE}/brotli", brotli),
+            # Compression inside the gateway, as FastAPI's GZipMiddleware added first puts it.
+            Mount(
+                f"{BASE}/gz",
+                app=GZipMiddleware(
+                    Starlette(routes=[Route("/meeting", meeting)]), minimum_size=100
+                ),
+            ),
         ]
     ),
     app_form="xml",
@@ -339,3 +366,39 @@ def test_request_too_large_is_413(client: Any) -> None:
     # the connection is still usable
     ok = client.get(f"{BASE}/onlineMeetings/myAssignedOnlineMeeting", headers={"Accept": JSON})
     assert ok.status_code == 200
+
+
+# --- compression --------------------------------------------------------------------------------
+
+
+def test_gzip_response_is_translated_and_compressed_again(client: Any) -> None:
+    for path in (f"{BASE}/gzipped", f"{BASE}/gz/meeting"):
+        response = client.get(path, headers={"Accept": JSON, "Accept-Encoding": "gzip"})
+        assert response.status_code == 200, path
+        assert response.headers["content-type"] == f"{JSON}; charset=utf-8", path
+        assert response.headers["content-encoding"] == "gzip", path
+        # httpx decoded the body: the JSON of the server's XML, compressed on the wire.
+        assert response.content == xml_to_json(MEETING), path
+        assert int(response.headers["content-length"]) < len(response.content)
+
+
+def test_unknown_coding_passes_through_untranslated(client: Any) -> None:
+    response = client.get(
+        f"{BASE}/brotli", headers={"Accept": JSON, "Accept-Encoding": "identity"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == SERVER_XML
+    assert response.headers["content-encoding"] == "br"
+
+
+def test_gzip_request_body_reaches_the_app_decoded_and_translated(client: Any) -> None:
+    response = client.post(
+        "/ucwa/v1/applications",
+        content=gzip.compress(APPLICATION_INPUT_JSON),
+        headers={"Content-Type": JSON, "Content-Encoding": "gzip", "Accept": JSON},
+    )
+    assert response.status_code == 201, response.text
+    _path, content_type, _accept, body = RECEIVED[-1]
+    assert content_type is not None and content_type.startswith(XML)
+    same(body, APPLICATION_INPUT_JSON)
+    assert response.json()["rel"] == "application"

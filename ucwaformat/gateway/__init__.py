@@ -35,9 +35,19 @@ names ``app_form`` in place of each UCWA type. Responses that need translating a
 whole before anything is sent and translated to the form the client's ``Accept`` prefers (else
 the form of the client's request body, else ``client_form``, else left alone); ``Content-Length``
 is recomputed and ``Vary: Accept`` added to UCWA responses. Everything else streams through
-untouched: non-UCWA bodies, bodies already in the wanted form, responses with a
-``Content-Encoding`` (put compression outside the gateway), paths under ``exclude_paths``
-(e.g. the OAuth token endpoint, whose JSON is not a UCWA document). A body that does not
+untouched: non-UCWA bodies, bodies already in the wanted form, paths under ``exclude_paths``
+(e.g. the OAuth token endpoint, whose JSON is not a UCWA document).
+
+**Compression.** A body in ``gzip`` (``x-gzip``) or ``deflate`` is decoded (at most
+``max_body_size`` bytes once decoded), translated, and a response is compressed again in the
+coding it came in; a request reaches the application decoded, without ``Content-Encoding``.
+So the gateway may sit on either side of compressing middleware. Other codings (``br``,
+several at once) pass through untranslated, with a warning on the log.
+
+**Losses.** What a translation cannot carry is logged on ``ucwaformat.gateway`` (INFO) and
+given to ``on_loss(direction, loss)``; ``loss_header`` names a response header that carries
+their count. ``strict=True`` (or ``"request"``, ``"response"``) makes a loss an error instead:
+``400`` for a request, ``502`` for a response. A body that does not
 translate gets a UCWA error ``reason`` in the client's form: ``400 BadRequest`` for a request,
 ``502 ServiceFailure`` for an application's response (``413 EntityTooLarge`` for a request
 over the limit; a response over it is a ``502``); its message carries the

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import codecs
 import logging
+import zlib
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 from .._api import json_to_xml, to_json, to_xml, xml_to_json
 from .._batch import batch_form, convert_batch, split_batch
@@ -46,6 +47,69 @@ log: Final = logging.getLogger("ucwaformat.gateway")
 DEFAULT_MAX_BODY_SIZE: Final = 10 * 1024 * 1024
 #: Extensions that would let an application send a response the middleware cannot buffer.
 UNBUFFERABLE: Final = ("http.response.pathsend", "http.response.zerocopysend")
+
+#: Which way a body goes: from the client to the application, or back.
+Direction: TypeAlias = Literal["request", "response"]
+#: Called with each loss of a translation (see ``on_loss``).
+OnLoss: TypeAlias = Callable[[Direction, Loss], object]
+
+# --- content codings (RFC 9110 §8.4) -----------------------------------------------------------
+
+#: The content codings the gateway decodes, translates under and encodes again.
+_CODINGS: Final = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
+
+
+def coding(value: str | None) -> str:
+    """A ``Content-Encoding`` value as the gateway sees it: ``""`` (none, or identity),
+    ``"gzip"`` or ``"deflate"``, or the value itself for anything else (another coding, or
+    several), which the gateway cannot undo."""
+    if value is None:
+        return ""
+    name = value.strip(WS).lower()
+    if name in ("", "identity"):
+        return ""
+    return _CODINGS.get(name, value)
+
+
+def handled(name: str) -> bool:
+    """Whether the gateway can decode and encode again this :func:`coding`."""
+    return name in ("", "gzip", "deflate")
+
+
+class CodingError(Exception):
+    """A body that does not decode under its ``Content-Encoding``."""
+
+
+def decode_body(body: bytes, name: str, limit: int) -> bytes:
+    """``body`` decoded from its coding, at most ``limit`` bytes of it (else TooLargeError)."""
+    if not name:
+        return body
+    # gzip: its own header; deflate: the zlib format (RFC 9110 §8.4.1.2), or raw deflate, which
+    # some servers send instead.
+    attempts = (16 + zlib.MAX_WBITS,) if name == "gzip" else (zlib.MAX_WBITS, -zlib.MAX_WBITS)
+    for wbits in attempts:
+        decoder = zlib.decompressobj(wbits)
+        try:
+            out = decoder.decompress(body, limit + 1)
+        except zlib.error as exc:
+            error = str(exc)
+            continue
+        if len(out) > limit:
+            raise TooLargeError
+        if not decoder.eof:
+            error = "the compressed data ends early"
+            continue
+        return out
+    raise CodingError(f"the {name} body does not decode: {error}")
+
+
+def encode_body(body: bytes, name: str) -> bytes:
+    """``body`` in the coding it came in."""
+    if not name:
+        return body
+    wbits = 16 + zlib.MAX_WBITS if name == "gzip" else zlib.MAX_WBITS
+    encoder = zlib.compressobj(wbits=wbits)
+    return encoder.compress(body) + encoder.flush()
 
 
 def _target_media_type(content_type: str, to: Form) -> str:
@@ -227,7 +291,9 @@ class Config:
         "client_form",
         "dialect",
         "exclude_paths",
+        "loss_header",
         "max_body_size",
+        "on_loss",
         "pretty",
         "strict",
     )
@@ -237,10 +303,12 @@ class Config:
         app_form: Form,
         client_form: Form | None,
         max_body_size: int,
-        strict: bool,
+        strict: bool | Direction,
         dialect: Dialect,
         pretty: bool,
         exclude_paths: Iterable[str],
+        on_loss: OnLoss | None = None,
+        loss_header: str | None = None,
     ) -> None:
         check_form(app_form, "app_form")
         if client_form not in (None, *FORMS):
@@ -250,10 +318,25 @@ class Config:
             raise TypeError("max_body_size must be an int")
         if max_body_size < 0:
             raise ValueError("max_body_size must not be negative")
+        if strict not in (True, False, "request", "response"):
+            raise ValueError(f"strict must be a bool, 'request' or 'response', not {strict!r}")
+        if on_loss is not None and not callable(on_loss):
+            raise TypeError("on_loss must be callable")
+        if loss_header is not None and (
+            not isinstance(loss_header, str)
+            or not loss_header
+            or not all(c.isascii() and (c.isalnum() or c in "!#$%&'*+-.^_`|~") for c in loss_header)
+        ):
+            raise ValueError(f"loss_header must be a header name, not {loss_header!r}")
         self.app_form: Form = app_form
         self.client_form: Form | None = client_form
         self.max_body_size = max_body_size
-        self.strict = strict
+        #: The directions translated strictly (an error instead of a loss).
+        self.strict: frozenset[str] = frozenset(
+            ("request", "response") if strict is True else () if strict is False else (strict,)
+        )
+        self.on_loss = on_loss
+        self.loss_header = loss_header
         self.dialect: Dialect = dialect
         self.pretty = pretty
         paths = (exclude_paths,) if isinstance(exclude_paths, str) else tuple(exclude_paths)
@@ -266,15 +349,24 @@ class Config:
 class Exchange:
     """One request and its response, as the gateway sees them (no I/O here)."""
 
-    __slots__ = ("accept", "config", "hint", "method", "request_type")
+    __slots__ = ("accept", "config", "hint", "losses", "method", "request_coding", "request_type")
 
     def __init__(
-        self, config: Config, method: str, content_type: str | None, accept: str | None
+        self,
+        config: Config,
+        method: str,
+        content_type: str | None,
+        accept: str | None,
+        content_encoding: str | None = None,
     ) -> None:
         self.config = config
         self.method = method.upper()
         self.request_type = content_type
         self.accept = accept
+        #: The request body's content coding (see :func:`coding`); once the body is translated
+        #: the application receives it decoded, without ``Content-Encoding``.
+        self.request_coding = coding(content_encoding)
+        self.losses = 0  # what the translations of this exchange could not carry
         kind = media_kind(content_type)
         # The form the client's request body speaks: a fallback for the response's form.
         self.hint: Form | None = kind if kind != "batch" else None
@@ -283,7 +375,15 @@ class Exchange:
 
     def request_needs_body(self) -> bool:
         kind = media_kind(self.request_type)
-        return kind == "batch" or (kind is not None and kind != self.config.app_form)
+        needs = kind == "batch" or (kind is not None and kind != self.config.app_form)
+        if needs and not handled(self.request_coding):
+            log.warning(
+                "a %s request body with Content-Encoding %r passes untranslated",
+                kind,
+                self.request_coding,
+            )
+            return False
+        return needs
 
     def app_accept(self) -> str | None:
         """The ``Accept`` value the application receives."""
@@ -296,15 +396,26 @@ class Exchange:
         content_type = self.request_type
         assert content_type is not None
         config = self.config
+        try:
+            body = decode_body(body, self.request_coding, config.max_body_size)
+        except TooLargeError:
+            return self.error(
+                413,
+                "EntityTooLarge",
+                f"the request body is larger than {config.max_body_size} bytes once decoded",
+            )
+        except CodingError as exc:
+            return self.error(400, "BadRequest", str(exc))
         if media_kind(content_type) == "batch":
             self.hint = batch_form(body, content_type)
+        report: list[Loss] = []
         try:
-            return _convert(
+            converted = _convert(
                 body,
                 content_type,
                 config.app_form,
-                strict=config.strict,
-                report=None,
+                strict="request" in config.strict,
+                report=report,
                 dialect=config.dialect,
                 pretty=config.pretty,
             )
@@ -318,6 +429,29 @@ class Exchange:
         except Exception:
             log.exception("translating a request body failed")
             return self.error(500, "ServiceFailure", "the gateway failed to translate the request")
+        self.report("request", report)
+        return converted
+
+    def report(self, direction: Direction, losses: list[Loss]) -> None:
+        """Make a translation's losses visible: the log, ``on_loss``, the count for the header."""
+        if not losses:
+            return
+        self.losses += len(losses)
+        on_loss = self.config.on_loss
+        for loss in losses:
+            log.info("%s %s body: %s", self.method, direction, loss)
+            if on_loss is not None:
+                try:
+                    on_loss(direction, loss)
+                except Exception:
+                    log.exception("on_loss failed")
+
+    def with_loss_count(self, headers: Headers) -> Headers:
+        """The headers, with the loss count if the gateway was asked to send one."""
+        name = self.config.loss_header
+        if name is None or not self.losses:
+            return headers
+        return set_header(headers, name, str(self.losses))
 
     # responses
 
@@ -329,14 +463,17 @@ class Exchange:
         content_type = get_header(headers, "content-type")
         kind = media_kind(content_type)
         if kind is None or content_type is None:
-            return False, headers
+            return False, self.with_loss_count(headers)
         headers = _with_vary(headers)
-        encoding = get_header(headers, "content-encoding")
-        if encoding is not None and encoding.strip(WS).lower() not in ("", "identity"):
-            return False, headers
         target = self.response_form()
         if target is None or kind == target:
-            return False, headers
+            return False, self.with_loss_count(headers)
+        name = coding(get_header(headers, "content-encoding"))
+        if not handled(name):
+            log.warning(
+                "a %s response with Content-Encoding %r passes untranslated", kind, name
+            )
+            return False, self.with_loss_count(headers)
         bodiless = self.method == "HEAD" or status < 200 or status in (204, 304)
         if not bodiless:
             return True, headers
@@ -345,20 +482,33 @@ class Exchange:
         headers = set_header(headers, "content-type", _target_media_type(content_type, target))
         if self.method == "HEAD":  # the length of a translation is unknown without the body
             headers = set_header(headers, "content-length", None)
-        return False, headers
+        return False, self.with_loss_count(headers)
 
     def convert_response(self, status: int, headers: Headers, body: bytes) -> Reply:
         content_type = get_header(headers, "content-type")
         target = self.response_form()
         assert content_type is not None and target is not None
         config = self.config
+        name = coding(get_header(headers, "content-encoding"))
+        try:
+            body = decode_body(body, name, config.max_body_size)
+        except TooLargeError:
+            return self.error(
+                502,
+                "ServiceFailure",
+                f"the application's response is larger than {config.max_body_size} bytes "
+                "once decoded",
+            )
+        except CodingError as exc:
+            return self.error(502, "ServiceFailure", f"the application's response: {exc}")
+        report: list[Loss] = []
         try:
             new, new_type = _convert(
                 body,
                 content_type,
                 target,
-                strict=config.strict,
-                report=None,
+                strict="response" in config.strict,
+                report=report,
                 dialect=config.dialect,
                 pretty=config.pretty,
             )
@@ -372,10 +522,12 @@ class Exchange:
         except Exception:
             log.exception("translating a response body failed")
             return self.error(502, "ServiceFailure", "the gateway failed to translate the response")
+        self.report("response", report)
+        new = encode_body(new, name)  # in the coding it came in, which the client accepted
         headers = set_header(headers, "content-type", new_type)
         headers = set_header(headers, "transfer-encoding", None)
         headers = set_header(headers, "content-length", str(len(new)))
-        return Reply(status, headers, new, True)
+        return Reply(status, self.with_loss_count(headers), new, True)
 
     # errors
 

@@ -13,9 +13,11 @@ from ._exchange import (
     UNBUFFERABLE,
     ASGIApp,
     Config,
+    Direction,
     Exchange,
     Headers,
     Message,
+    OnLoss,
     Receive,
     Reply,
     Scope,
@@ -193,7 +195,10 @@ class UcwaGatewayMiddleware:
     ``app_form`` is the form the application reads and writes. ``client_form`` is the form of
     responses to clients that prefer none in their ``Accept`` and sent no UCWA body (``None``:
     what the application sent). ``max_body_size`` bounds each buffered body (request: ``413``;
-    response: ``502``). ``strict``, ``dialect`` and ``pretty`` are passed to the conversions.
+    response: ``502``). ``dialect`` and ``pretty`` are passed to the conversions; ``strict``
+    (``True``, or ``"request"`` / ``"response"`` for one direction) makes a loss an error.
+    Every loss is logged (``ucwaformat.gateway``, INFO) and given to ``on_loss(direction,
+    loss)``; with ``loss_header`` (e.g. ``"X-UCWA-Losses"``) the response carries their count.
     Paths starting with one of ``exclude_paths`` are not touched at all.
 
     The ``http.response.pathsend`` and ``zerocopysend`` extensions are hidden from the
@@ -207,14 +212,24 @@ class UcwaGatewayMiddleware:
         app_form: Form = "xml",
         client_form: Form | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-        strict: bool = False,
+        strict: bool | Direction = False,
         dialect: Dialect = "server",
         pretty: bool = False,
         exclude_paths: Iterable[str] = (),
+        on_loss: OnLoss | None = None,
+        loss_header: str | None = None,
     ) -> None:
         self.app = app
         self._config = Config(
-            app_form, client_form, max_body_size, strict, dialect, pretty, exclude_paths
+            app_form,
+            client_form,
+            max_body_size,
+            strict,
+            dialect,
+            pretty,
+            exclude_paths,
+            on_loss,
+            loss_header,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -228,6 +243,7 @@ class UcwaGatewayMiddleware:
             str(scope.get("method", "GET")),
             get_header(headers, "content-type"),
             get_header(headers, "accept"),
+            get_header(headers, "content-encoding"),
         )
         if exchange.request_needs_body():
             length = content_length(get_header(headers, "content-length"))
@@ -253,6 +269,7 @@ class UcwaGatewayMiddleware:
                 return
             body, content_type = converted
             headers = set_header(headers, "content-type", content_type)
+            headers = set_header(headers, "content-encoding", None)  # the body is decoded
             headers = set_header(headers, "transfer-encoding", None)
             headers = set_header(headers, "content-length", str(len(body)))
             receive = _Replay(body, receive)

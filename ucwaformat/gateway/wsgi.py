@@ -18,8 +18,10 @@ from .._media import Dialect
 from ._exchange import (
     DEFAULT_MAX_BODY_SIZE,
     Config,
+    Direction,
     Exchange,
     Headers,
+    OnLoss,
     Reply,
     TooLargeError,
     content_length,
@@ -94,14 +96,24 @@ class UcwaGatewayWSGIMiddleware:
         app_form: Form = "xml",
         client_form: Form | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-        strict: bool = False,
+        strict: bool | Direction = False,
         dialect: Dialect = "server",
         pretty: bool = False,
         exclude_paths: Iterable[str] = (),
+        on_loss: OnLoss | None = None,
+        loss_header: str | None = None,
     ) -> None:
         self.app = app
         self._config = Config(
-            app_form, client_form, max_body_size, strict, dialect, pretty, exclude_paths
+            app_form,
+            client_form,
+            max_body_size,
+            strict,
+            dialect,
+            pretty,
+            exclude_paths,
+            on_loss,
+            loss_header,
         )
 
     @staticmethod
@@ -119,6 +131,7 @@ class UcwaGatewayWSGIMiddleware:
             str(environ.get("REQUEST_METHOD", "GET")),
             environ.get("CONTENT_TYPE") or None,
             environ.get("HTTP_ACCEPT"),
+            environ.get("HTTP_CONTENT_ENCODING"),
         )
         environ = dict(environ)
         if exchange.request_needs_body():
@@ -142,6 +155,7 @@ class UcwaGatewayWSGIMiddleware:
             if content_type is not None:
                 environ["CONTENT_TYPE"] = content_type
             environ.pop("HTTP_TRANSFER_ENCODING", None)
+            environ.pop("HTTP_CONTENT_ENCODING", None)  # the body is decoded
         accept = exchange.app_accept()
         if accept is not None:
             environ["HTTP_ACCEPT"] = accept
