@@ -1,0 +1,68 @@
+"""What a release carries: the version written once, the licence, the changelog."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import ucwaformat
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+VERSION_LITERAL = re.compile(r"""["']\d+(\.\d+)+([._+-]?\w+)*["']""")
+
+
+def test_the_version_comes_from_the_metadata() -> None:
+    assert ucwaformat.__version__ == importlib.metadata.version("ucwaformat")
+
+
+def test_the_version_is_written_only_in_pyproject() -> None:
+    # An installed copy older than pyproject.toml would say another version: reinstall it.
+    assert PYPROJECT["project"]["version"] == ucwaformat.__version__
+    init_path = ROOT / "ucwaformat" / "__init__.py"
+    for path in sorted((ROOT / "ucwaformat").rglob("*.py")):
+        if path != init_path:  # others import it (``from . import __version__``)
+            source = path.read_text(encoding="utf-8")
+            assert not re.search(r"^\s*__version__\s*=", source, re.M), path
+    init = init_path.read_text(encoding="utf-8")
+    assert ucwaformat.__version__ not in init
+    assert not VERSION_LITERAL.search(init)
+
+
+def test_without_metadata_the_version_is_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A source tree on sys.path that was never installed has no metadata to read.
+    assert ucwaformat.__version__  # read and kept once, so monkeypatch puts it back afterwards
+    monkeypatch.delitem(vars(ucwaformat), "__version__")
+
+    def missing(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    assert ucwaformat.__version__ == "0+unknown"
+
+
+def test_license_is_mit() -> None:
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License\n")
+    assert "Copyright (c) 2026 the ucwaformat authors" in text
+    assert "Permission is hereby granted, free of charge, to any person obtaining a copy" in text
+    assert 'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND' in text
+    assert PYPROJECT["project"]["license"] == "MIT"
+    assert PYPROJECT["project"]["license-files"] == ["LICENSE"]
+
+
+def test_changelog_has_unreleased_and_the_current_version() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## \[([^\]]+)\]", text, re.M)
+    assert headings[0] == "Unreleased"
+    assert ucwaformat.__version__ in headings
+    assert re.search(
+        rf"^## \[{re.escape(ucwaformat.__version__)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", text, re.M
+    )
+    # Keep a Changelog: every version heading is a link, defined at the end.
+    for heading in headings:
+        assert re.search(rf"^\[{re.escape(heading)}\]: https://", text, re.M), heading
