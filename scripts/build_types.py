@@ -245,10 +245,12 @@ class TypedResource(_Typed):
     wire: Wire | None
 
 
+# The aliases are objects, not strings: typing.get_type_hints (cattrs, attrs.resolve_types,
+# pydantic) evaluates the annotations that name them and cannot join a string with "|".
 #: An embedded resource: typed where the schema knows its type, else the document model's.
-Item: TypeAlias = "TypedResource | Resource"
+Item: TypeAlias = TypedResource | Resource
 #: One ``_embedded`` role: an item, or a tuple of them (a collection).
-ItemEntry: TypeAlias = "Item | tuple[Item, ...]"
+ItemEntry: TypeAlias = Item | tuple[Item, ...]
 _R = TypeVar("_R", bound=TypedResource)
 
 
