@@ -189,6 +189,16 @@ def _losses(data: bytes) -> list[ucwaformat.Loss]:
     return losses
 
 
+def test_report_json_to_xml_says_what_reads_back_as_a_string(cli: Any) -> None:
+    # An integer under a name the schema does not type goes to XML as text; the one-call
+    # conversion reports it (reading the JSON and writing the model did not).
+    status, out, err = cli(
+        "convert", "--report", "-", stdin=b'{"rel":"me","mystery":5,"_links":{"self":{"href":"/m"}}}'
+    )
+    assert status == 0 and b'<property name="mystery">5</property>' in out
+    assert "[untyped]" in err and "$.mystery" in err
+
+
 def test_report_prints_losses(cli: Any) -> None:
     status, out, err = cli("convert", "--report", MEETING_XML)
     assert status == 0

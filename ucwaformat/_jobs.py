@@ -22,7 +22,7 @@ from typing import IO, Final, TypeVar
 
 import attrs
 
-from ._api import from_json, from_xml, to_json, to_xml
+from ._api import from_json, from_xml, json_to_xml, to_json, to_xml, xml_to_json
 from ._errors import Loss, UcwaFormatError
 from ._media import Dialect, Form, detect_form, other_form
 from ._model import Document
@@ -93,6 +93,23 @@ def convert_body(data: bytes, opts: Options, losses: list[Loss]) -> tuple[bytes,
     """One document to the target form; the output and its form."""
     source = detect_form(data)
     target = opts.to or other_form(source)
+    # Across forms, the one-call functions: XML -> JSON without the model, and JSON -> XML read
+    # for XML (values the schema does not type are reported, which from_json alone does not).
+    if source == "xml" and target == "json":
+        out = xml_to_json(
+            data, rel=opts.rel, strict=opts.strict, report=losses, pretty=opts.pretty
+        )
+        return out, target
+    if source == "json" and target == "xml":
+        out = json_to_xml(
+            data,
+            rel=opts.rel,
+            strict=opts.strict,
+            report=losses,
+            dialect=opts.dialect,
+            pretty=opts.pretty,
+        )
+        return out, target
     doc: Document
     if source == "xml":
         doc = from_xml(data, rel=opts.rel, strict=opts.strict, report=losses)
