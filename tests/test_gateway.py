@@ -120,6 +120,11 @@ def test_media_kind(content_type: str | None, kind: str | None) -> None:
         ("application/json, text/plain, */*", "json"),
         ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "xml"),
         ("application/json;q=0.5, */*", None),
+        # A form refused by name is refused, whatever a wildcard says of its other type.
+        (f"{PRECISE_JSON};q=0, */*", "xml"),
+        ("application/json;q=0, */*", "xml"),
+        (f"{PRECISE_XML};q=0, application/*", "json"),
+        ("application/json;q=0, application/xml;q=0, */*", None),
         ("application/xml;q=0.5, application/*", None),
         ("application/json;q=0.5, application/*;q=0.4", "json"),
         # both named alike, or only wildcards, or nothing UCWA: no preference

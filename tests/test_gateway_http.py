@@ -402,3 +402,12 @@ def test_gzip_request_body_reaches_the_app_decoded_and_translated(client: Any) -
     assert content_type is not None and content_type.startswith(XML)
     same(body, APPLICATION_INPUT_JSON)
     assert response.json()["rel"] == "application"
+
+
+def test_a_form_refused_by_name_is_not_sent(client: Any) -> None:
+    response = client.get(
+        f"{BASE}/onlineMeetings/myAssignedOnlineMeeting", headers={"Accept": f"{JSON};q=0, */*"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(XML)
+    assert response.content == MEETING

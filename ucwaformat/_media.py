@@ -210,7 +210,9 @@ def _form_ranks(accept: str) -> dict[Form, tuple[float, int]]:
     """Each form's ``(quality, specificity)``; specificity 2 exact, 1 ``application/*``, 0 ``*/*``.
 
     A form's rank is the best over its types, each type taking the quality of the most specific
-    range that matches it; ``(0.0, -1)`` when no range matches.
+    range that matches it; ``(0.0, -1)`` when no range matches. A form whose types are named only
+    with ``q=0`` is refused: ``…ucwa+json;q=0, */*`` asks for XML, though ``*/*`` would match
+    ``application/json`` (the gateway answers JSON with the type the client refused).
     """
     exact: dict[str, float] = {}
     app_any: float | None = None
@@ -226,8 +228,13 @@ def _form_ranks(accept: str) -> dict[Form, tuple[float, int]]:
             any_any = q if any_any is None else max(q, any_any)
     ranks: dict[Form, tuple[float, int]] = {}
     for form in FORMS:
+        names = (f"application/vnd.microsoft.com.ucwa+{form}", f"application/{form}")
+        named = [exact[name] for name in names if name in exact]
+        if named and max(named) == 0.0:
+            ranks[form] = (0.0, 2)  # refused by name: no wildcard brings it back
+            continue
         best = (0.0, -1)
-        for name in (f"application/vnd.microsoft.com.ucwa+{form}", f"application/{form}"):
+        for name in names:
             if name in exact:
                 rank = (exact[name], 2)
             elif app_any is not None:
