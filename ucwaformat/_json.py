@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, TypeAlias
 
 import orjson
 
@@ -447,17 +448,23 @@ def _json_type(value: Any) -> str:
 # -- writer -----------------------------------------------------------------------------------
 
 
+#: What a JSON writer does with a property name JSON cannot hold, instead of raising: the
+#: error, the resource's properties and its path.
+Refused: TypeAlias = Callable[[UcwaFormatError, dict[str, Any], str], None]
+
+
 class _Writer:
     """Model values and parts of documents → JSON values and objects: the one home of how a
     resource looks in JSON. The model's documents come through :meth:`resource` and
     :meth:`input`; the XML reader's JSON sink (``_sinks``) hands over the parts as it reads."""
 
-    __slots__ = ("date_offset", "dates", "rec")
+    __slots__ = ("date_offset", "dates", "rec", "refused")
 
-    def __init__(self, rec: Recorder, date_offset: bool) -> None:
+    def __init__(self, rec: Recorder, date_offset: bool, refused: Refused | None = None) -> None:
         self.rec = rec
         self.date_offset = date_offset
         self.dates = False
+        self.refused = refused
 
     def scalar(self, value: Scalar, path: str) -> Any:
         if isinstance(value, Timestamp):
@@ -496,7 +503,7 @@ class _Writer:
                 continue
             ppath = member_path(path, name)
             if name in RESERVED:
-                _reserved(name, ppath)
+                raise _reserved(name, ppath)
             if name in out:
                 self.rec.loss(
                     "duplicate", ppath, f"property {name!r} repeats; the last one is kept"
@@ -508,23 +515,26 @@ class _Writer:
         rtype: str | None,
         pos: int | None,
         props: dict[str, Any],
-        special: bool,
-        path: str,
         href: str | None,
         self_attrs: tuple[tuple[str, str], ...],
         links: list[tuple[str, Any]],
+        path: str,
     ) -> dict[str, Any]:
         """A resource's JSON object but ``_embedded``: its type as ``rel`` where it was read (the
         docs dialect's ``<property name="rel">`` has a place among the properties, §5; else
-        first), its properties (names unique, as a reader makes them; ``special``: a value may
-        be other than a string, integer or boolean) and ``_links`` (the relations' JSON)."""
-        if special or "rel" in props or "_links" in props or "_embedded" in props:
-            for name, value in props.items():  # in order, as props() goes
+        first), its properties (JSON values, names unique, as a reader makes them; the dict is
+        reused) and ``_links`` (the relations' JSON).
+
+        A property JSON cannot hold (``rel``, ``_links``, ``_embedded``) is an error, or, with
+        ``refused`` set, handed to it (the XML reader's JSON sink reports it at the end)."""
+        if "rel" in props or "_links" in props or "_embedded" in props:
+            for name in props:  # the first in order, as props() meets them
                 if name in RESERVED:
-                    _reserved(name, member_path(path, name))
-                tv = type(value)
-                if not (tv is str or tv is int or tv is bool or tv is list):  # (lists: written)
-                    props[name] = self.value(value, member_path(path, name))
+                    error = _reserved(name, member_path(path, name))
+                    if self.refused is None:
+                        raise error
+                    self.refused(error, props, path)
+                    return {}
         if rtype is None:
             out = props
         elif not pos:
@@ -576,7 +586,7 @@ class _Writer:
         self.props(props, res.properties, path)
         links = self.link_entries(res.links)
         out = self.head(
-            res.type, res.type_position, props, False, path, res.href, res.self_attributes, links
+            res.type, res.type_position, props, res.href, res.self_attributes, links, path
         )
         if res.embedded:
             out["_embedded"] = self.embedded(res.embedded, path)
@@ -593,8 +603,9 @@ class _Writer:
         return out
 
 
-def _reserved(name: str, path: str) -> None:
-    raise UcwaFormatError(f"a property cannot be called {name!r} in JSON", path=path)
+def _reserved(name: str, path: str) -> UcwaFormatError:
+    """The error of a property JSON cannot hold (its name is a member of the resource)."""
+    return UcwaFormatError(f"a property cannot be called {name!r} in JSON", path=path)
 
 
 def link_obj(rel: str, href: str | None, attrs: tuple[tuple[str, str], ...]) -> dict[str, str]:
@@ -611,8 +622,8 @@ def links_obj(
 ) -> dict[str, Any] | None:
     """``_links``: the self link (a resource's ``href`` and attributes), then each relation's
     link or array of links; None when there is nothing to write."""
-    if href is None and not entries and not self_attrs:
-        return None
+    if not self_attrs and not entries:
+        return None if href is None else {"self": {"href": href}}  # the common case: a stub
     out: dict[str, Any] = {}
     if href is not None or self_attrs:
         # A self link without href cannot come from either reader; keep what there is.

@@ -26,7 +26,7 @@ __all__ = ["JsonSink"]
 class JsonSink:
     """Builds the JSON objects (dicts and lists, ready for orjson) of what the reader reads."""
 
-    __slots__ = ("escape", "failed", "fragments", "later", "writer")
+    __slots__ = ("escape", "failed", "fragments", "head", "later", "writer")
 
     def __init__(self, date_offset: bool, rec: Recorder, escape: bool) -> None:
         #: Dates as the server's escaped ``"\/Date(…)\/"``, written as orjson fragments (their
@@ -37,7 +37,11 @@ class JsonSink:
         self.failed: tuple[UcwaFormatError, int] | None = None
         # The writer's losses wait for flush() if anybody hears of them.
         listens = rec.strict or rec.losses is not None
-        self.writer = _Writer(Recorder(False, self.later if listens else None), date_offset)
+        self.writer = _Writer(
+            Recorder(False, self.later if listens else None), date_offset, self.fail
+        )
+        #: A resource's object but ``_embedded``: the JSON writer's own (``_Writer.head``).
+        self.head = self.writer.head
 
     def flush(self, rec: Recorder) -> None:
         """Report the writer's losses to ``rec``, and raise the writer's error if it had one."""
@@ -75,23 +79,6 @@ class JsonSink:
         del self.later[saved[0] :]
         self.writer.dates = saved[1]
 
-    def head(
-        self,
-        rtype: str | None,
-        pos: int | None,
-        props: dict[str, Any],
-        special: bool,
-        href: str | None,
-        extra: tuple[tuple[str, str], ...],
-        links: list[tuple[str, Any]],
-        path: str,
-    ) -> dict[str, Any]:
-        try:
-            return self.writer.head(rtype, pos, props, special, path, href, extra, links)
-        except UcwaFormatError as exc:
-            self.fail(exc, props, path)
-            return {}
-
     def fail(self, exc: UcwaFormatError, props: dict[str, Any], path: str) -> None:
         """The writer refused a property name: the dates of the properties after it were
         written as the reader typed them, and their losses are dropped (writing the model
@@ -116,11 +103,10 @@ class JsonSink:
     def input(
         self,
         props: dict[str, Any],
-        special: bool,
         links: list[tuple[str, Any]],
         embedded: list[tuple[str, Any]],
     ) -> dict[str, Any]:
-        out = self.head(None, None, props, special, None, (), links, "$")
+        out = self.head(None, None, props, None, (), links, "$")
         return self.resource(out, embedded)
 
     # -- event pages ------------------------------------------------------------------------
