@@ -7,6 +7,7 @@ structural error a ``$.path`` naming the offending member (README "Errors", FORM
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -628,6 +629,48 @@ def test_json_duplicate_key_lenient_last_wins() -> None:
     report: list[ucwaformat.Loss] = []
     doc = ucwaformat.from_json('{"rel": "a", "x": 1, "x": 2}', report=report)
     assert doc.get("x") == 2
+    # ...and is reported, not lost silently (D24)
+    assert [(loss.kind, loss.path) for loss in report] == [("duplicate", "$.x")]
+
+
+@pytest.mark.parametrize(
+    ("text", "paths"),
+    [
+        (
+            '{"rel": "a", "x" : 1, "y": {"z": 1, "z" :2}, "x":3, "_links": {"self": {"href": "/a"}}}',
+            ["$.x", "$.y.z"],
+        ),
+        ('{\n "rel": "a",\n "x": "\\":\\"",\n "x": "b"\n}', ["$.x"]),  # a key end in a value
+        ('{"rel": "a", "big": 123456789012345678901234567890, "big": 1}', ["$.big"]),
+    ],
+)
+def test_json_every_repeated_key_is_reported_on_every_path(text: str, paths: list[str]) -> None:
+    from ucwaformat._stream import stream_json_to_xml
+
+    def duplicates(report: list[ucwaformat.Loss]) -> list[str]:
+        return [loss.path for loss in report if loss.kind == "duplicate"]
+
+    report: list[ucwaformat.Loss] = []
+    ucwaformat.from_json(text, report=report)
+    assert duplicates(report) == paths
+    report = []
+    ucwaformat.json_to_xml(text, report=report)
+    assert duplicates(report) == paths
+    report = []
+    stream_json_to_xml(io.BytesIO(text.encode()), io.BytesIO(), report=report)
+    assert duplicates(report) == paths
+
+
+def test_json_no_repeated_key_no_report_and_no_second_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ucwaformat import _json
+
+    def refuse(data: Any) -> Any:
+        raise AssertionError("the exact check ran")
+
+    monkeypatch.setattr(_json, "_read_pairs", refuse)
+    report: list[ucwaformat.Loss] = []
+    ucwaformat.json_to_xml('{"rel": "a", "x" :1, "y": {"z": "\\"q"}}', report=report)
+    assert report == [] or all(loss.kind != "duplicate" for loss in report)
 
 
 # -- strict mode: the error is the loss, so it must not describe a repair ---------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Final, TypeAlias
 
 import orjson
@@ -36,8 +36,12 @@ MAX_DEPTH: Final = 200
 RESERVED: Final = frozenset(("rel", "_links", "_embedded"))
 
 
-def load_json(data: bytes | str, *, strict: bool) -> Any:
-    """Parse JSON text; every failure becomes a UcwaFormatError with line and column."""
+def load_json(data: bytes | str, *, strict: bool, rec: Recorder | None = None) -> Any:
+    """Parse JSON text; every failure becomes a UcwaFormatError with line and column.
+
+    A key repeated in an object is an error in strict mode; otherwise the last one wins, and
+    each repeat is a ``duplicate`` loss for ``rec`` if it listens (D24).
+    """
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
     elif not isinstance(data, (bytes, str)):
@@ -58,14 +62,42 @@ def load_json(data: bytes | str, *, strict: bool) -> Any:
             obj = _load_big(data, exc)
         else:
             raise UcwaFormatError(exc.msg, line=exc.lineno, column=exc.colno) from None
-    if strict:
+    if strict or (rec is not None and rec.hears and _may_repeat(data, obj)):
         try:
-            _check_duplicates(data)
+            for path, key in _duplicates(_read_pairs(data), "$"):
+                where = member_path(path, key)
+                if strict:
+                    raise UcwaFormatError(f"duplicate key {key!r} in a JSON object", path=where)
+                rec.loss(  # type: ignore[union-attr]
+                    "duplicate", where, f"key {key!r} appears more than once; the last one is kept"
+                )
         except RecursionError:
             raise UcwaFormatError(
                 "JSON nested too deeply to check for duplicate keys", line=1, column=1
             ) from None
     return obj
+
+
+#: The end of a key: a string's closing quote, blanks, a colon. In a string a quote is escaped,
+#: so a text has at least as many of these as its objects have keys.
+_KEY_END: Final = re.compile(rb'"[ \t\r\n]*:')
+#: A key end with blanks before its colon, which few writers make (orjson makes none).
+_SPACED_KEY_END: Final = re.compile(rb'"[ \t\r\n]+:')
+
+
+def _may_repeat(data: bytes | str, obj: Any) -> bool:
+    """Whether the text may hold a key twice: it has more key ends than the parsed object
+    written again (which has one per key it kept). False means surely not."""
+    try:
+        again = orjson.dumps(obj)
+    except orjson.JSONEncodeError:
+        return True  # (integers beyond 64 bits): the exact check decides
+    text = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if _SPACED_KEY_END.search(text) is None:
+        ends = text.count(b'":')  # (a count in C, several times quicker than the pattern)
+    else:
+        ends = len(_KEY_END.findall(text))
+    return ends > again.count(b'":')
 
 
 # An integer token of 309 digits or more (orjson reads it as an infinite double). Inside a
@@ -118,38 +150,38 @@ class BigInt(Exception):
 
 
 class _Pairs(dict[str, Any]):
-    """A JSON object that remembers the first key it saw twice."""
+    """A JSON object that remembers the keys it saw more than once (each repeat, in order)."""
 
-    dup: str | None = None
+    dups: tuple[str, ...] = ()
 
 
-def _check_duplicates(data: bytes | str) -> None:
+def _read_pairs(data: bytes | str) -> Any:
     # orjson keeps the last of duplicate keys silently; the slower stdlib parser sees them (D24).
     def hook(pairs: list[tuple[str, Any]]) -> _Pairs:
         obj = _Pairs(pairs)
         if len(obj) != len(pairs):
             seen: set[str] = set()
+            dups: list[str] = []
             for key, _ in pairs:
                 if key in seen:
-                    obj.dup = key
-                    break
+                    dups.append(key)
                 seen.add(key)
+            obj.dups = tuple(dups)
         return obj
 
-    _raise_first_duplicate(json.loads(data, object_pairs_hook=hook), "$")
+    return json.loads(data, object_pairs_hook=hook)
 
 
-def _raise_first_duplicate(value: Any, path: str) -> None:
+def _duplicates(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(the object's path, the key) of each repeated key, depth first in document order."""
     if isinstance(value, _Pairs):
-        if value.dup is not None:
-            raise UcwaFormatError(
-                f"duplicate key {value.dup!r} in a JSON object", path=member_path(path, value.dup)
-            )
+        for key in value.dups:
+            yield path, key
         for key, item in value.items():
-            _raise_first_duplicate(item, member_path(path, key))
+            yield from _duplicates(item, member_path(path, key))
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _raise_first_duplicate(item, f"{path}[{i}]")
+            yield from _duplicates(item, f"{path}[{i}]")
 
 
 def resource_or_input(obj: dict[str, Any]) -> str:

@@ -187,7 +187,7 @@ def read_json(
 
     ``for_xml``: the document will be written as XML; values XML cannot type are reported.
     """
-    obj = _json.load_json(data, strict=rec.strict)
+    obj = _json.load_json(data, strict=rec.strict, rec=rec)
     mark = len(rec.losses) if rec.losses is not None else 0
     try:
         return read_json_object(obj, rel=rel, schema=schema, rec=rec, kind=kind, for_xml=for_xml)

@@ -843,7 +843,7 @@ _Events = Iterator[tuple[str, Any]]
 _MAX_JSON_DEPTH: Final = 1024
 
 
-def _build(event: str, value: Any, events: _Events, strict: bool) -> Any:
+def _build(event: str, value: Any, events: _Events, repeats: bool) -> Any:
     """The value that begins with ``event``, built from the events that follow."""
     if event != "start_map" and event != "start_array":
         return value
@@ -871,8 +871,8 @@ def _build(event: str, value: Any, events: _Events, strict: bool) -> Any:
             top.append(new)
         else:
             key = keys[-1]
-            if strict and key in top:
-                raise _Fallback  # the tree path names the first duplicate key
+            if repeats and key in top:
+                raise _Fallback  # the tree path names (or reports) the repeated key
             top[key] = new
         if ev == "start_map" or ev == "start_array":
             stack.append(new)
@@ -880,7 +880,9 @@ def _build(event: str, value: Any, events: _Events, strict: bool) -> Any:
     raise _Fallback  # the events ended inside a value
 
 
-def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], strict: bool) -> None:
+def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], repeats: bool) -> None:
+    """``repeats``: a key repeated in an object sends the document to the tree reader (strict
+    mode, or a loss report: it raises or reports it; ijson keeps the last silently)."""
     ijson = _ijson()
     events: _Events = iter(ijson.basic_parse(inp, use_float=True))
     try:
@@ -892,7 +894,7 @@ def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], strict: bool) -> N
             if event == "end_map":
                 break
             event, value = next(events)
-            if key in members and (members[key] is _STREAMED or strict):
+            if key in members and (members[key] is _STREAMED or repeats):
                 raise _Fallback  # a repeated key: the last one wins, or is an error
             if key == "_embedded" and event == "start_map" and conv.can_stream(key, members):
                 conv.start_embedded(members)
@@ -909,22 +911,22 @@ def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], strict: bool) -> N
                         for event, value in events:
                             if event == "end_array":
                                 break
-                            conv.embedded_item(role, index, _build(event, value, events, strict))
+                            conv.embedded_item(role, index, _build(event, value, events, repeats))
                             index += 1
                         if index == 0:
                             conv.empty_role(role)
                     else:
-                        conv.embedded_item(role, None, _build(event, value, events, strict))
+                        conv.embedded_item(role, None, _build(event, value, events, repeats))
                 members[key] = _STREAMED
             elif key == "sender" and event == "start_array" and conv.can_stream(key, members):
                 conv.start_senders()
                 for index, (event, value) in enumerate(events):
                     if event == "end_array":
                         break
-                    conv.sender_item(index, _build(event, value, events, strict))
+                    conv.sender_item(index, _build(event, value, events, repeats))
                 members[key] = _STREAMED
             else:
-                members[key] = _build(event, value, events, strict)
+                members[key] = _build(event, value, events, repeats)
         for _ in events:
             raise _Fallback
     except ijson.JSONError:
@@ -974,7 +976,7 @@ def stream_json_to_xml(
             inp.scan_json = True
             first = conv(True)
             try:
-                _run_ijson(first, inp, dst, strict)
+                _run_ijson(first, inp, dst, strict or report is not None)
                 return
             except (_Fallback, _Restart):
                 reset()
@@ -983,7 +985,7 @@ def stream_json_to_xml(
             finally:
                 first.spool.close()
         data = inp.read_all()
-        obj = _json.load_json(data, strict=strict)
+        obj = _json.load_json(data, strict=strict, rec=Recorder(strict, report))
         whole = conv(False)
         try:
             _run_object(whole, obj, dst)
