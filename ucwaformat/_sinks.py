@@ -12,7 +12,7 @@ where writing a model would report them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from . import _events
 from ._errors import Loss, Recorder, UcwaFormatError, member_path
@@ -21,6 +21,10 @@ from ._jsondates import escaped_date
 from ._model import Dto, Link
 
 __all__ = ["JsonSink"]
+
+
+#: The writer's recorder when nobody hears of losses.
+_NOBODY: Final = Recorder(False, None)
 
 
 class JsonSink:
@@ -36,9 +40,8 @@ class JsonSink:
         self.later: list[Loss] = []
         self.failed: tuple[UcwaFormatError, int] | None = None
         # The writer's losses wait for flush() if anybody hears of them.
-        listens = rec.strict or rec.losses is not None
         self.writer = _Writer(
-            Recorder(False, self.later if listens else None), date_offset, self.fail
+            Recorder(False, self.later) if rec.hears else _NOBODY, date_offset, self.fail
         )
         #: A resource's object but ``_embedded``: the JSON writer's own (``_Writer.head``).
         self.head = self.writer.head

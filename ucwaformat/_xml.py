@@ -700,8 +700,11 @@ class _Reader:
                                         "property 'rel' appears more than once; the last one types"
                                         " the resource",
                                     )
-                                marked = self.text_of(child, path, "rel")
                                 mark = child.text or ""
+                                if len(child) or (nil and child.get(_XSI_NIL) is not None):
+                                    marked = self.text_of(child, path, "rel")
+                                else:
+                                    marked = mark  # the common case: text only
                                 type_position = len(props)
                                 new = mark if marked is None else marked
                                 if new != rtype and not settled:
