@@ -11,9 +11,11 @@ import io
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -1000,3 +1002,33 @@ def test_http_batch_that_does_not_parse_is_reported_not_passed_through(cli: Any)
     status, out, err = cli("convert", "--http", stdin=message)
     assert (status, out) == (1, b"")
     assert err == "<stdin>: multipart body: no boundary parameter in 'multipart/batching'\n"
+
+
+def test_ctrl_c_with_two_processes_stops_cleanly(tmp_path: Path) -> None:
+    """Ctrl-C during a parallel conversion: the command stops within seconds with status 130,
+    no worker prints a traceback, and no temporary output is left behind."""
+    src = tmp_path / "in"
+    src.mkdir()
+    data = MEETING_XML.read_bytes()
+    for i in range(6000):
+        (src / f"m{i:04d}.xml").write_bytes(data)
+    for attempt, delay in enumerate((0.35, 0.5, 0.65)):
+        out = tmp_path / f"out{attempt}"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ucwaformat", "convert", str(src), "--out-dir", str(out),
+             "-j", "2"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches it
+        )
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:  # pragma: no cover - the failure this test is about
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise AssertionError("the command hung after Ctrl-C") from None
+        assert proc.returncode == 130, (proc.returncode, err)
+        assert b"Traceback" not in err, err.decode()
+        if out.exists():
+            assert not leftovers(out)

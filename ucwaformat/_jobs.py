@@ -13,7 +13,8 @@ import argparse
 import contextlib
 import functools
 import os
-import tempfile
+import secrets
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -222,6 +223,12 @@ def _map_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
     return [fn(item) for item in chunk]
 
 
+def _ignore_interrupts() -> None:
+    """A worker process leaves Ctrl-C to the parent, which stops the run: a worker interrupted
+    inside the pool's queues can leave the pool waiting for it forever, and prints a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def ordered_map(
     fn: Callable[[T], R],
     items: Iterable[T],
@@ -239,20 +246,31 @@ def ordered_map(
         yield from map(fn, items)
         return
     with contextlib.ExitStack() as stack:
-        pool = executor or stack.enter_context(ProcessPoolExecutor(max_workers=jobs))
+        pool = executor or stack.enter_context(
+            ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+        )
         pending: deque[Future[list[R]]] = deque()
-        chunk: list[T] = []
-        for item in items:
-            chunk.append(item)
-            if len(chunk) >= chunksize:
+        try:
+            chunk: list[T] = []
+            for item in items:
+                chunk.append(item)
+                if len(chunk) >= chunksize:
+                    pending.append(pool.submit(_map_chunk, fn, chunk))
+                    chunk = []
+                    if len(pending) >= 2 * jobs:
+                        yield from pending.popleft().result()
+            if chunk:
                 pending.append(pool.submit(_map_chunk, fn, chunk))
-                chunk = []
-                if len(pending) >= 2 * jobs:
-                    yield from pending.popleft().result()
-        if chunk:
-            pending.append(pool.submit(_map_chunk, fn, chunk))
-        while pending:
-            yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        except BaseException:
+            # Interrupted (or the consumer stopped): what has not started never will; the
+            # chunks being converted end on their own (workers ignore Ctrl-C).
+            for future in pending:
+                future.cancel()
+            if executor is None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 # --------------------------------------------------------------------------------------------
@@ -464,9 +482,20 @@ class AtomicFile:
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".ucwaformat-", suffix=".tmp")
-        self.tmp = Path(tmp)
-        self.file: IO[bytes] = os.fdopen(fd, "wb")
+        # The directory is known before the file exists, and the name says whose it is: an
+        # interrupt at any point leaves nothing remove_temporaries cannot find.
+        _DIRS.add(directory)
+        prefix = _prefix()
+        while True:
+            tmp = directory / f"{prefix}{secrets.token_hex(6)}.tmp"
+            try:
+                # One call makes and opens the file (O_EXCL): an interrupt leaves at most a
+                # file with this process's name, never a descriptor to close by hand.
+                self.file: IO[bytes] = open(tmp, "xb")  # noqa: SIM115 (closed by commit/abort)
+            except FileExistsError:
+                continue
+            break
+        self.tmp = tmp
 
     def write(self, data: bytes) -> None:
         self.file.write(data)
@@ -482,16 +511,43 @@ class AtomicFile:
             raise
 
     def abort(self) -> None:
-        self.file.close()
-        self.tmp.unlink(missing_ok=True)
+        """Remove the temporary file; closing it may fail (a full disk), removing it must not."""
+        try:
+            self.file.close()
+        except OSError:
+            pass
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+#: The directories this process has made temporary output files in.
+_DIRS: Final[set[Path]] = set()
+
+
+def _prefix() -> str:
+    """The name a temporary output file of this process starts with."""
+    return f".ucwaformat-{os.getpid()}-"
+
+
+def remove_temporaries() -> None:
+    """Remove the temporary output files this process left (an interrupted run)."""
+    prefix = _prefix()
+    for directory in list(_DIRS):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(directory):
+                if entry.name.startswith(prefix) and entry.name.endswith(".tmp"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    out = AtomicFile(path.parent)
+    out: AtomicFile | None = None
     try:
+        out = AtomicFile(path.parent)
         out.write(data)
     except BaseException:
-        out.abort()
+        if out is not None:
+            out.abort()
         raise
     out.commit(path)
 

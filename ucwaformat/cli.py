@@ -47,6 +47,7 @@ from ._jobs import (
     loss_lines,
     ordered_map,
     os_error_line,
+    remove_temporaries,
     write_atomic,
 )
 from ._media import Form, detect_form, other_form
@@ -809,4 +810,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 1
     except KeyboardInterrupt:
+        remove_temporaries()  # outputs being written when the interrupt came
         return 130
