@@ -1032,3 +1032,21 @@ def test_ctrl_c_with_two_processes_stops_cleanly(tmp_path: Path) -> None:
         assert b"Traceback" not in err, err.decode()
         if out.exists():
             assert not leftovers(out)
+
+
+def test_abort_removes_the_temporary_file_when_closing_fails(tmp_path: Path) -> None:
+    # A full disk: closing flushes the buffer and fails; the file must go all the same.
+    from ucwaformat._jobs import AtomicFile
+
+    out = AtomicFile(tmp_path)
+    out.write(b"x" * 100)
+
+    class FullDisk(io.BytesIO):
+        def close(self) -> None:
+            raise OSError(28, "No space left on device")
+
+    real = out.file
+    out.file = FullDisk()
+    out.abort()
+    real.close()
+    assert not leftovers(tmp_path)
