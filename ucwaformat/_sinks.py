@@ -30,12 +30,17 @@ _NOBODY: Final = Recorder(False, None)
 class JsonSink:
     """Builds the JSON objects (dicts and lists, ready for orjson) of what the reader reads."""
 
-    __slots__ = ("escape", "failed", "fragments", "head", "later", "writer")
+    __slots__ = ("escape", "failed", "fragments", "head", "later", "quoted", "writer")
 
-    def __init__(self, date_offset: bool, rec: Recorder, escape: bool) -> None:
-        #: Dates as the server's escaped ``"\/Date(…)\/"``, written as orjson fragments (their
-        #: text by id, for the fallback writer of integers beyond 64 bits: see ``_json.dump``).
+    def __init__(
+        self, date_offset: bool, rec: Recorder, escape: bool, fragments: bool = True
+    ) -> None:
+        #: Dates as the server's escaped ``"\/Date(…)\/"`` (``escape``), written as orjson
+        #: fragments (their text by id, for the fallback writer of integers beyond 64 bits: see
+        #: ``_json.dump``); without ``fragments`` (a streamed output, escaped as it is written)
+        #: dates are plain text.
         self.escape = escape
+        self.quoted = escape and fragments
         self.fragments: dict[int, str] = {}
         self.later: list[Loss] = []
         self.failed: tuple[UcwaFormatError, int] | None = None
@@ -65,7 +70,7 @@ class JsonSink:
 
     def date(self, ticks: int, offset: int | None, path: str, name: str | None) -> Any:
         text = self.writer.date(ticks, offset, False, path, name)
-        if not self.escape:
+        if not self.quoted:
             return text
         fragment = escaped_date(text)
         self.fragments[id(fragment)] = text
@@ -73,7 +78,9 @@ class JsonSink:
 
     def dump(self, obj: Any, pretty: bool) -> bytes:
         """The JSON text of what the reader made (:func:`_json.dump`, with this sink's dates)."""
-        return dump(obj, pretty=pretty, escape=False, fragments=self.fragments)
+        if self.quoted:
+            return dump(obj, pretty=pretty, escape=False, fragments=self.fragments)
+        return dump(obj, pretty=pretty, escape=self.escape and self.writer.dates)
 
     def save(self) -> tuple[int, bool]:
         return len(self.later), self.writer.dates

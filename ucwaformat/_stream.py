@@ -49,10 +49,11 @@ from ._api import Kind, _check_unknown, _schema
 from ._dto import DtoXmlWriter, dto_kind_of_json
 from ._errors import Loss, Recorder, UcwaFormatError, member_path
 from ._jsondates import DateEscaper
-from ._kinds import json_object, read_json_object, read_xml_root, report_kind, write_xml_into
+from ._kinds import read_json_object, report_kind, write_xml_into, xml_json
 from ._media import Dialect
 from ._model import Resource, Sender
 from ._schema import Schema
+from ._sinks import JsonSink
 from ._xml import NS, UnknownPolicy
 
 __all__ = ["ijson_available", "stream_json_to_xml", "stream_xml_to_json"]
@@ -313,8 +314,11 @@ class _XmlToJson:
         self.unknown = unknown
         self.hint = hint
         self.pretty = pretty
-        self.reader = _xml._Reader(schema, rec, unknown, hint)
-        self.writer = _json._Writer(rec, date_offset)
+        # The one XML reader with the JSON sink, item by item; dates stay plain text in the
+        # items, and the output is escaped as it is written (DateEscaper).
+        self.sink = JsonSink(date_offset, rec, escape_solidus, fragments=False)
+        self.date_offset = date_offset
+        self.reader = _xml._Reader(schema, rec, unknown, hint, self.sink)
         self.forced = forced
         self.committed: tuple[bool, str | None] | None = forced
         self.spool = _Spool(b",")
@@ -375,13 +379,21 @@ class _XmlToJson:
         elif mode == "events":
             self.finish_events(whole, dst)
         else:
-            doc = read_xml_root(whole, self.reader, self.hint)
-            obj = json_object(doc, self.writer)
-            dst.write(_json.dump(obj, pretty=self.pretty, escape=self.escape))
+            dst.write(
+                xml_json(
+                    whole,
+                    self.reader,
+                    self.sink,
+                    rel=self.hint,
+                    pretty=self.pretty,
+                    escape_solidus=self.escape_solidus,
+                    date_offset=self.date_offset,
+                )
+            )
 
     @property
     def escape(self) -> bool:
-        return self.escape_solidus and self.writer.dates
+        return self.escape_solidus and self.sink.writer.dates
 
     # -- items ------------------------------------------------------------------------------
 
@@ -431,16 +443,16 @@ class _XmlToJson:
         index = group.count
         epath = member_path(member_path("$", "_embedded"), role)
         path = f"{epath}[{index}]"
-        writer = self.writer
         if index == 0:
             # Whether the role is a collection is known at its second item or at the end; the
             # first item's losses wait until then for their path.
             pending: list[Loss] = []
             temp = Recorder(self.rec.strict, pending)
-            reader.rec = writer.rec = temp
+            reader.rec = temp
         try:
-            res = reader.embedded(el, path, effective, role, 1)
-            data = self.item_bytes(writer.resource(res, path), 3)
+            obj = reader.embedded(el, path, effective, role, 1)
+            self.sink.flush(reader.rec)  # the writer's losses, after the reader's, as a model's
+            data = self.item_bytes(obj, 3)
         except UcwaFormatError as exc:
             if index == 0 and exc.path is not None and not self.collection(effective, role):
                 raise UcwaFormatError(
@@ -448,7 +460,7 @@ class _XmlToJson:
                 ) from None
             raise
         finally:
-            reader.rec = writer.rec = self.rec
+            reader.rec = self.rec
         self.spool.add(group, data)
         if index == 0:
             group.pending = pending
@@ -472,7 +484,8 @@ class _XmlToJson:
         group = self.spool.group("sender")
         path = f"$.sender[{group.count}]"
         sender = _events._sender_xml(el, path, self.reader)
-        self.spool.add(group, self.item_bytes(_events._sender_out(sender, path, self.writer), 2))
+        self.sink.flush(self.rec)
+        self.spool.add(group, self.item_bytes(sender, 2))
         root.remove(el)
 
     # -- the end ----------------------------------------------------------------------------
@@ -483,8 +496,7 @@ class _XmlToJson:
             raise _Restart(final)
         _docs, effective = final
         # The root's embedded resources are gone: this reads its properties and links only.
-        res = self.reader.root(root, self.hint)
-        assert isinstance(res, Resource)
+        head: dict[str, Any] = self.reader.root(root, self.hint)
         singles: dict[str, bool] = {}
         for role, group in self.spool.groups.items():
             epath = member_path(member_path("$", "_embedded"), role)
@@ -505,23 +517,23 @@ class _XmlToJson:
                     ]
                 )
             group.pending = None
-        head = self.writer.resource(res, "$")
+        self.sink.flush(self.rec)  # the root's writer losses, after every reader loss
         marks: dict[str, str] = {}
         if self.spool.groups:
             embedded: dict[str, str] = {}
             for role in self.spool.groups:
                 embedded[role] = marks[role] = _sentinel()
             head["_embedded"] = embedded
-        report_kind(head, "resource", self.writer.rec)
+        report_kind(head, "resource", self.rec)
         self.emit(head, marks, singles, 3, dst)
 
     def finish_events(self, root: etree._Element, dst: IO[bytes]) -> None:
-        events = _events.read_events_xml(root, self.reader)  # the senders are gone
-        head = _events.write_events_json(events, self.writer)
+        head: dict[str, Any] = _events.read_events_xml(root, self.reader)  # no senders left
+        self.sink.flush(self.rec)
         marks: dict[str, str] = {}
         if self.spool.groups:
             head["sender"] = marks["sender"] = _sentinel()
-        report_kind(head, "events", self.writer.rec)
+        report_kind(head, "events", self.rec)
         self.emit(head, marks, {}, 2, dst)
 
     def emit(
