@@ -1207,3 +1207,44 @@ def test_wsgi_excluded_path() -> None:
     middleware = UcwaGatewayWSGIMiddleware(app, exclude_paths="/WebTicket")
     _, _, body, _ = call_wsgi(middleware, headers=[("Accept", PRECISE_JSON)], path="/WebTicket/x")
     assert body == MEETING_XML
+
+
+def test_asgi_translated_response_has_a_weak_etag_and_conditions_go_back_strong() -> None:
+    app = FakeApp(headers=[(b"etag", b'"v1"')])
+    middleware = UcwaGatewayMiddleware(app)
+    result = Result(call_asgi(middleware, headers=[("Accept", PRECISE_JSON)]))
+    assert result.headers["etag"] == 'W/"v1"'  # JSON is another representation
+    # the client's conditions reach the application with its own tags
+    headers = [
+        ("Accept", PRECISE_JSON),
+        ("If-None-Match", 'W/"v1", "v0"'),
+        ("If-Match", 'W/"v1"'),
+    ]
+    Result(call_asgi(middleware, headers=headers))
+    assert app.header("if-none-match") == '"v1", "v0"'
+    assert app.header("if-match") == '"v1"'
+    # untranslated: the application's tag as it is; a weak one stays weak
+    result = Result(call_asgi(middleware, headers=[("Accept", PRECISE_XML)]))
+    assert result.headers["etag"] == '"v1"'
+    weak = UcwaGatewayMiddleware(FakeApp(headers=[(b"etag", b'W/"v2"')]))
+    assert Result(call_asgi(weak, headers=[("Accept", PRECISE_JSON)])).headers["etag"] == 'W/"v2"'
+    # HEAD translated without its body, and a compressed body, alike
+    head = UcwaGatewayMiddleware(FakeApp(body=b"", headers=[(b"etag", b'"v3"')]))
+    assert Result(call_asgi(head, "HEAD", [("Accept", PRECISE_JSON)])).headers["etag"] == 'W/"v3"'
+    gz = FakeApp(
+        body=gzip.compress(MEETING_XML),
+        headers=[(b"etag", b'"v4"'), (b"content-encoding", b"gzip")],
+    )
+    result = Result(call_asgi(UcwaGatewayMiddleware(gz), headers=[("Accept", PRECISE_JSON)]))
+    assert result.headers["etag"] == 'W/"v4"'
+
+
+def test_wsgi_conditions_go_back_strong() -> None:
+    app = FakeWsgiApp()
+    app.extra_headers = [("ETag", '"v1"')]
+    status, headers, _, _ = call_wsgi(
+        UcwaGatewayWSGIMiddleware(app),
+        headers=[("Accept", PRECISE_JSON), ("If-None-Match", 'W/"v1"')],
+    )
+    assert status.startswith("200") and headers["etag"] == 'W/"v1"'
+    assert app.environ["HTTP_IF_NONE_MATCH"] == '"v1"'

@@ -44,6 +44,11 @@ coding it came in; a request reaches the application decoded, without ``Content-
 So the gateway may sit on either side of compressing middleware. Other codings (``br``,
 several at once) pass through untranslated, with a warning on the log.
 
+**Entity tags.** A translated response's strong ``ETag`` is made weak (``W/"…"``): the other
+form is an equivalent representation, not the same bytes (RFC 9110 §8.8.1). The tags in a
+request's ``If-Match`` and ``If-None-Match`` reach the application without ``W/``, so its
+conditional requests work as before.
+
 **Losses.** What a translation cannot carry is logged on ``ucwaformat.gateway`` (INFO) and
 given to ``on_loss(direction, loss)``; ``loss_header`` names a response header that carries
 their count. ``strict=True`` (or ``"request"``, ``"response"``) makes a loss an error instead:

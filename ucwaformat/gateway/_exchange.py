@@ -252,6 +252,30 @@ def set_header(headers: Headers, name: str, value: str | None) -> Headers:
     return out
 
 
+def weak_etag(headers: Headers) -> Headers:
+    """A translated response's ``ETag``, made weak: the other form is another representation
+    (not the same bytes), equivalent in meaning (RFC 9110 §8.8.1)."""
+    etag = get_header(headers, "etag")
+    if etag is None:
+        return headers
+    etag = etag.strip(WS)
+    if etag.startswith("W/") or not etag:
+        return headers
+    return set_header(headers, "etag", "W/" + etag)
+
+
+def strong_etags(value: str) -> str:
+    """An ``If-Match``/``If-None-Match`` value for the application: the entity tags the
+    gateway made weak are the application's own again (``*`` and others are kept)."""
+    return ", ".join(
+        tag[2:] if tag.startswith("W/") else tag for tag in (t.strip(WS) for t in value.split(","))
+    )
+
+
+#: The request headers that carry entity tags back to the application.
+CONDITIONS: Final = ("if-match", "if-none-match")
+
+
 def _with_vary(headers: Headers) -> Headers:
     vary = get_header(headers, "vary")
     if vary is None:
@@ -482,7 +506,7 @@ class Exchange:
         headers = set_header(headers, "content-type", _target_media_type(content_type, target))
         if self.method == "HEAD":  # the length of a translation is unknown without the body
             headers = set_header(headers, "content-length", None)
-        return False, self.with_loss_count(headers)
+        return False, self.with_loss_count(weak_etag(headers))
 
     def convert_response(self, status: int, headers: Headers, body: bytes) -> Reply:
         content_type = get_header(headers, "content-type")
@@ -523,10 +547,13 @@ class Exchange:
             log.exception("translating a response body failed")
             return self.error(502, "ServiceFailure", "the gateway failed to translate the response")
         self.report("response", report)
+        changed = new != body  # another representation (the form of a batch's parts too)
         new = encode_body(new, name)  # in the coding it came in, which the client accepted
         headers = set_header(headers, "content-type", new_type)
         headers = set_header(headers, "transfer-encoding", None)
         headers = set_header(headers, "content-length", str(len(new)))
+        if changed:
+            headers = weak_etag(headers)
         return Reply(status, self.with_loss_count(headers), new, True)
 
     # errors

@@ -9,6 +9,7 @@ from .._media import (
     Form,
 )
 from ._exchange import (
+    CONDITIONS,
     DEFAULT_MAX_BODY_SIZE,
     UNBUFFERABLE,
     ASGIApp,
@@ -26,6 +27,7 @@ from ._exchange import (
     content_length,
     get_header,
     set_header,
+    strong_etags,
 )
 
 # --- ASGI -------------------------------------------------------------------------------------
@@ -276,6 +278,10 @@ class UcwaGatewayMiddleware:
         accept = exchange.app_accept()
         if accept is not None:
             headers = set_header(headers, "accept", accept)
+        for name in CONDITIONS:
+            value = get_header(headers, name)
+            if value is not None:
+                headers = set_header(headers, name, strong_etags(value))
         scope = dict(scope)
         scope["headers"] = _encode_headers(headers)
         extensions = scope.get("extensions")

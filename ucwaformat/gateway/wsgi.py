@@ -25,6 +25,7 @@ from ._exchange import (
     Reply,
     TooLargeError,
     content_length,
+    strong_etags,
 )
 
 # --- WSGI -------------------------------------------------------------------------------------
@@ -159,6 +160,10 @@ class UcwaGatewayWSGIMiddleware:
         accept = exchange.app_accept()
         if accept is not None:
             environ["HTTP_ACCEPT"] = accept
+        for key in ("HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH"):
+            value = environ.get(key)
+            if value is not None:
+                environ[key] = strong_etags(value)
         return self._respond(exchange, environ, start_response)
 
     def _respond(
