@@ -1,4 +1,4 @@
-"""Shared test configuration: the Hypothesis profiles.
+"""Shared test configuration: the Hypothesis profiles (the data paths are in ``data_paths``).
 
 ``default`` keeps the README's test command fast (under 90 s on 2 cores); ``thorough`` is for
 deep property and fuzz runs::

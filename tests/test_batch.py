@@ -6,9 +6,9 @@ import contextlib
 import json
 import re
 import time
-from pathlib import Path
 
 import pytest
+from data_paths import CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -22,7 +22,6 @@ from ucwaformat._batch import (
     split_batch,
 )
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
 MANIFEST = {
     entry["file"]: entry for entry in json.loads((CORPUS / "manifest.json").read_bytes())["files"]
 }

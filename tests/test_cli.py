@@ -21,13 +21,13 @@ from typing import Any
 
 import orjson
 import pytest
+from data_paths import DATA
 
 import ucwaformat
 from ucwaformat import UcwaFormatError
 from ucwaformat._diff import MISSING, Difference, diff
 from ucwaformat.cli import main
 
-DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
 MANIFEST: dict[str, Any] = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
 ENTRIES: dict[str, dict[str, Any]] = {entry["file"]: entry for entry in MANIFEST["files"]}

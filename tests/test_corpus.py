@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+from data_paths import DATA
 from lxml import etree
 
 import ucwaformat
@@ -32,7 +32,6 @@ from ucwaformat import Loss
 
 Dialect = Literal["server", "docs"]
 NS = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
-DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
 MANIFEST: dict[str, Any] = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
 ENTRIES: dict[str, dict[str, Any]] = {entry["file"]: entry for entry in MANIFEST["files"]}

@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 import pytest
+from data_paths import CORPUS
 
 distributed = pytest.importorskip(
     "distributed", reason="the dask extra is not installed (pip install 'ucwaformat[dask]')"
@@ -31,7 +32,6 @@ import ucwaformat  # noqa: E402
 import ucwaformat.dask as udask  # noqa: E402
 from ucwaformat.cli import main  # noqa: E402
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
 MEETING_XML = CORPUS / "myAssignedOnlineMeeting/get-xml-response.xml"
 CONTACT_JSON = CORPUS / "contact/get-json-response.json"
 BAD_XML = b"<resource xmlns='http://schemas.microsoft.com/rtc/2012/03/ucwa' rel='x'>\n  <link>\n"

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from data_paths import ROOT
 
 import ucwaformat
 
-ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
 MKDOCS_YML = ROOT / "mkdocs.yml"

@@ -13,11 +13,11 @@ import io
 import logging
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from data_paths import CORPUS
 
 import ucwaformat
 from ucwaformat import Loss, UcwaFormatError, json_to_xml, xml_to_json
@@ -32,7 +32,6 @@ from ucwaformat.gateway import (
     transcode,
 )
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
 PRECISE_JSON = "application/vnd.microsoft.com.ucwa+json"
 PRECISE_XML = "application/vnd.microsoft.com.ucwa+xml"
 

@@ -13,10 +13,10 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from data_paths import CORPUS
 
 uvicorn = pytest.importorskip("uvicorn", reason="the gateway HTTP tests need uvicorn (test extra)")
 httpx = pytest.importorskip("httpx", reason="the gateway HTTP tests need httpx (test extra)")
@@ -34,7 +34,6 @@ from ucwaformat._batch import split_batch  # noqa: E402
 from ucwaformat._diff import diff  # noqa: E402
 from ucwaformat.gateway import UcwaGatewayMiddleware, transcode  # noqa: E402
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
 JSON = "application/vnd.microsoft.com.ucwa+json"
 XML = "application/vnd.microsoft.com.ucwa+xml"
 SERVER_XML = f"{XML}; charset=utf-8"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_paths import CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,7 @@ import ucwaformat.testing
 from ucwaformat import Input, Link, Resource, UcwaFormatError
 
 NS = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
-DATA = Path(__file__).resolve().parent / "data" / "corpus" / "myAssignedOnlineMeeting"
+DATA = CORPUS / "myAssignedOnlineMeeting"
 XML_DOC = DATA / "get-xml-response.xml"
 JSON_DOC = DATA / "get-json-response.json"
 

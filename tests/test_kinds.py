@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from data_paths import CORPUS
 
 import ucwaformat as u
 from ucwaformat import Bag, Dto, DtoObject, Event, Events, Link, Loss, Resource, UcwaFormatError
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
 EVENT_SAMPLES = sorted(CORPUS.glob("*/event-*-json-event.json"))
 DTO_PAIRS = [
     (

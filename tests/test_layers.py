@@ -12,7 +12,9 @@ import functools
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "ucwaformat"
+from data_paths import ROOT
+
+PACKAGE = ROOT / "ucwaformat"
 
 
 def _module_name(path: Path) -> str:

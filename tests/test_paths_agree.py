@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_paths import CORPUS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,7 +27,6 @@ from ucwaformat import Loss, UcwaFormatError, _stream
 from ucwaformat._stream import stream_json_to_xml, stream_xml_to_json
 from ucwaformat.testing import strategies as ust
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
 XML_FILES = sorted(CORPUS.rglob("*.xml"))
 JSON_FILES = sorted(CORPUS.rglob("*.json"))
 JSON_FILES = [p for p in JSON_FILES if p.name != "manifest.json"]

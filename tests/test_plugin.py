@@ -13,17 +13,16 @@ import importlib.metadata
 import re
 import shutil
 import tomllib
-from pathlib import Path
 
 import pytest
+from data_paths import ROOT
 
 import ucwaformat
 from ucwaformat.testing import plugin, resource
 
 pytest_plugins = ["pytester"]
 
-ROOT = Path(__file__).parent.parent
-PROJECT = Path(__file__).parent / "plugin_project"
+PROJECT = ROOT / "tests" / "plugin_project"
 SNIPPET = (PROJECT / "README-snippet.md").read_text(encoding="utf-8")
 PLUGIN = "ucwaformat.testing.plugin"
 

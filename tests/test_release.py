@@ -5,13 +5,12 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
+from data_paths import ROOT
 
 import ucwaformat
 
-ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 VERSION_LITERAL = re.compile(r"""["']\d+(\.\d+)+([._+-]?\w+)*["']""")
 

@@ -10,11 +10,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from data_paths import ROOT
 
 from ucwaformat._errors import UcwaFormatError
 from ucwaformat._schema import PropertyType, ResourceFacts, Schema
 
-ROOT = Path(__file__).resolve().parent.parent
 FACTS = ROOT / "tests" / "data" / "schema-facts.json"
 BUNDLED = ROOT / "ucwaformat" / "schema" / "ucwa.json"
 

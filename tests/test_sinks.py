@@ -11,10 +11,10 @@ to report.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from data_paths import DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,10 +22,9 @@ import ucwaformat
 from ucwaformat import Loss, Schema, UcwaFormatError, _xml
 from ucwaformat.testing import strategies as ust
 
-DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
 MANIFEST: dict[str, Any] = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
-EXAMPLE = Path(__file__).parent.parent / "examples" / "myAssignedOnlineMeeting.xml"
+EXAMPLE = DATA.parent.parent / "examples" / "myAssignedOnlineMeeting.xml"
 NS = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
 
 Outcome = tuple[Any, ...]

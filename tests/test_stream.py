@@ -11,17 +11,16 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from data_paths import CORPUS
 
 import ucwaformat
 from ucwaformat import Loss, UcwaFormatError, _stream
 from ucwaformat._stream import stream_json_to_xml, stream_xml_to_json
 
 NS = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
-CORPUS = Path(__file__).parent / "data" / "corpus"
 MANIFEST: dict[str, Any] = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
 
 

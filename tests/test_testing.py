@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 import pytest
+from data_paths import DATA
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
@@ -49,7 +50,6 @@ from ucwaformat.testing import (
 )
 from ucwaformat.testing import strategies as ucwa_st
 
-DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
 MANIFEST: dict[str, Any] = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
 PAIRS = [pair for pair in MANIFEST["pairs"] if pair["both_parse"]]

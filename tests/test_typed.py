@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 import pytest
+from data_paths import ROOT
 
 import ucwaformat
 from ucwaformat import Input, Link, Resource, Schema, Timestamp, UcwaFormatError, typed
@@ -41,7 +42,6 @@ from ucwaformat.types import (
     TypedResource,
 )
 
-ROOT = Path(__file__).parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus"
 MANIFEST: dict[str, Any] = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
 EXAMPLE = ROOT / "examples" / "myAssignedOnlineMeeting.xml"

@@ -13,7 +13,6 @@ import inspect
 import types
 import typing
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -21,6 +20,7 @@ import orjson
 import pytest
 from cattrs.errors import StructureHandlerNotFoundError
 from cattrs.preconf.orjson import OrjsonConverter, make_converter
+from data_paths import CORPUS
 
 import ucwaformat.types
 from ucwaformat import Link, Resource, Timestamp, typed
@@ -32,8 +32,6 @@ from ucwaformat.types import (
     MyOnlineMeetings,
     TypedResource,
 )
-
-CORPUS = Path(__file__).parent / "data" / "corpus"
 
 #: Resource classes read from corpus documents with typed embedded resources (and dates).
 EMBEDDING = [
