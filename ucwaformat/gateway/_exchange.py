@@ -419,42 +419,63 @@ class Exchange:
         """The request body and Content-Type for the application, or the error to answer."""
         content_type = self.request_type
         assert content_type is not None
+        done = self.translate(
+            "request", body, self.request_coding, content_type, self.config.app_form
+        )
+        if isinstance(done, Reply):
+            return done
+        _decoded, new, new_type = done
+        return new, new_type
+
+    def translate(
+        self, direction: Direction, body: bytes, name: str, content_type: str, to: Form
+    ) -> tuple[bytes, bytes, str] | Reply:
+        """One body decoded from its coding ``name`` and translated to ``to``, its losses made
+        visible: (the decoded body, the translation, its media type), or the error to answer
+        (a request's is the client's fault, 4xx; a response's is the application's, 502)."""
         config = self.config
+        request = direction == "request"
+        what = "the request body" if request else "the application's response"
         try:
-            body = decode_body(body, self.request_coding, config.max_body_size)
+            body = decode_body(body, name, config.max_body_size)
         except TooLargeError:
             return self.error(
-                413,
-                "EntityTooLarge",
-                f"the request body is larger than {config.max_body_size} bytes once decoded",
+                413 if request else 502,
+                "EntityTooLarge" if request else "ServiceFailure",
+                f"{what} is larger than {config.max_body_size} bytes once decoded",
             )
         except CodingError as exc:
-            return self.error(400, "BadRequest", str(exc))
-        if media_kind(content_type) == "batch":
+            return self.error(400 if request else 502, self._fault(request), f"{what}: {exc}")
+        if request and media_kind(content_type) == "batch":
             self.hint = batch_form(body, content_type)
         report: list[Loss] = []
         try:
-            converted = _convert(
+            new, new_type = _convert(
                 body,
                 content_type,
-                config.app_form,
-                strict="request" in config.strict,
+                to,
+                strict=direction in config.strict,
                 report=report,
                 dialect=config.dialect,
                 pretty=config.pretty,
             )
         except UcwaFormatError as exc:
             return self.error(
-                400,
-                "BadRequest",
-                f"the request body could not be translated to UCWA {config.app_form.upper()}: "
-                f"{exc}",
+                400 if request else 502,
+                self._fault(request),
+                f"{what} could not be translated to UCWA {to.upper()}: {exc}",
             )
         except Exception:
-            log.exception("translating a request body failed")
-            return self.error(500, "ServiceFailure", "the gateway failed to translate the request")
-        self.report("request", report)
-        return converted
+            log.exception("translating %s failed", what)
+            return self.error(
+                500 if request else 502, "ServiceFailure", f"the gateway failed to translate {what}"
+            )
+        self.report(direction, report)
+        return body, new, new_type
+
+    @staticmethod
+    def _fault(request: bool) -> str:
+        return "BadRequest" if request else "ServiceFailure"
 
     def report(self, direction: Direction, losses: list[Loss]) -> None:
         """Make a translation's losses visible: the log, ``on_loss``, the count for the header."""
@@ -494,9 +515,7 @@ class Exchange:
             return False, self.with_loss_count(headers)
         name = coding(get_header(headers, "content-encoding"))
         if not handled(name):
-            log.warning(
-                "a %s response with Content-Encoding %r passes untranslated", kind, name
-            )
+            log.warning("a %s response with Content-Encoding %r passes untranslated", kind, name)
             return False, self.with_loss_count(headers)
         bodiless = self.method == "HEAD" or status < 200 or status in (204, 304)
         if not bodiless:
@@ -512,41 +531,11 @@ class Exchange:
         content_type = get_header(headers, "content-type")
         target = self.response_form()
         assert content_type is not None and target is not None
-        config = self.config
         name = coding(get_header(headers, "content-encoding"))
-        try:
-            body = decode_body(body, name, config.max_body_size)
-        except TooLargeError:
-            return self.error(
-                502,
-                "ServiceFailure",
-                f"the application's response is larger than {config.max_body_size} bytes "
-                "once decoded",
-            )
-        except CodingError as exc:
-            return self.error(502, "ServiceFailure", f"the application's response: {exc}")
-        report: list[Loss] = []
-        try:
-            new, new_type = _convert(
-                body,
-                content_type,
-                target,
-                strict="response" in config.strict,
-                report=report,
-                dialect=config.dialect,
-                pretty=config.pretty,
-            )
-        except UcwaFormatError as exc:
-            return self.error(
-                502,
-                "ServiceFailure",
-                f"the application's response body could not be translated to UCWA "
-                f"{target.upper()}: {exc}",
-            )
-        except Exception:
-            log.exception("translating a response body failed")
-            return self.error(502, "ServiceFailure", "the gateway failed to translate the response")
-        self.report("response", report)
+        done = self.translate("response", body, name, content_type, target)
+        if isinstance(done, Reply):
+            return done
+        body, new, new_type = done
         changed = new != body  # another representation (the form of a batch's parts too)
         new = encode_body(new, name)  # in the coding it came in, which the client accepted
         headers = set_header(headers, "content-type", new_type)
