@@ -7,7 +7,7 @@ import codecs
 import logging
 import zlib
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Generic, Literal, TypeAlias, TypeVar
 
 from .._api import json_to_xml, to_json, to_xml, xml_to_json
 from .._batch import batch_form, convert_batch, split_batch
@@ -368,6 +368,41 @@ class Config:
 
     def excluded(self, path: str) -> bool:
         return any(path.startswith(prefix) for prefix in self.exclude_paths)
+
+
+App = TypeVar("App")
+
+
+class Gateway(Generic[App]):
+    """What both middlewares are built from: the wrapped application and the options (their
+    meaning is documented on :class:`~ucwaformat.gateway.UcwaGatewayMiddleware`)."""
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        app_form: Form = "xml",
+        client_form: Form | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        strict: bool | Direction = False,
+        dialect: Dialect = "server",
+        pretty: bool = False,
+        exclude_paths: Iterable[str] = (),
+        on_loss: OnLoss | None = None,
+        loss_header: str | None = None,
+    ) -> None:
+        self.app = app
+        self._config = Config(
+            app_form,
+            client_form,
+            max_body_size,
+            strict,
+            dialect,
+            pretty,
+            exclude_paths,
+            on_loss,
+            loss_header,
+        )
 
 
 class Exchange:

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .._media import (
-    Dialect,
-    Form,
-)
 from ._exchange import (
     CONDITIONS,
-    DEFAULT_MAX_BODY_SIZE,
     UNBUFFERABLE,
     ASGIApp,
-    Config,
-    Direction,
     Exchange,
+    Gateway,
     Headers,
     Message,
-    OnLoss,
     Receive,
     Reply,
     Scope,
@@ -187,7 +180,7 @@ async def _send_reply(send: Send, reply: Reply) -> None:
     await send({"type": "http.response.body", "body": reply.body, "more_body": False})
 
 
-class UcwaGatewayMiddleware:
+class UcwaGatewayMiddleware(Gateway[ASGIApp]):
     """ASGI middleware: the wrapped application speaks ``app_form``, clients either form.
 
     Pure ASGI 3 (no framework needed): wrap any ASGI application, or add it to Starlette or
@@ -206,33 +199,6 @@ class UcwaGatewayMiddleware:
     The ``http.response.pathsend`` and ``zerocopysend`` extensions are hidden from the
     application, since a response that needs translating must be buffered.
     """
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        app_form: Form = "xml",
-        client_form: Form | None = None,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-        strict: bool | Direction = False,
-        dialect: Dialect = "server",
-        pretty: bool = False,
-        exclude_paths: Iterable[str] = (),
-        on_loss: OnLoss | None = None,
-        loss_header: str | None = None,
-    ) -> None:
-        self.app = app
-        self._config = Config(
-            app_form,
-            client_form,
-            max_body_size,
-            strict,
-            dialect,
-            pretty,
-            exclude_paths,
-            on_loss,
-            loss_header,
-        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         config = self._config

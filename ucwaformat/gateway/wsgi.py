@@ -7,21 +7,18 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from .._media import (
-    Form,
-)
-
 if TYPE_CHECKING:
     from types import TracebackType
-    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
-from .._media import Dialect
+    from wsgiref.types import (  # noqa: F401 (WSGIApplication: the base class, as a string)
+        StartResponse,
+        WSGIApplication,
+        WSGIEnvironment,
+    )
+
 from ._exchange import (
-    DEFAULT_MAX_BODY_SIZE,
-    Config,
-    Direction,
     Exchange,
+    Gateway,
     Headers,
-    OnLoss,
     Reply,
     TooLargeError,
     content_length,
@@ -87,35 +84,8 @@ def _close(result: Iterable[bytes]) -> None:
         close()
 
 
-class UcwaGatewayWSGIMiddleware:
+class UcwaGatewayWSGIMiddleware(Gateway["WSGIApplication"]):
     """WSGI middleware with the behaviour and options of :class:`UcwaGatewayMiddleware`."""
-
-    def __init__(
-        self,
-        app: WSGIApplication,
-        *,
-        app_form: Form = "xml",
-        client_form: Form | None = None,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-        strict: bool | Direction = False,
-        dialect: Dialect = "server",
-        pretty: bool = False,
-        exclude_paths: Iterable[str] = (),
-        on_loss: OnLoss | None = None,
-        loss_header: str | None = None,
-    ) -> None:
-        self.app = app
-        self._config = Config(
-            app_form,
-            client_form,
-            max_body_size,
-            strict,
-            dialect,
-            pretty,
-            exclude_paths,
-            on_loss,
-            loss_header,
-        )
 
     @staticmethod
     def _reply(start_response: StartResponse, reply: Reply) -> list[bytes]:
