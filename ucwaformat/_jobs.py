@@ -160,34 +160,38 @@ def read_task(task: Task) -> bytes:
 
 def doc_job(task: Task, opts: Options) -> Done:
     """Convert one document file."""
-    try:
-        data = read_task(task)
-    except OSError as exc:
-        return Done(None, None, (os_error_line(task.label, exc),), 0)
-    losses: list[Loss] = []
-    try:
+
+    def convert(data: bytes, losses: list[Loss]) -> tuple[bytes, Form | None]:
         out, form = convert_body(data, opts, losses)
-    except UcwaFormatError as err:
-        return Done(None, None, (error_line(task.label, err),), len(data))
-    messages = loss_lines(task.label, losses) if opts.report else []
-    return Done(out if out.endswith(b"\n") else out + b"\n", form, tuple(messages), len(data))
+        return (out if out.endswith(b"\n") else out + b"\n"), form
+
+    return _job(task, opts, convert)
 
 
 def http_job(task: Task, opts: Options) -> Done:
     """Convert the body of one HTTP message."""
+    return _job(task, opts, lambda data, losses: (convert_http(data, opts, losses), None))
+
+
+def _job(
+    task: Task,
+    opts: Options,
+    convert: Callable[[bytes, list[Loss]], tuple[bytes, Form | None]],
+) -> Done:
+    """Read a task's input and convert it; what went wrong is a message, never an exception."""
     try:
         data = read_task(task)
     except OSError as exc:
         return Done(None, None, (os_error_line(task.label, exc),), 0)
     losses: list[Loss] = []
     try:
-        out = convert_http(data, opts, losses)
+        out, form = convert(data, losses)
     except _BodyError as exc:
         return Done(None, None, (error_line(task.label, exc.err, exc.line_offset),), len(data))
     except UcwaFormatError as err:
         return Done(None, None, (error_line(task.label, err),), len(data))
     messages = loss_lines(task.label, losses) if opts.report else []
-    return Done(out, None, tuple(messages), len(data))
+    return Done(out, form, tuple(messages), len(data))
 
 
 @attrs.frozen
