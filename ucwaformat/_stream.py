@@ -407,21 +407,12 @@ class _XmlToJson:
         return data
 
     def root_type(self, root: etree._Element) -> tuple[bool, str | None]:
-        """(docs dialect, the type the root's children are read with), as ``_Reader.root`` and
-        ``_Reader.body`` settle them from ``<property name="rel">``."""
-        first: str | None = None
-        prop_type: str | None = None
-        reader = self.reader
-        saved, reader.rec = reader.rec, Recorder(False, None)
-        try:
-            for child in root:
-                if child.tag in _PROPERTY_TAGS and child.get("name") == "rel":
-                    first = child.text or ""  # the last of several, as _Reader.prop_rel
-                    prop_type = reader.text_of(child, "$", "rel")
-        finally:
-            reader.rec = saved
-        rtype = first if first is not None else (root.get("rel") or self.hint)
-        return first is not None, prop_type if prop_type is not None else rtype
+        """(docs dialect, the type the root's children are read with), as the reader settles
+        them from the root's ``<property name="rel">`` (the last of several)."""
+        mark = self.reader.last_mark(root)
+        if mark is None:
+            return False, root.get("rel") or self.hint
+        return True, mark
 
     def embedded(self, root: etree._Element, el: etree._Element) -> None:
         reader = self.reader

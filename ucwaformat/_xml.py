@@ -709,7 +709,7 @@ class _Reader:
                                 new = mark if marked is None else marked
                                 if new != rtype and not settled:
                                     if props:
-                                        raise _Retype(self.last_mark(el))
+                                        raise _Retype(self.last_mark(el) or "")
                                     rtype = new
                                     typing = self.schema.typing(rtype, role, plain=True)
                                     exact = typing.exact
@@ -861,10 +861,11 @@ class _Reader:
         record.update(others)
         return rel, record
 
-    def last_mark(self, el: etree._Element) -> str:
+    def last_mark(self, el: etree._Element) -> str | None:
         """The type the last ``<property name="rel">`` of ``el`` gives (its text; a nil or
-        mixed one as the pass reads it, without reporting: the pass again will)."""
-        found = ""
+        mixed one as the pass reads it, without reporting: the pass itself does), or None if
+        it has none."""
+        found = None
         rec, self.rec = self.rec, Recorder(False, None)
         try:
             for child in el:
