@@ -15,7 +15,7 @@ import orjson
 
 from ._dates import TICKS_PER_MS, Timestamp, is_ms_date, ms_date_repair, parse_iso, parse_ms_date
 from ._errors import Recorder, UcwaFormatError, member_path, path_of
-from ._jsondates import OFFSET_LOSS, SUB_MS_LOSS, escape_dates, ms_date_text
+from ._jsondates import OFFSET_LOSS, SUB_MS_LOSS, escape_dates, escaped_date, ms_date_text
 from ._model import (
     Input,
     Link,
@@ -490,26 +490,41 @@ class _Writer:
     resource looks in JSON. The model's documents come through :meth:`resource` and
     :meth:`input`; the XML reader's JSON sink (``_sinks``) hands over the parts as it reads."""
 
-    __slots__ = ("date_offset", "dates", "rec", "refused")
+    __slots__ = ("date_offset", "dates", "fragments", "rec", "refused")
 
-    def __init__(self, rec: Recorder, date_offset: bool, refused: Refused | None = None) -> None:
+    def __init__(
+        self,
+        rec: Recorder,
+        date_offset: bool,
+        refused: Refused | None = None,
+        fragments: dict[int, str] | None = None,
+    ) -> None:
         self.rec = rec
         self.date_offset = date_offset
         self.dates = False
         self.refused = refused
+        #: Dates as ready-made escaped fragments, registered here by ``id`` → their text (see
+        #: :func:`dump`); None: dates as ``/Date(…)/`` text.
+        self.fragments = fragments
 
     def scalar(self, value: Scalar, path: str) -> Any:
         if isinstance(value, Timestamp):
             if value.json_iso is not None:
                 return value.json_iso
-            return self.date(value.ticks, value.offset, value.json_offset, path, None)
+            return self.date(value.ticks, value.offset, path, None, value.json_offset)
         return value
 
     def date(
-        self, ticks: int, offset: int | None, json_offset: bool, path: str, name: str | None
-    ) -> str:
+        self,
+        ticks: int,
+        offset: int | None,
+        path: str,
+        name: str | None,
+        json_offset: bool = False,
+    ) -> Any:
         """``/Date(ms)/`` for an instant (the offset too if it came from such a date, or with
-        ``date_offset``); what it cannot carry is reported at ``path`` (+ ``name``)."""
+        ``date_offset``); what it cannot carry is reported at ``path`` (+ ``name``). With
+        :attr:`fragments`, the escaped fragment of that text."""
         keep = json_offset or self.date_offset
         if self.rec.hears:
             if ticks % TICKS_PER_MS:
@@ -519,7 +534,13 @@ class _Writer:
                 where = path if name is None else member_path(path, name)
                 self.rec.loss("offset", where, OFFSET_LOSS)
         self.dates = True
-        return ms_date_text(ticks, offset if keep else None)
+        text = ms_date_text(ticks, offset if keep else None)
+        fragments = self.fragments
+        if fragments is None:
+            return text
+        fragment = escaped_date(text)
+        fragments[id(fragment)] = text
+        return fragment
 
     def value(self, value: Value, path: str) -> Any:
         """A property's value: a scalar, or a list of them (a propertyList, a JSON array)."""

@@ -131,6 +131,8 @@ def xml_json(
 
 def json_kind(obj: dict[str, Any]) -> str:
     """The kind of a JSON document's object, as FORMAT.md D16 detects it."""
+    if "rel" in obj and "sender" not in obj and "code" not in obj:
+        return "resource"  # the common case: no event page, no DTO has a rel (D16)
     if _events.is_events_json(obj):
         return "events"
     return _dto.dto_kind_of_json(obj) or _json.resource_or_input(obj)

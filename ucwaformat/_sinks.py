@@ -17,7 +17,6 @@ from typing import Any, Final
 from . import _events
 from ._errors import Loss, Recorder, UcwaFormatError, member_path
 from ._json import RESERVED, _Writer, dump, links_obj
-from ._jsondates import escaped_date
 from ._model import Dto, Link
 
 __all__ = ["JsonSink"]
@@ -30,7 +29,7 @@ _NOBODY: Final = Recorder(False, None)
 class JsonSink:
     """Builds the JSON objects (dicts and lists, ready for orjson) of what the reader reads."""
 
-    __slots__ = ("escape", "failed", "fragments", "head", "later", "quoted", "writer")
+    __slots__ = ("date", "escape", "failed", "fragments", "head", "later", "quoted", "writer")
 
     def __init__(
         self, date_offset: bool, rec: Recorder, escape: bool, fragments: bool = True
@@ -46,10 +45,15 @@ class JsonSink:
         self.failed: tuple[UcwaFormatError, int] | None = None
         # The writer's losses wait for flush() if anybody hears of them.
         self.writer = _Writer(
-            Recorder(False, self.later) if rec.hears else _NOBODY, date_offset, self.fail
+            Recorder(False, self.later) if rec.hears else _NOBODY,
+            date_offset,
+            self.fail,
+            self.fragments if self.quoted else None,
         )
         #: A resource's object but ``_embedded``: the JSON writer's own (``_Writer.head``).
         self.head = self.writer.head
+        #: A date's JSON value: the JSON writer's own (``_Writer.date``), a fragment if quoted.
+        self.date = self.writer.date
 
     def flush(self, rec: Recorder) -> None:
         """Report the writer's losses to ``rec``, and raise the writer's error if it had one."""
@@ -67,14 +71,6 @@ class JsonSink:
 
     def many(self, items: list[Any]) -> list[Any]:
         return items
-
-    def date(self, ticks: int, offset: int | None, path: str, name: str | None) -> Any:
-        text = self.writer.date(ticks, offset, False, path, name)
-        if not self.quoted:
-            return text
-        fragment = escaped_date(text)
-        self.fragments[id(fragment)] = text
-        return fragment
 
     def dump(self, obj: Any, pretty: bool) -> bytes:
         """The JSON text of what the reader made (:func:`_json.dump`, with this sink's dates)."""

@@ -661,11 +661,16 @@ class _Reader:
                                     pt = exact[name]
                                 except KeyError:
                                     pt = typer_(name)
+                                # The common cases first: a text-only property that stays text,
+                                # or is typed (the general case below gives them the same value).
+                                text = child.text
+                                if text is None:
+                                    text = ""
                                 if pt is None:
-                                    # The common case first: a text-only property that stays
-                                    # text (the general case below gives it the same value).
-                                    text = child.text
-                                    props[name] = "" if text is None else text
+                                    props[name] = text
+                                    continue
+                                if not pt.array:
+                                    props[name] = self.typed(text, pt, path, name)
                                     continue
                             k = 1
                         elif tag == _LINK:
@@ -981,9 +986,16 @@ class _Reader:
     def root(self, el: etree._Element, hint: str | None) -> Any:
         kind = self.kind(el, "$")
         if kind == "resource":
-            rel, href, extra = split_attributes(attributes(el))
+            attrs = attributes(el)
+            if len(attrs) == 2 and attrs[0][0] == "rel" and attrs[1][0] == "href":
+                rel: str | None = attrs[0][1]  # the common case
+                href: str | None = attrs[1][1]
+                extra: tuple[tuple[str, str], ...] = ()
+            else:
+                rel, href, others = split_attributes(attrs)
+                extra = tuple(others)
             return self.walk(
-                el, "$", rel or hint, None, 0, href=href, extra=tuple(extra), root_rel=rel, root=True
+                el, "$", rel or hint, None, 0, href=href, extra=extra, root_rel=rel, root=True
             )
         if kind == "input":
             if el.attrib:
