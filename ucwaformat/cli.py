@@ -1,4 +1,4 @@
-"""The ``ucwaformat`` command: convert, check and compare UCWA documents.
+"""The ``ucwaformat`` command: convert, check and compare UCWA documents, and ``serve`` a proxy.
 
 Like ``python -m json.tool``: ``main(argv=None) -> int``, ``-`` is stdin, bytes in and out
 (``sys.stdin.buffer``/``sys.stdout.buffer``), exit 0 when all went well, 1 for bad input (each
@@ -287,6 +287,12 @@ def _parser() -> argparse.ArgumentParser:
         help="let /Date(ms)/ values differ by up to MS milliseconds",
     )
     _add_rel(dif, "the root's resource type when the XML lacks it (for typing values)")
+
+    # serve: the transcoding reverse proxy; its options and code live in ucwaformat.gateway
+    # (uvicorn and httpx, the serve extra, are imported only when it runs).
+    from .gateway._serve import add_serve_parser
+
+    add_serve_parser(sub)
     return parser
 
 
