@@ -1,4 +1,4 @@
-"""The ``ucwaformat`` command: convert, check and compare UCWA documents, and ``serve`` a proxy.
+"""The ``ucwaformat`` command: convert, check and compare UCWA documents.
 
 Like ``python -m json.tool``: ``main(argv=None) -> int``, ``-`` is stdin, bytes in and out
 (``sys.stdin.buffer``/``sys.stdout.buffer``), exit 0 when all went well, 1 for bad input (each
