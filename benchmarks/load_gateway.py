@@ -140,7 +140,7 @@ def cases() -> list[Case]:
         "post-input-json",
         "POST",
         "/applications",
-        {"Accept": "application/json", "Content-Type": "application/json"},
+        {"Accept": "application/json", "Content-Type": JSON},  # plain JSON is not UCWA
         input_json,
     )
     add("event-page-json", "GET", "/events", {"Accept": JSON})
@@ -159,7 +159,9 @@ def cases() -> list[Case]:
 
 
 def bind() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named: asyncio sets TCP_NODELAY on the connections only of a socket whose
+    # proto says TCP; with proto 0 the response's head and body wait out delayed ACKs (40 ms).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     return sock

@@ -542,7 +542,8 @@ def test_asgi_request_body_is_translated_for_the_app() -> None:
         ("Transfer-Encoding", "chunked"),
         ("Host", "x"),
     ]
-    result = Result(call_asgi(UcwaGatewayMiddleware(app), "POST", headers, INPUT_JSON, chunks=5))
+    middleware = UcwaGatewayMiddleware(app, plain_json=True)  # the generic type is UCWA here
+    result = Result(call_asgi(middleware, "POST", headers, INPUT_JSON, chunks=5))
     assert result.status == 204
     assert app.header("content-type") == "application/xml"
     assert app.header("accept") == "application/xml"
@@ -575,7 +576,7 @@ def test_asgi_non_ucwa_response_streams_through() -> None:
 def test_asgi_every_kind_with_app_form_json(kind: str) -> None:
     """A JSON application, an XML client: the other direction."""
     app = FakeApp(body=xml_to_json(xml_doc(kind)), content_type="application/json", chunks=3)
-    middleware = UcwaGatewayMiddleware(app, app_form="json")
+    middleware = UcwaGatewayMiddleware(app, app_form="json", plain_json=True)
     headers = [("Accept", "application/xml"), ("Content-Type", PRECISE_XML)]
     result = Result(call_asgi(middleware, "POST", headers, INPUT_XML))
     assert result.headers["content-type"] == "application/xml"
@@ -587,7 +588,7 @@ def test_asgi_every_kind_with_app_form_json(kind: str) -> None:
 def test_asgi_malformed_request_is_a_400_in_the_client_form() -> None:
     app = FakeApp()
     headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
-    result = Result(call_asgi(UcwaGatewayMiddleware(app), "POST", headers, BROKEN_JSON))
+    result = Result(call_asgi(UcwaGatewayMiddleware(app, plain_json=True), "POST", headers, BROKEN_JSON))
     assert app.calls == 0
     assert result.status == 400
     assert result.headers["content-type"] == "application/json; charset=utf-8"
@@ -631,7 +632,7 @@ def test_asgi_error_response_of_the_app_is_translated() -> None:
 
 def test_asgi_request_too_large() -> None:
     app = FakeApp()
-    middleware = UcwaGatewayMiddleware(app, max_body_size=100)
+    middleware = UcwaGatewayMiddleware(app, max_body_size=100, plain_json=True)
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(INPUT_JSON)))]
     result = Result(call_asgi(middleware, "POST", headers, INPUT_JSON))
     assert result.status == 413 and result.reason().get("code") == "EntityTooLarge"
@@ -664,7 +665,7 @@ def test_asgi_app_exception_while_buffering_sends_nothing() -> None:
 
 def test_asgi_client_disconnect_while_reading() -> None:
     app = FakeApp()
-    headers = [("Content-Type", "application/json")]
+    headers = [("Content-Type", PRECISE_JSON)]
     sent = call_asgi(UcwaGatewayMiddleware(app), "POST", headers, INPUT_JSON, disconnect=True)
     assert sent == [] and app.calls == 0
 
@@ -857,7 +858,7 @@ def test_asgi_trailers_follow_a_translated_body() -> None:
 def test_asgi_fallbacks_for_the_response_form() -> None:
     # no Accept preference: the form of the client's request body ...
     app = FakeApp()
-    headers = [("Content-Type", "application/json"), ("Accept", "*/*")]
+    headers = [("Content-Type", PRECISE_JSON), ("Accept", "*/*")]
     result = Result(call_asgi(UcwaGatewayMiddleware(app), "POST", headers, INPUT_JSON))
     assert result.body == MEETING_JSON
     # ... else client_form, else what the application sent
@@ -889,6 +890,33 @@ def test_asgi_other_scopes_and_excluded_paths() -> None:
     path = "/WebTicket/oauthtoken"
     result = Result(call_asgi(middleware, headers=[("Accept", PRECISE_XML)], path=path))
     assert result.body == token and "vary" not in result.headers
+
+
+def test_asgi_plain_json_is_not_ucwa_unless_asked() -> None:
+    # an OAuth token response: plain application/json, not a UCWA document
+    token = b'{"access_token": "x", "expires_in": 3600}'
+    app = FakeApp(body=token, content_type="application/json")
+    result = Result(call_asgi(UcwaGatewayMiddleware(app), headers=[("Accept", PRECISE_XML)]))
+    assert result.body == token and result.headers["content-type"] == "application/json"
+    assert "vary" not in result.headers
+    # a plain JSON request body reaches an XML application as it was sent ...
+    app = FakeApp(body=b"", content_type=None, status=204)
+    headers = [("Content-Type", "application/json")]
+    call_asgi(UcwaGatewayMiddleware(app), "POST", headers, INPUT_JSON)
+    assert app.body == INPUT_JSON and app.header("content-type") == "application/json"
+    # ... unless plain_json says that the generic type names UCWA documents too
+    app = FakeApp(body=b"", content_type=None, status=204)
+    call_asgi(UcwaGatewayMiddleware(app, plain_json=True), "POST", headers, INPUT_JSON)
+    assert app.body == json_to_xml(INPUT_JSON) and app.header("content-type") == "application/xml"
+    app = FakeApp(body=MEETING_JSON, content_type="application/json")
+    middleware = UcwaGatewayMiddleware(app, plain_json=True)
+    result = Result(call_asgi(middleware, headers=[("Accept", PRECISE_XML)]))
+    assert result.headers["content-type"] == "application/xml"
+    same(result.body, MEETING_XML)
+    # the precise type is UCWA either way
+    app = FakeApp(body=MEETING_JSON, content_type=PRECISE_JSON)
+    result = Result(call_asgi(UcwaGatewayMiddleware(app), headers=[("Accept", PRECISE_XML)]))
+    same(result.body, MEETING_XML)
 
 
 def test_asgi_hides_unbufferable_extensions() -> None:
@@ -939,7 +967,8 @@ def test_error_media_type_follows_the_client() -> None:
             f"{PRECISE_XML}; charset=utf-8",
         ),
     ]:
-        result = Result(call_asgi(UcwaGatewayMiddleware(app), "POST", headers, b"{"))
+        middleware = UcwaGatewayMiddleware(app, plain_json=True)
+        result = Result(call_asgi(middleware, "POST", headers, b"{"))
         assert result.status == 400 and result.headers["content-type"] == expected
         result.reason()
 
@@ -1150,7 +1179,7 @@ def test_wsgi_errors() -> None:
     app = FakeWsgiApp()
     headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
     status, response_headers, body, _ = call_wsgi(
-        UcwaGatewayWSGIMiddleware(app), "POST", headers, BROKEN_JSON
+        UcwaGatewayWSGIMiddleware(app, plain_json=True), "POST", headers, BROKEN_JSON
     )
     assert status == "400 Bad Request" and app.calls == 0
     assert response_headers["content-type"] == "application/json; charset=utf-8"
@@ -1163,7 +1192,7 @@ def test_wsgi_errors() -> None:
     assert status == "502 Bad Gateway" and app.closed
     assert wsgi_reason(response_headers, body).get("code") == "ServiceFailure"
 
-    middleware = UcwaGatewayWSGIMiddleware(FakeWsgiApp(), max_body_size=50)
+    middleware = UcwaGatewayWSGIMiddleware(FakeWsgiApp(), max_body_size=50, plain_json=True)
     for length in (True, False):
         status, response_headers, body, _ = call_wsgi(
             middleware, "POST", [("Content-Type", "application/json")], INPUT_JSON, length=length

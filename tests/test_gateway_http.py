@@ -240,7 +240,7 @@ def test_post_input_json_client(client: Any) -> None:
     response = client.post(
         "/ucwa/v1/applications",
         content=APPLICATION_INPUT_JSON,
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
+        headers={"Content-Type": JSON, "Accept": "application/json"},
     )
     assert response.status_code == 201
     assert response.headers["content-type"] == f"{JSON}; charset=utf-8"
@@ -248,7 +248,7 @@ def test_post_input_json_client(client: Any) -> None:
     same(response.content, APPLICATION)
     assert response.json()["_links"]["self"]["href"] == BASE
     _, content_type, accept, body = RECEIVED[before]
-    assert content_type == "application/xml" and accept == "application/xml"
+    assert content_type == XML and accept == "application/xml"
     assert body.startswith(b"<?xml")
     same(body, APPLICATION_INPUT_JSON)
 

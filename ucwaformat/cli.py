@@ -287,6 +287,12 @@ def _parser() -> argparse.ArgumentParser:
         help="let /Date(ms)/ values differ by up to MS milliseconds",
     )
     _add_rel(dif, "the root's resource type when the XML lacks it (for typing values)")
+
+    # serve: the transcoding reverse proxy; its options and code live in ucwaformat.gateway
+    # (uvicorn and httpx, the serve extra, are imported only when it runs).
+    from .gateway._serve import add_serve_parser
+
+    add_serve_parser(sub)
     return parser
 
 

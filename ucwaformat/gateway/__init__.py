@@ -60,6 +60,16 @@ over the limit; a response over it is a ``502``); its message carries the
 re-raised unchanged, and since a translated response is sent only once complete, the server
 can still answer ``500``. Translation runs synchronously, in the event loop for ASGI, so the
 middleware needs no particular async library; UCWA bodies are small.
+
+**Plain JSON.** A body of plain ``application/json`` is not taken for a UCWA document and
+passes through, unless ``plain_json=True``: a UCWA server answers other JSON too (its OAuth
+token endpoint), while UCWA clients and servers name their documents by the precise type.
+``application/xml`` stays a UCWA type (no other XML is exchanged with a UCWA server), and so
+do the generic types inside a batch and in ``Accept``. (:func:`transcode` is called for a body
+its caller already takes for UCWA: it translates the generic types.)
+
+**The proxy.** :mod:`ucwaformat.gateway.proxy` (the ``serve`` extra: uvicorn, httpx) is a
+reverse proxy built on the ASGI middleware, run by ``ucwaformat serve --upstream URL``.
 """
 
 from .._media import media_kind, preferred_form

@@ -145,9 +145,10 @@ def _convert(
     report: list[Loss] | None,
     dialect: Dialect,
     pretty: bool,
+    kind: Form | Literal["batch"] | None,
 ) -> tuple[bytes, str]:
-    """The body and its media type in the ``to`` form (the kind of ``content_type`` is known)."""
-    kind = media_kind(content_type)
+    """The body and its media type in the ``to`` form; ``kind`` is what the body is taken for
+    (:meth:`Config.kind`: a UCWA form, a batch, or ``None`` for a body that is not UCWA)."""
     if not body.strip(b" \t\r\n"):
         # Nothing to translate (a GET, a 204): only the media type says which form.
         if kind in (None, "batch"):
@@ -197,7 +198,8 @@ def transcode(
     ``strict``, ``report``, ``dialect`` and ``pretty`` are passed to the conversion.
     Raises :class:`UcwaFormatError` when a UCWA body (or a batch part) does not translate.
     """
-    if content_type is None or media_kind(content_type) is None:
+    kind = media_kind(content_type)
+    if content_type is None or kind is None:
         return body, content_type
     target = preferred_form(accept) or default_form
     if target is None:
@@ -210,6 +212,7 @@ def transcode(
         report=report,
         dialect=dialect,
         pretty=pretty,
+        kind=kind,
     )
 
 
@@ -297,6 +300,17 @@ def _clean(text: str) -> str:
     )
 
 
+def reason_body(form: Form, code: str, message: str) -> bytes:
+    """A UCWA error ``reason`` document in ``form``: what the gateway (and the proxy) answer
+    when they fail themselves."""
+    doc = Dto("reason", (("code", code), ("message", _clean(message))))
+    try:
+        return to_json(doc) if form == "json" else to_xml(doc)
+    except UcwaFormatError:  # pragma: no cover - _clean leaves nothing XML refuses
+        doc = Dto("reason", (("code", code),))
+        return to_json(doc) if form == "json" else to_xml(doc)
+
+
 class Reply:
     """A whole response: status, headers, body."""
 
@@ -318,6 +332,7 @@ class Config:
         "loss_header",
         "max_body_size",
         "on_loss",
+        "plain_json",
         "pretty",
         "strict",
     )
@@ -333,6 +348,7 @@ class Config:
         exclude_paths: Iterable[str],
         on_loss: OnLoss | None = None,
         loss_header: str | None = None,
+        plain_json: bool = False,
     ) -> None:
         check_form(app_form, "app_form")
         if client_form not in (None, *FORMS):
@@ -365,10 +381,25 @@ class Config:
         self.pretty = pretty
         paths = (exclude_paths,) if isinstance(exclude_paths, str) else tuple(exclude_paths)
         self.exclude_paths: tuple[str, ...] = paths
+        self.plain_json = bool(plain_json)
+
+    def kind(self, content_type: str | None) -> Form | Literal["batch"] | None:
+        """What a body of ``content_type`` is taken for: a UCWA form, a batch, or ``None`` (not
+        UCWA: it passes through). Plain ``application/json`` is not UCWA unless ``plain_json``:
+        a UCWA server sends other JSON too (its OAuth token endpoint), and UCWA clients and
+        servers name their documents by the precise type. (``application/xml`` stays UCWA: no
+        other XML is exchanged with a UCWA server.)"""
+        kind = media_kind(content_type)
+        if kind == "json" and not self.plain_json and media_name(content_type or "") == _PLAIN_JSON:
+            return None
+        return kind
 
     def excluded(self, path: str) -> bool:
         return any(path.startswith(prefix) for prefix in self.exclude_paths)
 
+
+#: The generic JSON type, UCWA for the gateway only when asked (``plain_json``).
+_PLAIN_JSON: Final = "application/json"
 
 App = TypeVar("App")
 
@@ -390,6 +421,7 @@ class Gateway(Generic[App]):
         exclude_paths: Iterable[str] = (),
         on_loss: OnLoss | None = None,
         loss_header: str | None = None,
+        plain_json: bool = False,
     ) -> None:
         self.app = app
         self._config = Config(
@@ -402,6 +434,7 @@ class Gateway(Generic[App]):
             exclude_paths,
             on_loss,
             loss_header,
+            plain_json,
         )
 
 
@@ -426,14 +459,14 @@ class Exchange:
         #: the application receives it decoded, without ``Content-Encoding``.
         self.request_coding = coding(content_encoding)
         self.losses = 0  # what the translations of this exchange could not carry
-        kind = media_kind(content_type)
+        kind = config.kind(content_type)
         # The form the client's request body speaks: a fallback for the response's form.
         self.hint: Form | None = kind if kind != "batch" else None
 
     # requests
 
     def request_needs_body(self) -> bool:
-        kind = media_kind(self.request_type)
+        kind = self.config.kind(self.request_type)
         needs = kind == "batch" or (kind is not None and kind != self.config.app_form)
         if needs and not handled(self.request_coding):
             log.warning(
@@ -481,7 +514,8 @@ class Exchange:
             )
         except CodingError as exc:
             return self.error(400 if request else 502, self._fault(request), f"{what}: {exc}")
-        if request and media_kind(content_type) == "batch":
+        kind = config.kind(content_type)
+        if request and kind == "batch":
             self.hint = batch_form(body, content_type)
         report: list[Loss] = []
         try:
@@ -493,6 +527,7 @@ class Exchange:
                 report=report,
                 dialect=config.dialect,
                 pretty=config.pretty,
+                kind=kind,
             )
         except UcwaFormatError as exc:
             return self.error(
@@ -541,7 +576,7 @@ class Exchange:
     def response_start(self, status: int, headers: Headers) -> tuple[bool, Headers]:
         """Whether the response must be buffered, and the headers to send if not."""
         content_type = get_header(headers, "content-type")
-        kind = media_kind(content_type)
+        kind = self.config.kind(content_type)
         if kind is None or content_type is None:
             return False, self.with_loss_count(headers)
         headers = _with_vary(headers)
@@ -598,12 +633,7 @@ class Exchange:
             if precise not in accepted and (generic in accepted or sent_generic)
             else precise
         )
-        doc = Dto("reason", (("code", code), ("message", _clean(message))))
-        try:
-            body = to_json(doc) if form == "json" else to_xml(doc)
-        except UcwaFormatError:  # pragma: no cover - _clean leaves nothing XML refuses
-            doc = Dto("reason", (("code", code),))
-            body = to_json(doc) if form == "json" else to_xml(doc)
+        body = reason_body(form, code, message)
         headers: Headers = [
             ("content-type", f"{media}; charset=utf-8"),
             ("content-length", str(len(body))),

@@ -194,7 +194,9 @@ class UcwaGatewayMiddleware(Gateway[ASGIApp]):
     (``True``, or ``"request"`` / ``"response"`` for one direction) makes a loss an error.
     Every loss is logged (``ucwaformat.gateway``, INFO) and given to ``on_loss(direction,
     loss)``; with ``loss_header`` (e.g. ``"X-UCWA-Losses"``) the response carries their count.
-    Paths starting with one of ``exclude_paths`` are not touched at all.
+    Paths starting with one of ``exclude_paths`` are not touched at all. Plain
+    ``application/json`` bodies pass through unless ``plain_json=True`` (they are not taken for
+    UCWA documents: a token endpoint answers such JSON; the precise type always counts).
 
     The ``http.response.pathsend`` and ``zerocopysend`` extensions are hidden from the
     application, since a response that needs translating must be buffered.
