@@ -84,7 +84,14 @@ from .._model import (
     Value,
 )
 from .._schema import PropertyType, Schema
-from ._vocabulary import AWKWARD_TEXT, KNOWN_NAMES, SchemaDocument, schema_documents
+from ._hypothesis import register as register_type_strategies
+from ._vocabulary import (
+    AWKWARD_TEXT,
+    KNOWN_NAMES,
+    XML_CHARS,
+    SchemaDocument,
+    schema_documents,
+)
 
 __all__ = [
     "Form",
@@ -97,8 +104,10 @@ __all__ = [
     "links",
     "property_names",
     "property_values",
+    "register_type_strategies",
     "resources",
     "schema_documents",
+    "senders",
     "timestamps",
     "xml_text",
 ]
@@ -116,20 +125,12 @@ _INT64: Final = 2**63 - 1
 # -- text -----------------------------------------------------------------------------------------
 
 
-def _xml_char(c: str) -> bool:
-    o = ord(c)
-    return (o >= 0x20 or c in "\t\n\r") and not 0xD800 <= o <= 0xDFFF and o not in (0xFFFE, 0xFFFF)
-
-
-_XML_CHARS: Final = st.characters(codec="utf-8").filter(_xml_char)
-
-
 @functools.cache
 def xml_text(*, min_size: int = 0, max_size: int = 16) -> st.SearchStrategy[str]:
     """Text XML 1.0 can hold (TAB, LF, CR and everything from U+0020 except surrogates and
     U+FFFE/U+FFFF), biased towards awkward cases."""
     awkward = [s for s in AWKWARD_TEXT if min_size <= len(s) <= max_size]
-    drawn = st.text(_XML_CHARS, min_size=min_size, max_size=max_size)
+    drawn = st.text(XML_CHARS, min_size=min_size, max_size=max_size)
     return st.one_of(st.sampled_from(awkward), drawn) if awkward else drawn
 
 
@@ -505,12 +506,12 @@ def resources(
 
 
 @st.composite
-def _input(draw: st.DrawFn, ctx: _Context, target: str | None) -> Input:
+def _input(draw: st.DrawFn, ctx: _Context, target: str | None, verbs: tuple[str, ...]) -> Input:
     schema = ctx.schema
     facts = schema.resource(target)
     known: set[str] = set()
     if facts is not None:
-        for verb in ("POST", "PUT"):
+        for verb in verbs:
             known.update(facts.requests.get(verb, {}))
 
     def ptype(name: str) -> PropertyType | None:
@@ -534,11 +535,15 @@ def _input(draw: st.DrawFn, ctx: _Context, target: str | None) -> Input:
 
 
 def inputs(
-    rel: str | None = None, *, schema: Schema | None = None, form: Form = "both"
+    rel: str | None = None,
+    *,
+    schema: Schema | None = None,
+    form: Form = "both",
+    verb: str | None = None,
 ) -> st.SearchStrategy[Input]:
     """Request bodies: properties typed as a body sent to a resource of type ``rel`` is (its
-    POST and PUT parameters, then names the schema knows), and links (``data:`` hrefs among
-    them). Read them back with ``rel=rel``. They have no embedded resources (JSON would read
+    POST and PUT parameters, or only those of ``verb``, then names the schema knows), and links
+    (``data:`` hrefs among them). Read them back with ``rel=rel``. They have no embedded resources (JSON would read
     such a body as a resource, D16), and no member that would make JSON read them as an event
     page or an error (``sender``, ``code``, ``metadata``, ``operations``; ``next``, ``resume``,
     ``resync`` links)."""
@@ -546,7 +551,8 @@ def inputs(
     use = schema or Schema.bundled()
     if rel is not None and use.resource(rel) is None:
         raise ValueError(f"the schema has no resource type {rel!r}")
-    return _input(_Context(use, form, 0, 6, 3, 0), rel)
+    verbs = ("POST", "PUT") if verb is None else (verb.upper(),)
+    return _input(_Context(use, form, 0, 6, 3, 0), rel, verbs)
 
 
 # -- events ---------------------------------------------------------------------------------------
@@ -584,6 +590,12 @@ def _sender(draw: st.DrawFn, ctx: _Context) -> Sender:
     return Sender(rel, href, evs, draw(_attributes(("events",))))
 
 
+def senders(*, schema: Schema | None = None, form: Form = "both") -> st.SearchStrategy[Sender]:
+    """The senders of an event page: a rel, an href, attributes and their events."""
+    _check_form(form)
+    return _sender(_Context(schema or Schema.bundled(), form, 2, 4, 2, 1))
+
+
 @st.composite
 def _page(draw: st.DrawFn, ctx: _Context, max_senders: int) -> Events:
     rels = draw(st.lists(st.sampled_from(_PAGE_RELS), unique=True))
@@ -619,3 +631,8 @@ def documents(*, schema: Schema | None = None, form: Form = "both") -> st.Search
         inputs(schema=schema, form=form),
         event_pages(schema=schema, form=form),
     )
+
+
+# st.from_type(Resource), st.from_type(MyOnlineMeeting), …: also registered by the hypothesis
+# entry point when the package is installed; here for when entry points are off.
+register_type_strategies()
