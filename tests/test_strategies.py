@@ -7,6 +7,7 @@ here the settings name every health check, as a user's suite that keeps the defa
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -131,3 +132,28 @@ def test_the_hypothesis_entry_point_registers_without_importing_the_strategies()
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.split() == ["False", "Contact", "Resource"]
+
+
+def test_registering_by_hand_where_entry_points_are_off() -> None:
+    code = (
+        "from hypothesis import strategies as st\n"
+        "from ucwaformat.types import MyOnlineMeetingPut\n"
+        "try:\n"
+        "    st.from_type(MyOnlineMeetingPut).example()\n"
+        "except Exception as exc:\n"
+        "    print('unregistered', type(exc).__name__)\n"
+        "from ucwaformat.testing import register_type_strategies\n"
+        "register_type_strategies()\n"
+        "print(type(st.from_type(MyOnlineMeetingPut).example()).__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "HYPOTHESIS_NO_PLUGINS": "1"},
+    )
+    lines = done.stdout.split("\n")
+    assert lines[0].startswith("unregistered ")
+    assert lines[1] == "MyOnlineMeetingPut"

@@ -1,8 +1,10 @@
 """Strategies for ``st.from_type``: the document model's classes and the typed classes.
 
 :func:`register` is the hook of the ``hypothesis`` entry point (``pyproject.toml``), which
-Hypothesis runs when it is imported, and :mod:`ucwaformat.testing.strategies` calls it too
-(for an environment where entry points are off: ``HYPOTHESIS_NO_PLUGINS``). What is registered
+Hypothesis runs when it is imported; where entry points are off (``HYPOTHESIS_NO_PLUGINS``, a
+source tree never installed) call it as :func:`ucwaformat.testing.register_type_strategies`.
+The strategies module does not call it: this module imports that one (lazily), not the
+other way round. What is registered
 are functions that Hypothesis calls with the class when ``st.from_type`` first resolves it: the
 strategies module is imported only then. Hypothesis may still be importing itself when the hook
 runs, so nothing here touches the strategies module before that.

@@ -84,7 +84,6 @@ from .._model import (
     Value,
 )
 from .._schema import PropertyType, Schema
-from ._hypothesis import register as register_type_strategies
 from ._vocabulary import (
     AWKWARD_TEXT,
     KNOWN_NAMES,
@@ -104,7 +103,6 @@ __all__ = [
     "links",
     "property_names",
     "property_values",
-    "register_type_strategies",
     "resources",
     "schema_documents",
     "senders",
@@ -631,8 +629,3 @@ def documents(*, schema: Schema | None = None, form: Form = "both") -> st.Search
         inputs(schema=schema, form=form),
         event_pages(schema=schema, form=form),
     )
-
-
-# st.from_type(Resource), st.from_type(MyOnlineMeeting), …: also registered by the hypothesis
-# entry point when the package is installed; here for when entry points are off.
-register_type_strategies()
