@@ -272,3 +272,22 @@ def test_a_base_class_cannot_be_made() -> None:
         TypedResource()
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         getattr(Application, "nope")  # noqa: B009 - the metaclass's __getattr__
+
+
+def test_an_object_unpickled_before_its_class_is_built_is_frozen_and_equal() -> None:
+    import pickle
+
+    meeting = typed.from_xml(
+        (CORPUS / "myOnlineMeetings" / "get-xml-response.xml").read_bytes(), MyOnlineMeetings
+    )
+    out = _fresh(
+        "import pickle, sys, attrs, ucwaformat.types as t\n"
+        f"obj = pickle.loads({pickle.dumps(meeting)!r})\n"
+        "print(t.MyOnlineMeetings in t._PENDING)\n"
+        "try:\n"
+        "    obj.href = 'x'\n"
+        "except attrs.exceptions.FrozenInstanceError:\n"
+        "    print('frozen')\n"
+        "print(obj == pickle.loads(pickle.dumps(obj)), obj.href != 'x')\n"
+    )
+    assert out.split("\n") == ["True", "frozen", "True True"]

@@ -719,6 +719,13 @@ class _Typed(metaclass=_Lazy):
                 raise TypeError(f"{cls.__name__} is not a generated class; it cannot be made")
             cls.__init__(self, *args, **kwargs)
 
+        def __setattr__(self, name: str, value: Any) -> None:
+            # An instance made without __init__ (unpickled) before its class was built: build
+            # it, whose frozen __setattr__ then refuses.
+            if _build(type(self)):
+                setattr(self, name, value)
+            raise attrs.exceptions.FrozenInstanceError()
+
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
