@@ -152,3 +152,12 @@ def test_strict_makes_a_loss_an_error() -> None:
     assert "expirationTime" in CONVERTER.unstructure(body)
     with pytest.raises(UcwaFormatError, match="digits below the millisecond"):
         typed.make_converter(strict=True).unstructure(body)
+
+
+def test_typed_structure_reads_a_dict_as_json() -> None:
+    data = json.loads(MEETING_JSON.read_bytes())
+    meeting = typed.structure(data, MyAssignedOnlineMeeting)
+    assert meeting == typed.from_json(MEETING_JSON.read_bytes(), MyAssignedOnlineMeeting)
+    assert typed.structure({"subject": "s"}, MyOnlineMeetingPut) == MyOnlineMeetingPut(subject="s")
+    with pytest.raises(UcwaFormatError, match=r"expected a string, not the integer 3 \(at \$\.subject\)"):
+        typed.structure({"subject": 3}, MyOnlineMeetingPut)

@@ -648,11 +648,30 @@ def _check_class(cls: object) -> None:
         raise TypeError(f"expected a class from ucwaformat.types, not {cls!r}")
 
 
-def structure(doc: Document, cls: type[T], /) -> T:
+def structure(doc: Document | Mapping[str, Any], cls: type[T], /) -> T:
     """``doc`` as ``cls``: a :class:`~ucwaformat.Resource` as a resource class, an
-    :class:`~ucwaformat.Input` as a request class."""
+    :class:`~ucwaformat.Input` as a request class; a dict is read as parsed UCWA JSON
+    (``json.loads`` of a body, or what :func:`make_converter` unstructures to)."""
     _check_class(cls)
+    if isinstance(doc, Mapping):
+        return _from_data(doc, cls, Schema.bundled(), False)
     return converter.structure(doc, cls)
+
+
+def _from_data(data: Any, cls: type[T], schema: Schema, strict: bool) -> T:
+    """Parsed JSON data as ``cls``, read as :func:`from_json` reads bytes."""
+    # again=True: the dict holds Python numbers as they are, not orjson's float for a big
+    # integer that a second parse would recover.
+    doc = _kinds.read_json_object(
+        dict(data) if isinstance(data, Mapping) and not isinstance(data, dict) else data,
+        rel=cls.RESOURCE_TYPE,
+        schema=schema,
+        rec=Recorder(strict, None),
+        kind=_kind_of(cls),
+        again=True,
+    )
+    result: T = converter.structure(doc, cls)
+    return result
 
 
 @overload
@@ -773,22 +792,7 @@ def register_json_hooks(
         return data
 
     def from_data_factory(cls: type[T]) -> Callable[[Any, type], T]:
-        kind = _kind_of(cls)
-
-        def from_data(data: Any, _: type) -> T:
-            # again=True: the dict holds Python numbers as they are, not orjson's float for a
-            # big integer that a second parse would recover.
-            doc = _kinds.read_json_object(
-                data,
-                rel=cls.RESOURCE_TYPE,
-                schema=use,
-                rec=Recorder(strict, None),
-                kind=kind,
-                again=True,
-            )
-            return structure(doc, cls)
-
-        return from_data
+        return lambda data, _: _from_data(data, cls, use, strict)
 
     def is_typed(cls: Any) -> bool:
         return isinstance(cls, type) and issubclass(cls, TypedResource | TypedInput)
