@@ -221,3 +221,73 @@ def _choose_union_members(converter: OrjsonConverter) -> None:
     converter.register_structure_hook_func(lambda t: t == LinkEntry, link_entry)
     converter.register_structure_hook_func(lambda t: t == ItemEntry, item_entry)
     converter.register_structure_hook_func(lambda t: t == Value, property_value)
+
+
+# -- lazy class building ------------------------------------------------------------------------
+
+
+def _fresh(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (classes not built yet)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.strip()
+
+
+def test_import_builds_no_attrs_class() -> None:
+    """attrs builds a generated class on first use, not at import (the import-time budget)."""
+    out = _fresh(
+        "import attrs, typing, ucwaformat.types as t\n"
+        "pending = len(t._PENDING)\n"
+        "t.MyOnlineMeeting(subject='x')\n"
+        "n = len(t._PENDING)\n"
+        "hints = typing.get_type_hints(t.Contact)\n"
+        "print(pending, pending - n, attrs.has(t.Contact), hints['links'] is t.ContactLinks, n - len(t._PENDING))\n"
+    )
+    pending, by_instance, has, hints, by_tools = out.split()
+    classes = len(ucwaformat.types.RESOURCE_CLASSES) + len(ucwaformat.types.REQUEST_CLASSES)
+    assert int(pending) == classes
+    assert (by_instance, has, hints, by_tools) == ("1", "True", "True", "1")
+
+
+def test_threads_build_a_class_once() -> None:
+    out = _fresh(
+        "import threading, ucwaformat.types as t\n"
+        "made = []\n"
+        "def make() -> None:\n"
+        "    made.append(t.MyOnlineMeetingPut(subject='s'))\n"
+        "threads = [threading.Thread(target=make) for _ in range(8)]\n"
+        "for th in threads: th.start()\n"
+        "for th in threads: th.join()\n"
+        "print(len(made), len(set(made)), t.MyOnlineMeetingPut.__init__ is not t._Typed.__init__)\n"
+    )
+    assert out == "8 1 True"
+
+
+def test_a_base_class_cannot_be_made() -> None:
+    with pytest.raises(TypeError, match="TypedResource is not a generated class"):
+        TypedResource()
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        getattr(Application, "nope")  # noqa: B009 - the metaclass's __getattr__
+
+
+def test_an_object_unpickled_before_its_class_is_built_is_frozen_and_equal() -> None:
+    import pickle
+
+    meeting = typed.from_xml(
+        (CORPUS / "myOnlineMeetings" / "get-xml-response.xml").read_bytes(), MyOnlineMeetings
+    )
+    out = _fresh(
+        "import pickle, sys, attrs, ucwaformat.types as t\n"
+        f"obj = pickle.loads({pickle.dumps(meeting)!r})\n"
+        "print(t.MyOnlineMeetings in t._PENDING)\n"
+        "try:\n"
+        "    obj.href = 'x'\n"
+        "except attrs.exceptions.FrozenInstanceError:\n"
+        "    print('frozen')\n"
+        "print(obj == pickle.loads(pickle.dumps(obj)), obj.href != 'x')\n"
+    )
+    assert out.split("\n") == ["True", "frozen", "True True"]

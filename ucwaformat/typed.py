@@ -15,6 +15,13 @@ written (``wire``) travel along, so bytes → typed → bytes gives what bytes �
 gives. A value of the wrong type (``"abc"`` where the schema says integer) raises
 :class:`~ucwaformat.UcwaFormatError` with its ``$.path``.
 
+For cattrs users, :func:`make_converter` gives a ``cattrs.preconf.orjson`` converter (and
+:func:`register_json_hooks` teaches one of your own) that takes the typed classes to and from
+plain JSON-shaped dicts: ``converter.unstructure(meeting)`` is what
+``orjson.loads(typed.to_json(meeting))`` is, and ``converter.structure(that, MyOnlineMeeting)``
+reads it back. The JSON reader and writer of the library do the work (``_kinds``, ``_json``):
+no rule of the mapping is repeated here.
+
 The converter is built once, here: leaf hooks (strings, integers, booleans, dates, enumerations,
 tuples) first, then the hook factories for the generated classes, which fetch the leaf hooks
 when cattrs first asks for a class. Resources are open-ended (any property name, links and
@@ -27,16 +34,17 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Final, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar, overload
 
 import attrs
 import cattrs
 
-from . import _api
+from . import _api, _json, _kinds
 from ._dates import Timestamp
-from ._errors import Loss, UcwaFormatError, member_path
+from ._errors import Loss, Recorder, UcwaFormatError, member_path
 from ._media import Dialect
 from ._model import Document, Dto, Events, Input, Link, LinkEntry, Resource, Value
+from ._schema import Schema
 from .types import (
     RESOURCE_CLASSES,
     ROLE_TYPES,
@@ -50,7 +58,20 @@ from .types import (
     Wire,
 )
 
-__all__ = ["converter", "from_json", "from_xml", "structure", "to_json", "to_xml", "unstructure"]
+if TYPE_CHECKING:
+    from cattrs.preconf.orjson import OrjsonConverter
+
+__all__ = [
+    "converter",
+    "from_json",
+    "from_xml",
+    "make_converter",
+    "register_json_hooks",
+    "structure",
+    "to_json",
+    "to_xml",
+    "unstructure",
+]
 
 T = TypeVar("T", bound="TypedResource | TypedInput")
 _Leaf: TypeAlias = Callable[[Any], Any]
@@ -627,11 +648,30 @@ def _check_class(cls: object) -> None:
         raise TypeError(f"expected a class from ucwaformat.types, not {cls!r}")
 
 
-def structure(doc: Document, cls: type[T], /) -> T:
+def structure(doc: Document | Mapping[str, Any], cls: type[T], /) -> T:
     """``doc`` as ``cls``: a :class:`~ucwaformat.Resource` as a resource class, an
-    :class:`~ucwaformat.Input` as a request class."""
+    :class:`~ucwaformat.Input` as a request class; a dict is read as parsed UCWA JSON
+    (``json.loads`` of a body, or what :func:`make_converter` unstructures to)."""
     _check_class(cls)
+    if isinstance(doc, Mapping):
+        return _from_data(doc, cls, Schema.bundled(), False)
     return converter.structure(doc, cls)
+
+
+def _from_data(data: Any, cls: type[T], schema: Schema, strict: bool) -> T:
+    """Parsed JSON data as ``cls``, read as :func:`from_json` reads bytes."""
+    # again=True: the dict holds Python numbers as they are, not orjson's float for a big
+    # integer that a second parse would recover.
+    doc = _kinds.read_json_object(
+        dict(data) if isinstance(data, Mapping) and not isinstance(data, dict) else data,
+        rel=cls.RESOURCE_TYPE,
+        schema=schema,
+        rec=Recorder(strict, None),
+        kind=_kind_of(cls),
+        again=True,
+    )
+    result: T = converter.structure(doc, cls)
+    return result
 
 
 @overload
@@ -674,9 +714,14 @@ def from_json(
     A resource class reads the body as a resource even without ``rel`` or a self link.
     """
     _check_class(cls)
-    kind: _api.Kind | None = "resource" if issubclass(cls, TypedResource) else None
-    doc = _api.from_json(data, rel=cls.RESOURCE_TYPE, strict=strict, report=report, kind=kind)
+    doc = _api.from_json(data, rel=cls.RESOURCE_TYPE, strict=strict, report=report, kind=_kind_of(cls))
     return structure(doc, cls)
+
+
+def _kind_of(cls: type) -> _api.Kind | None:
+    """How JSON is read for ``cls``: a resource class reads a resource even without ``rel`` or a
+    self link; a request class lets the body say what it is (D16)."""
+    return "resource" if issubclass(cls, TypedResource) else None
 
 
 def to_xml(
@@ -719,3 +764,50 @@ def to_json(
         escape_solidus=escape_solidus,
         date_offset=date_offset,
     )
+
+
+# -- plain JSON-shaped data, for cattrs users --------------------------------------------------
+
+
+def register_json_hooks(
+    json_converter: cattrs.Converter,
+    /,
+    *,
+    schema: Schema | None = None,
+    strict: bool = False,
+) -> None:
+    """Teach ``json_converter`` the classes of :mod:`ucwaformat.types` as UCWA JSON data.
+
+    Unstructuring a typed object gives the dict ``orjson.loads(to_json(obj))`` gives (dates as
+    ``"/Date(ms)/"`` text); structuring reads such a dict as :func:`from_json` reads bytes, with
+    ``schema`` (the bundled one by default). ``strict`` makes a loss an error, as it does for
+    :func:`to_json` and :func:`from_json`; otherwise losses are not reported. A wrong document
+    raises :class:`~ucwaformat.UcwaFormatError` with its ``$.path``.
+    """
+    use = schema or Schema.bundled()
+
+    def to_data(obj: TypedResource | TypedInput) -> dict[str, Any]:
+        writer = _json._Writer(Recorder(strict, None), False)
+        data: dict[str, Any] = _kinds.json_object(unstructure(obj), writer)
+        return data
+
+    def from_data_factory(cls: type[T]) -> Callable[[Any, type], T]:
+        return lambda data, _: _from_data(data, cls, use, strict)
+
+    def is_typed(cls: Any) -> bool:
+        return isinstance(cls, type) and issubclass(cls, TypedResource | TypedInput)
+
+    json_converter.register_unstructure_hook_factory(is_typed, lambda _cls: to_data)
+    json_converter.register_structure_hook_factory(is_typed, from_data_factory)
+
+
+def make_converter(*, schema: Schema | None = None, strict: bool = False) -> OrjsonConverter:
+    """A ``cattrs.preconf.orjson`` converter for the typed classes as plain JSON data
+    (:func:`register_json_hooks`): ``converter.unstructure(meeting)`` →
+    ``{"rel": "myOnlineMeeting", …}``, ``converter.structure(data, MyOnlineMeeting)`` back,
+    ``converter.dumps(meeting)`` → JSON bytes."""
+    from cattrs.preconf import orjson as preconf  # its own import cost, paid only here
+
+    json_converter = preconf.make_converter()
+    register_json_hooks(json_converter, schema=schema, strict=strict)
+    return json_converter

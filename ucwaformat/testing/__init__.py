@@ -63,6 +63,7 @@ from .._model import (
     Value,
 )
 from .._schema import Schema
+from ._hypothesis import register as register_type_strategies
 
 __all__ = [
     "DOC_EXAMPLE",
@@ -90,6 +91,7 @@ __all__ = [
     "link",
     "load_document",
     "normalize_doc_text",
+    "register_type_strategies",
     "request",
     "resource",
     "sender",

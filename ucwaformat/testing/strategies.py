@@ -84,7 +84,13 @@ from .._model import (
     Value,
 )
 from .._schema import PropertyType, Schema
-from ._vocabulary import AWKWARD_TEXT, KNOWN_NAMES, SchemaDocument, schema_documents
+from ._vocabulary import (
+    AWKWARD_TEXT,
+    KNOWN_NAMES,
+    XML_CHARS,
+    SchemaDocument,
+    schema_documents,
+)
 
 __all__ = [
     "Form",
@@ -99,6 +105,7 @@ __all__ = [
     "property_values",
     "resources",
     "schema_documents",
+    "senders",
     "timestamps",
     "xml_text",
 ]
@@ -116,20 +123,12 @@ _INT64: Final = 2**63 - 1
 # -- text -----------------------------------------------------------------------------------------
 
 
-def _xml_char(c: str) -> bool:
-    o = ord(c)
-    return (o >= 0x20 or c in "\t\n\r") and not 0xD800 <= o <= 0xDFFF and o not in (0xFFFE, 0xFFFF)
-
-
-_XML_CHARS: Final = st.characters(codec="utf-8").filter(_xml_char)
-
-
 @functools.cache
 def xml_text(*, min_size: int = 0, max_size: int = 16) -> st.SearchStrategy[str]:
     """Text XML 1.0 can hold (TAB, LF, CR and everything from U+0020 except surrogates and
     U+FFFE/U+FFFF), biased towards awkward cases."""
     awkward = [s for s in AWKWARD_TEXT if min_size <= len(s) <= max_size]
-    drawn = st.text(_XML_CHARS, min_size=min_size, max_size=max_size)
+    drawn = st.text(XML_CHARS, min_size=min_size, max_size=max_size)
     return st.one_of(st.sampled_from(awkward), drawn) if awkward else drawn
 
 
@@ -297,36 +296,66 @@ def links(rel: str | None = None) -> st.SearchStrategy[Link]:
     return _rels().flatmap(_link)
 
 
-@st.composite
+@functools.cache
 def _entry(
-    draw: st.DrawFn,
     item: st.SearchStrategy[Any],
     collection: bool | None,
     form: str,
     max_items: int = 3,
-) -> Any:
+) -> st.SearchStrategy[Any]:
+    """:func:`_one_entry` for an item strategy that lives as long as the module (a link's),
+    built once per argument set: a strategy made inside a draw is validated at every draw."""
+    return _one_entry(item, collection, form, max_items)
+
+
+def _one_entry(
+    item: st.SearchStrategy[Any],
+    collection: bool | None,
+    form: str,
+    max_items: int = 3,
+) -> st.SearchStrategy[Any]:
     """One relation: a single item, or a tuple (a collection) as the schema says; when it does
     not know, XML reads a lone item as single and several as a tuple."""
     if collection is False:
-        return draw(item)
+        return item
     if collection is True:
         low = 0 if form == "json" else 1
-        return tuple(draw(st.lists(item, min_size=low, max_size=max_items)))
-    if form == "json":
-        many = draw(st.booleans())
-        return tuple(draw(st.lists(item, max_size=max_items))) if many else draw(item)
-    if draw(st.booleans()):
-        return draw(item)
-    return tuple(draw(st.lists(item, min_size=2, max_size=max_items)))
+        return st.lists(item, min_size=low, max_size=max_items).map(tuple)
+    low = 0 if form == "json" else 2
+    return _one_or_many(item, st.lists(item, min_size=low, max_size=max_items).map(tuple))
+
+
+@st.composite
+def _one_or_many(
+    draw: st.DrawFn, item: st.SearchStrategy[Any], many: st.SearchStrategy[tuple[Any, ...]]
+) -> Any:
+    return draw(many) if draw(st.booleans()) else draw(item)
 
 
 # -- resources ------------------------------------------------------------------------------------
+
+#: One embedded resource in four is a stub (no properties, links or embedded resources).
+_QUARTER: Final = st.integers(0, 3).map(lambda n: n == 0)
+
+
+@functools.cache
+def _maybe_href() -> st.SearchStrategy[str | None]:
+    return st.none() | hrefs()
+
 
 
 class _Context:
     """The options of one draw, shared down the tree."""
 
-    __slots__ = ("form", "max_depth", "max_embedded", "max_links", "max_properties", "schema")
+    __slots__ = (
+        "form",
+        "max_depth",
+        "max_embedded",
+        "max_links",
+        "max_properties",
+        "memo",
+        "schema",
+    )
 
     def __init__(
         self,
@@ -343,6 +372,18 @@ class _Context:
         self.max_properties = max_properties
         self.max_links = max_links
         self.max_embedded = max_embedded
+        #: Strategies built for this context, by what they draw (see :meth:`once`).
+        self.memo: dict[tuple[Any, ...], st.SearchStrategy[Any]] = {}
+
+    def once(
+        self, key: tuple[Any, ...], build: Callable[[], st.SearchStrategy[Any]]
+    ) -> st.SearchStrategy[Any]:
+        """The strategy for ``key``, built on first use: a strategy made inside a draw is
+        validated anew at every draw, which made deep documents slow to generate."""
+        strategy = self.memo.get(key)
+        if strategy is None:
+            strategy = self.memo[key] = build()
+        return strategy
 
 
 @functools.cache
@@ -360,6 +401,16 @@ def _names_for(
     return st.one_of(st.sampled_from(listed), st.sampled_from(listed), general)
 
 
+@functools.cache
+def _name_lists(
+    known: tuple[str, ...],
+    general: st.SearchStrategy[str],
+    exclude: frozenset[str],
+    max_size: int,
+) -> st.SearchStrategy[list[str]]:
+    return st.lists(_names_for(known, general, exclude), max_size=max_size, unique=True)
+
+
 @st.composite
 def _properties(
     draw: st.DrawFn,
@@ -368,13 +419,7 @@ def _properties(
     ptype: Callable[[str], PropertyType | None],
     exclude: frozenset[str],
 ) -> tuple[tuple[str, Value], ...]:
-    names = draw(
-        st.lists(
-            _names_for(tuple(known), property_names(), exclude),
-            max_size=ctx.max_properties,
-            unique=True,
-        )
-    )
+    names = draw(_name_lists(tuple(known), property_names(), exclude, ctx.max_properties))
     return tuple((name, draw(_value(ptype(name), ctx.form, ctx.schema))) for name in names)
 
 
@@ -386,13 +431,8 @@ def _links(
     collection: Callable[[str], bool | None],
     exclude: frozenset[str],
 ) -> tuple[tuple[str, LinkEntry], ...]:
-    rels = draw(
-        st.lists(
-            _names_for(tuple(r for r in known if r != "self"), _rels(), exclude),
-            max_size=ctx.max_links,
-            unique=True,
-        )
-    )
+    known_rels = tuple(r for r in known if r != "self")
+    rels = draw(_name_lists(known_rels, _rels(), exclude, ctx.max_links))
     return tuple((rel, draw(_entry(_link(rel), collection(rel), ctx.form))) for rel in rels)
 
 
@@ -415,30 +455,41 @@ def _resource(
     infers for ``role``, which the resource then has unless it is a stub)."""
     schema = ctx.schema
     facts = schema.resource(rtype) or (schema.resource(role) if role is not None else None)
-    stub = not root and draw(st.integers(0, 3)) == 0
+    stub = not root and draw(_QUARTER)
     props: tuple[tuple[str, Value], ...] = ()
     link_entries: tuple[tuple[str, LinkEntry], ...] = ()
     embedded: tuple[tuple[str, ResourceEntry], ...] = ()
     if not stub:
         props = draw(
-            _properties(
-                ctx,
-                facts.properties if facts is not None else (),
-                lambda name: schema.property_type(rtype, name, role=role),
-                _RESERVED | _ROOT_RESERVED if root else _RESERVED,
+            ctx.once(
+                ("properties", rtype, role, root),
+                lambda: _properties(
+                    ctx,
+                    facts.properties if facts is not None else (),
+                    lambda name: schema.property_type(rtype, name, role=role),
+                    _RESERVED | _ROOT_RESERVED if root else _RESERVED,
+                ),
             )
         )
         link_entries = draw(
-            _links(
-                ctx,
-                facts.links if facts is not None else (),
-                lambda rel: schema.link_collection(rtype, rel),
-                frozenset(),
+            ctx.once(
+                ("links", rtype, role),
+                lambda: _links(
+                    ctx,
+                    facts.links if facts is not None else (),
+                    lambda rel: schema.link_collection(rtype, rel),
+                    frozenset(),
+                ),
             )
         )
         if depth < ctx.max_depth:
-            embedded = draw(_embedded(ctx, rtype, facts.embedded if facts else (), depth))
-    href = draw(st.none() | hrefs())
+            embedded = draw(
+                ctx.once(
+                    ("embedded", rtype, role, depth),
+                    lambda: _embedded(ctx, rtype, facts.embedded if facts else (), depth),
+                )
+            )
+    href = draw(_maybe_href())
     # JSON keeps other self members beside an href only (_links.self needs one).
     self_attrs = draw(_attributes()) if href is not None or ctx.form == "xml" else ()
     # The XML reader gives an embedded resource with content the type of its role and leaves
@@ -452,21 +503,20 @@ def _embedded(
     draw: st.DrawFn, ctx: _Context, parent: str | None, known: Iterable[str], depth: int
 ) -> tuple[tuple[str, ResourceEntry], ...]:
     schema = ctx.schema
-    roles = draw(
-        st.lists(_names_for(tuple(known), _roles()), max_size=ctx.max_embedded, unique=True)
-    )
+    roles = draw(_name_lists(tuple(known), _roles(), frozenset(), ctx.max_embedded))
     out: list[tuple[str, ResourceEntry]] = []
     for role in roles:
         # The type the XML reader gives an embedded resource with content (§5, D4).
         child_type = schema.embedded_type(parent, role) or role
+        collection = schema.embedded_collection(parent, role)
 
-        child = _resource(ctx, child_type, role, depth + 1, False)
-        out.append(
-            (
-                role,
-                draw(_entry(child, schema.embedded_collection(parent, role), ctx.form, 2)),
-            )
-        )
+        def build(
+            child_type: str = child_type, role: str = role, collection: bool | None = collection
+        ) -> st.SearchStrategy[Any]:
+            child = _resource(ctx, child_type, role, depth + 1, False)
+            return _one_entry(child, collection, ctx.form, 2)
+
+        out.append((role, draw(ctx.once(("child", child_type, role, depth + 1, collection), build))))
     return tuple(out)
 
 
@@ -500,17 +550,18 @@ def resources(
     if rtype is not None and use.resource(rtype) is None:
         raise ValueError(f"the schema has no resource type {rtype!r}")
     ctx = _Context(use, form, max_depth, max_properties, max_links, max_embedded)
-    types = st.just(rtype) if rtype is not None else _types(use)
-    return types.flatmap(lambda t: _resource(ctx, t, None, 0, True))
+    if rtype is not None:
+        return _resource(ctx, rtype, None, 0, True)
+    return _types(use).flatmap(lambda t: ctx.once(("root", t), lambda: _resource(ctx, t, None, 0, True)))
 
 
 @st.composite
-def _input(draw: st.DrawFn, ctx: _Context, target: str | None) -> Input:
+def _input(draw: st.DrawFn, ctx: _Context, target: str | None, verbs: tuple[str, ...]) -> Input:
     schema = ctx.schema
     facts = schema.resource(target)
     known: set[str] = set()
     if facts is not None:
-        for verb in ("POST", "PUT"):
+        for verb in verbs:
             known.update(facts.requests.get(verb, {}))
 
     def ptype(name: str) -> PropertyType | None:
@@ -534,11 +585,15 @@ def _input(draw: st.DrawFn, ctx: _Context, target: str | None) -> Input:
 
 
 def inputs(
-    rel: str | None = None, *, schema: Schema | None = None, form: Form = "both"
+    rel: str | None = None,
+    *,
+    schema: Schema | None = None,
+    form: Form = "both",
+    verb: str | None = None,
 ) -> st.SearchStrategy[Input]:
     """Request bodies: properties typed as a body sent to a resource of type ``rel`` is (its
-    POST and PUT parameters, then names the schema knows), and links (``data:`` hrefs among
-    them). Read them back with ``rel=rel``. They have no embedded resources (JSON would read
+    POST and PUT parameters, or only those of ``verb``, then names the schema knows), and links
+    (``data:`` hrefs among them). Read them back with ``rel=rel``. They have no embedded resources (JSON would read
     such a body as a resource, D16), and no member that would make JSON read them as an event
     page or an error (``sender``, ``code``, ``metadata``, ``operations``; ``next``, ``resume``,
     ``resync`` links)."""
@@ -546,7 +601,8 @@ def inputs(
     use = schema or Schema.bundled()
     if rel is not None and use.resource(rel) is None:
         raise ValueError(f"the schema has no resource type {rel!r}")
-    return _input(_Context(use, form, 0, 6, 3, 0), rel)
+    verbs = ("POST", "PUT") if verb is None else (verb.upper(),)
+    return _input(_Context(use, form, 0, 6, 3, 0), rel, verbs)
 
 
 # -- events ---------------------------------------------------------------------------------------
@@ -584,11 +640,17 @@ def _sender(draw: st.DrawFn, ctx: _Context) -> Sender:
     return Sender(rel, href, evs, draw(_attributes(("events",))))
 
 
+def senders(*, schema: Schema | None = None, form: Form = "both") -> st.SearchStrategy[Sender]:
+    """The senders of an event page: a rel, an href, attributes and their events."""
+    _check_form(form)
+    return _sender(_Context(schema or Schema.bundled(), form, 2, 4, 2, 1))
+
+
 @st.composite
 def _page(draw: st.DrawFn, ctx: _Context, max_senders: int) -> Events:
     rels = draw(st.lists(st.sampled_from(_PAGE_RELS), unique=True))
     page_links = tuple((rel, draw(_entry(_link(rel), None, ctx.form, 2))) for rel in rels)
-    href = draw(st.none() | hrefs())
+    href = draw(_maybe_href())
     self_attrs = draw(_attributes()) if href is not None or ctx.form == "xml" else ()
     senders = tuple(draw(st.lists(_sender(ctx), max_size=max_senders)))
     if ctx.form == "both" and not senders and not page_links:
