@@ -27,6 +27,7 @@ from ._api import from_json, from_xml, json_to_xml, to_json, to_xml, xml_to_json
 from ._errors import Loss, UcwaFormatError
 from ._media import Dialect, Form, detect_form, other_form
 from ._model import Document
+from ._schema import Schema
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -73,6 +74,11 @@ def os_error_line(label: str, exc: OSError) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+#: One ``--schema FILE``: its name (for messages) and its bytes, read where the command runs
+#: (workers on a cluster need not see the file).
+Overlay = tuple[str, bytes]
+
+
 @attrs.frozen
 class Options:
     """What a conversion needs to know; sent to the worker processes."""
@@ -83,22 +89,69 @@ class Options:
     rel: str | None
     strict: bool
     report: bool
+    schema: tuple[Overlay, ...] = attrs.field(default=(), converter=tuple)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Options:
         """The options of a parsed command line: each field from the argument of its name."""
         return cls(**{field.name: getattr(args, field.name) for field in attrs.fields(cls)})
 
+    @property
+    def schema_obj(self) -> Schema | None:
+        """The bundled schema with the ``--schema`` overlays over it, in order (None: bundled)."""
+        return overlaid(self.schema)
+
+
+@functools.lru_cache(maxsize=8)
+def overlaid(overlays: tuple[Overlay, ...]) -> Schema | None:
+    """The bundled schema with ``overlays`` applied in order; None when there are none.
+
+    Built once per process for a set of overlays (every job of a run shares it)."""
+    if not overlays:
+        return None
+    import orjson
+
+    schema = Schema.bundled()
+    for name, data in overlays:
+        try:
+            mapping = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise UcwaFormatError(f"{name}: {exc.msg}", line=exc.lineno, column=exc.colno) from None
+        try:
+            schema = schema.with_overlay(mapping)
+        except UcwaFormatError as exc:
+            raise UcwaFormatError(f"{name}: {exc.msg}", path=exc.path) from None
+    return schema
+
+
+def read_overlay(name: str) -> Overlay:
+    """A ``--schema FILE`` argument: the file read and checked (argparse turns a failure into a
+    usage error, exit 2)."""
+    try:
+        overlay = (name, Path(name).read_bytes())
+        overlaid((overlay,))
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(os_error_line(name, exc)) from None
+    except UcwaFormatError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return overlay
+
 
 def convert_body(data: bytes, opts: Options, losses: list[Loss]) -> tuple[bytes, Form]:
     """One document to the target form; the output and its form."""
     source = detect_form(data)
     target = opts.to or other_form(source)
+    schema = opts.schema_obj
     # Across forms, the one-call functions: XML -> JSON without the model, and JSON -> XML read
     # for XML (values the schema does not type are reported, which from_json alone does not).
     if source == "xml" and target == "json":
         out = xml_to_json(
-            data, rel=opts.rel, strict=opts.strict, report=losses, pretty=opts.pretty
+            data,
+            rel=opts.rel,
+            strict=opts.strict,
+            report=losses,
+            pretty=opts.pretty,
+            schema=schema,
         )
         return out, target
     if source == "json" and target == "xml":
@@ -109,13 +162,14 @@ def convert_body(data: bytes, opts: Options, losses: list[Loss]) -> tuple[bytes,
             report=losses,
             dialect=opts.dialect,
             pretty=opts.pretty,
+            schema=schema,
         )
         return out, target
     doc: Document
     if source == "xml":
-        doc = from_xml(data, rel=opts.rel, strict=opts.strict, report=losses)
+        doc = from_xml(data, rel=opts.rel, strict=opts.strict, report=losses, schema=schema)
     else:
-        doc = from_json(data, rel=opts.rel, strict=opts.strict, report=losses)
+        doc = from_json(data, rel=opts.rel, strict=opts.strict, report=losses, schema=schema)
     if target == "json":
         out = to_json(doc, pretty=opts.pretty, strict=opts.strict, report=losses)
     else:
@@ -403,6 +457,7 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
                 report=losses,
                 dialect=opts.dialect,
                 pretty=opts.pretty,
+                schema=opts.schema_obj,
             )
         except UcwaFormatError as err:
             # Positions count in the envelope or in a part's body, never in the message: they

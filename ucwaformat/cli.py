@@ -47,6 +47,8 @@ from ._jobs import (
     loss_lines,
     ordered_map,
     os_error_line,
+    overlaid,
+    read_overlay,
     remove_temporaries,
     write_atomic,
 )
@@ -145,6 +147,18 @@ def _add_rel(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--rel", metavar="TYPE", help=help)
 
 
+def _add_schema(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--schema",
+        action="append",
+        default=[],
+        type=read_overlay,
+        metavar="FILE",
+        help="a schema overlay (JSON, as 'ucwaformat learn' writes) applied over the bundled "
+        "schema; repeatable, applied in order",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ucwaformat",
@@ -189,6 +203,7 @@ def _parser() -> argparse.ArgumentParser:
         "or 'docs' (True/False and <property name=\"rel\">, like the reference examples)",
     )
     _add_rel(conv, "the root's resource type when the XML lacks it (for typing values)")
+    _add_schema(conv)
     conv.add_argument(
         "--strict",
         action="store_true",
@@ -261,6 +276,7 @@ def _parser() -> argparse.ArgumentParser:
         "resource it is sent to",
     )
     chk.add_argument("-q", "--quiet", action="store_true", help="print errors only, no notes")
+    _add_schema(chk)
 
     dif = sub.add_parser(
         "diff",
@@ -287,6 +303,7 @@ def _parser() -> argparse.ArgumentParser:
         help="let /Date(ms)/ values differ by up to MS milliseconds",
     )
     _add_rel(dif, "the root's resource type when the XML lacks it (for typing values)")
+    _add_schema(dif)
     return parser
 
 
@@ -610,7 +627,13 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
             dst = cast("BinaryIO", last)
             if source == "xml":
                 stream_xml_to_json(
-                    fin, dst, rel=opts.rel, strict=opts.strict, report=losses, pretty=opts.pretty
+                    fin,
+                    dst,
+                    rel=opts.rel,
+                    strict=opts.strict,
+                    report=losses,
+                    pretty=opts.pretty,
+                    schema=opts.schema_obj,
                 )
             else:
                 stream_json_to_xml(
@@ -621,6 +644,7 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
                     report=losses,
                     dialect=opts.dialect,
                     pretty=opts.pretty,
+                    schema=opts.schema_obj,
                 )
             if last.last != b"\n":
                 last.write(b"\n")
@@ -741,7 +765,7 @@ def _run_check(args: argparse.Namespace) -> int:
         print(message, file=sys.stderr)
     for item in inputs:
         try:
-            findings = check(_read_input(item), rel=args.rel)
+            findings = check(_read_input(item), rel=args.rel, schema=overlaid(tuple(args.schema)))
         except OSError as exc:
             print(os_error_line(item.label, exc), file=sys.stderr)
             bad = True
@@ -771,7 +795,7 @@ def _run_diff(args: argparse.Namespace) -> int:
         try:
             data = _read_input(item)
             read = from_xml if detect_form(data) == "xml" else from_json
-            docs.append(read(data, rel=args.rel))
+            docs.append(read(data, rel=args.rel, schema=overlaid(tuple(args.schema))))
         except OSError as exc:
             print(os_error_line(item.label, exc), file=sys.stderr)
             return 2

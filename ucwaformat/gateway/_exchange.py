@@ -30,6 +30,7 @@ from .._media import (
     utf8_media_type,
 )
 from .._model import Dto
+from .._schema import Schema
 
 #: ASGI types (kept local: the module depends on no ASGI package).
 Scope: TypeAlias = MutableMapping[str, Any]
@@ -145,6 +146,7 @@ def _convert(
     report: list[Loss] | None,
     dialect: Dialect,
     pretty: bool,
+    schema: Schema | None = None,
 ) -> tuple[bytes, str]:
     """The body and its media type in the ``to`` form (the kind of ``content_type`` is known)."""
     kind = media_kind(content_type)
@@ -157,16 +159,25 @@ def _convert(
         if _batch_in_form(body, content_type, to):
             return body, content_type
         new = convert_batch(
-            body, content_type, to=to, strict=strict, report=report, dialect=dialect, pretty=pretty
+            body,
+            content_type,
+            to=to,
+            strict=strict,
+            report=report,
+            dialect=dialect,
+            pretty=pretty,
+            schema=schema,
         )
         return new, content_type
     if kind is None or kind == to:
         return body, content_type
     data = _decode(body, content_type)
     if kind == "xml":
-        new = xml_to_json(data, strict=strict, report=report, pretty=pretty)
+        new = xml_to_json(data, strict=strict, report=report, pretty=pretty, schema=schema)
     else:
-        new = json_to_xml(data, strict=strict, report=report, dialect=dialect, pretty=pretty)
+        new = json_to_xml(
+            data, strict=strict, report=report, dialect=dialect, pretty=pretty, schema=schema
+        )
     return new, _target_media_type(content_type, to)
 
 
@@ -181,6 +192,7 @@ def transcode(
     report: list[Loss] | None = None,
     dialect: Dialect = "server",
     pretty: bool = False,
+    schema: Schema | None = None,
 ) -> tuple[bytes, str | None]:
     """The body and its ``Content-Type`` in the UCWA form ``accept`` prefers.
 
@@ -194,7 +206,7 @@ def transcode(
     returned ``Content-Type`` keeps the precise or generic spelling and the parameters; a
     ``charset`` other than UTF-8 becomes ``utf-8``, the encoding of the output.
 
-    ``strict``, ``report``, ``dialect`` and ``pretty`` are passed to the conversion.
+    ``strict``, ``report``, ``dialect``, ``pretty`` and ``schema`` are passed to the conversion.
     Raises :class:`UcwaFormatError` when a UCWA body (or a batch part) does not translate.
     """
     if content_type is None or media_kind(content_type) is None:
@@ -210,6 +222,7 @@ def transcode(
         report=report,
         dialect=dialect,
         pretty=pretty,
+        schema=schema,
     )
 
 
@@ -319,6 +332,7 @@ class Config:
         "max_body_size",
         "on_loss",
         "pretty",
+        "schema",
         "strict",
     )
 
@@ -333,8 +347,11 @@ class Config:
         exclude_paths: Iterable[str],
         on_loss: OnLoss | None = None,
         loss_header: str | None = None,
+        schema: Schema | None = None,
     ) -> None:
         check_form(app_form, "app_form")
+        if schema is not None and not isinstance(schema, Schema):
+            raise TypeError(f"schema must be a Schema or None, not {type(schema).__name__!r}")
         if client_form not in (None, *FORMS):
             raise ValueError(f"client_form must be 'json', 'xml' or None, not {client_form!r}")
         check_dialect(dialect)
@@ -363,6 +380,7 @@ class Config:
         self.loss_header = loss_header
         self.dialect: Dialect = dialect
         self.pretty = pretty
+        self.schema = schema
         paths = (exclude_paths,) if isinstance(exclude_paths, str) else tuple(exclude_paths)
         self.exclude_paths: tuple[str, ...] = paths
 
@@ -390,6 +408,7 @@ class Gateway(Generic[App]):
         exclude_paths: Iterable[str] = (),
         on_loss: OnLoss | None = None,
         loss_header: str | None = None,
+        schema: Schema | None = None,
     ) -> None:
         self.app = app
         self._config = Config(
@@ -402,6 +421,7 @@ class Gateway(Generic[App]):
             exclude_paths,
             on_loss,
             loss_header,
+            schema,
         )
 
 
@@ -493,6 +513,7 @@ class Exchange:
                 report=report,
                 dialect=config.dialect,
                 pretty=config.pretty,
+                schema=config.schema,
             )
         except UcwaFormatError as exc:
             return self.error(
