@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import orjson
 import pytest
 from data_paths import DATA
+from test_corpus import (
+    IGNORED_ROOT_HREFS,
+    PAIRS,
+    _reading_options,
+    corpus_bytes,
+    structure_diffs,
+)
 
 import ucwaformat
-from ucwaformat import Loss, UcwaFormatError
+from ucwaformat import Loss, Schema, UcwaFormatError
+from ucwaformat._learn import Learner, write_overlay
+from ucwaformat.cli import main
 
 APPLICATION = DATA / "captures" / "application.json"
 
@@ -74,3 +85,190 @@ def test_a_kind_change_json_to_xml_to_json_is_reported(data: bytes, kind: str | 
     # Read back as JSON is read (the kind detected), the document is another kind: reported.
     assert ucwaformat.from_json(again) != ucwaformat.from_json(data, kind=kind)  # type: ignore[arg-type]
     assert [(loss.kind, loss.path) for loss in report] == [("kind", "$")]
+
+
+# -- learning ----------------------------------------------------------------------------------
+
+DATE = "/Date(1463047458421)/"
+
+
+def _learned(*bodies: bytes, schema: Schema | None = None) -> tuple[dict[str, object], Learner]:
+    learner = Learner(schema)
+    for i, body in enumerate(bodies):
+        learner.add_json(body, f"body{i}")
+    return learner.overlay(), learner
+
+
+def test_an_overlay_learned_from_the_application_json_brings_its_date_back() -> None:
+    data = APPLICATION.read_bytes()
+    overlay, learner = _learned(data)
+    assert learner.conflicts == []
+    app = overlay["resources"]["application"]  # type: ignore[index]
+    assert app["properties"]["expires"] == "datetime"
+    assert app["properties"]["etag"] == "string"
+    assert app["embedded"]["me"] == {"type": "me", "collection": False}
+    schema = Schema.bundled().with_overlay(overlay)  # type: ignore[arg-type]
+    report: list[Loss] = []
+    xml = ucwaformat.json_to_xml(data, schema=schema, report=report)
+    assert report == []
+    back = json.loads(ucwaformat.xml_to_json(xml, schema=schema))
+    assert back["expires"] == DATE
+    assert back == json.loads(data)
+    # What learn writes reads back as the same overlay.
+    assert json.loads(write_overlay(overlay)) == overlay
+
+
+def test_learn_and_convert_from_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    overlay = tmp_path / "overlay.json"
+    assert main(["learn", str(APPLICATION), "-o", str(overlay)]) == 0
+    err = capsys.readouterr().err
+    assert "1 documents, 5 resource types" in err
+    (tmp_path / "app.xml").write_bytes(ucwaformat.json_to_xml(APPLICATION.read_bytes()))
+    assert main(["convert", str(tmp_path / "app.xml"), "--schema", str(overlay)]) == 0
+    assert json.loads(capsys.readouterr().out)["expires"] == DATE
+    text = overlay.read_text()
+    assert '\n        "expires": "datetime",\n' in text  # one entry a line
+    assert '"me": {"type": "me", "collection": false}' in text
+
+
+def _diffs(pair: dict[str, object], schema: Schema | None) -> list[str]:
+    xml, twin = corpus_bytes(pair["xml"]), json.loads(corpus_bytes(pair["json"]))  # type: ignore[arg-type]
+    got = json.loads(ucwaformat.xml_to_json(xml, schema=schema, **_reading_options(pair)))  # type: ignore[arg-type]
+    return list(
+        structure_diffs(
+            got,
+            twin,
+            "$",
+            request=pair["direction"] == "request",
+            ignore_href=pair["json"] in IGNORED_ROOT_HREFS,
+        )
+    )
+
+
+def _learn_twins(schema: Schema) -> Schema:
+    learner = Learner(schema)
+    for pair in PAIRS:
+        learner.add_json(corpus_bytes(pair["json"]), pair["json"])
+    assert learner.read >= 90 and learner.conflicts == []
+    return schema.with_overlay(learner.overlay())
+
+
+def test_an_overlay_learned_from_the_json_twins_is_at_least_as_exact() -> None:
+    bundled = Schema.bundled()
+    learned = _learn_twins(bundled)
+    assert len(PAIRS) >= 120
+    worse = [
+        (pair["xml"], after)
+        for pair in PAIRS
+        if len(after := _diffs(pair, learned)) > len(_diffs(pair, bundled))
+    ]
+    assert worse == []
+
+
+def _without(rtype: str) -> Schema:
+    from importlib import resources
+
+    raw = orjson.loads(resources.files("ucwaformat").joinpath("schema/ucwa.json").read_bytes())
+    assert rtype in raw["resources"]
+    del raw["resources"][rtype]
+    return Schema.from_dict(raw)
+
+
+@pytest.mark.parametrize(
+    "rtype", ["distributionGroup", "audioVideoInvitation", "search", "myOnlineMeeting", "myContacts"]
+)
+def test_a_resource_type_removed_from_the_schema_is_learned_back(rtype: str) -> None:
+    stripped = _without(rtype)
+    learned = _learn_twins(stripped)
+    before = {pair["xml"]: len(_diffs(pair, stripped)) for pair in PAIRS}
+    after = {pair["xml"]: len(_diffs(pair, learned)) for pair in PAIRS}
+    assert all(after[name] <= before[name] for name in before)
+    assert sum(before.values()) > 0  # without the type, XML -> JSON misses its twin ...
+    assert sum(after.values()) == 0  # ... and with what learn found, it matches again
+
+
+def test_conflicting_evidence_is_kept_as_the_wider_type_and_reported() -> None:
+    overlay, learner = _learned(
+        b'{"rel":"thing","n":1,"flag":true,"when":"\\/Date(0)\\/","tags":["a"],"e":null,'
+        b'"_links":{"self":{"href":"/t"},"items":[{"href":"/i"}],"up":{"href":"/u"}},'
+        b'"_embedded":{"part":{"rel":"piece"},"more":[{"rel":"piece"}]}}',
+        b'{"rel":"thing","n":"one","flag":false,"when":"soon","tags":"b","empty":[],'
+        b'"_links":{"self":{"href":"/t"},"items":{"href":"/i"},"up":{"href":"/u"}},'
+        b'"_embedded":{"part":[{"rel":"chunk"},{"rel":"chunk"}],"more":[]}}',
+    )
+    thing = overlay["resources"]["thing"]  # type: ignore[index]
+    assert thing["properties"] == {
+        "empty": "list[string]",
+        "flag": "boolean",
+        "n": "string",
+        "tags": "list[string]",
+        "when": "string",
+    }
+    assert thing["links"] == {"items": "collection", "up": "single"}
+    assert thing["embedded"] == {
+        "more": {"type": "piece", "collection": True},
+        "part": {"type": "chunk", "collection": True},
+    }
+    assert learner.conflicts == [
+        "thing.n: seen as integer (body0) and string (body1); written as string",
+        "thing.tags: seen as a list (body0) and as a single value (body1); written as a list",
+        "thing.when: seen as datetime (body0) and string (body1); written as string",
+        "thing: link 'items' seen as a collection (body0) and as a single one (body1); "
+        "written as a collection",
+        "thing: embedded 'part' seen holding chunk, piece; written as 'chunk', the most common",
+        "thing: embedded 'part' seen as a collection (body1) and as a single one (body0); "
+        "written as a collection",
+    ]
+    assert set(overlay["resources"]) == {"thing", "piece", "chunk"}  # type: ignore[arg-type]
+
+
+def test_enumeration_values_seen_join_the_enumeration() -> None:
+    schema = Schema.bundled()
+    avail = schema.property_type("presence", "availability")
+    assert avail is not None and avail.type == "enum" and avail.enum is not None
+    overlay, _ = _learned(
+        b'{"rel":"presence","availability":"Online","_links":{"self":{"href":"/p"}}}',
+        b'{"rel":"presence","availability":"Lurking","_links":{"self":{"href":"/p"}}}',
+    )
+    spec = overlay["resources"]["presence"]["properties"]["availability"]  # type: ignore[index]
+    assert spec == {"type": "enum", "values": ["Lurking", "Online"]}
+    members = schema.with_overlay(overlay).enum_members(avail.enum)  # type: ignore[arg-type]
+    assert members is not None and "Lurking" in members and "Online" in members
+
+
+def test_events_inputs_and_xml_are_read_for_what_they_say() -> None:
+    event_page = (
+        b'{"_links":{"self":{"href":"/e"},"next":{"href":"/e?n"}},"sender":[{"rel":"me",'
+        b'"href":"/me","events":[{"link":{"rel":"presence","href":"/p"},"type":"updated",'
+        b'"_embedded":{"presence":{"rel":"presence","availability":"Away","lastActive":"\\/Date(5)\\/",'
+        b'"_links":{"self":{"href":"/p"}}}}}]}]}'
+    )
+    overlay, learner = _learned(event_page, b'{"subject":"s"}')
+    learner.add_json(b"<resource/>", "x.xml")
+    assert (learner.read, dict(learner.skipped)) == (1, {"input": 1, "xml": 1})
+    props = overlay["resources"]["presence"]["properties"]  # type: ignore[index]
+    assert props["lastActive"] == "datetime"
+
+
+def test_learn_reads_directories_json_lines_and_http_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = APPLICATION.read_bytes()
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "bodies.jsonl").write_bytes(
+        b'{"rel":"thing","n":1}\n\n{"rel":"thing","n":2,"_links":{"self":{"href":"/t"}}}\n'
+    )
+    (tmp_path / "in" / "app.http").write_bytes(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.microsoft.com.ucwa+json\r\n\r\n" + body
+    )
+    (tmp_path / "in" / "page.xml").write_bytes(b"<resource/>")  # not walked: XML says no types
+    (tmp_path / "in" / "bad.json").write_bytes(b'{"rel": ')
+    out = tmp_path / "overlay.json"
+    assert main(["learn", str(tmp_path / "in"), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.json:1:" in err and "3 documents, 6 resource types" in err
+    overlay = json.loads(out.read_text())
+    assert overlay["resources"]["thing"]["properties"] == {"n": "integer"}
+    assert overlay["resources"]["application"]["properties"]["expires"] == "datetime"

@@ -401,6 +401,19 @@ def _split_message(data: bytes) -> tuple[bytes, list[bytes], bytes, bytes | None
         lines.append(line)
 
 
+def message_body(data: bytes) -> tuple[str, bytes] | None:
+    """An HTTP message's Content-Type and body, when it has both (read as :func:`convert_http`
+    reads it); for ``ucwaformat learn``."""
+    _lead, lines, _eol, body, _line = _split_message(data)
+    if body is None or not lines:
+        return None
+    for line in lines[1:]:
+        header = _header(line)
+        if header is not None and header.name == "content-type":
+            return header.value, body
+    return None
+
+
 def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
     """An HTTP message with its body converted and Content-Type/Content-Length updated.
 

@@ -117,6 +117,23 @@ Exit status (as for diff(1)): 0 equal, 1 different, 2 when a document cannot be 
 (reported on stderr as PATH:LINE:COL: MESSAGE) or for usage errors.
 """
 
+_LEARN_EPILOG = """\
+Directories are walked for *.json, *.jsonl, *.ndjson, *.http and *.har. A raw HTTP message gives
+its body when its Content-Type is UCWA JSON (a multipart/batching body its JSON parts); a HAR
+file every such request and response body. XML bodies and request bodies (inputs) say nothing
+of types and are skipped.
+
+The overlay (the format of docs/overlays.md) lists, per resource type seen, each property's
+type, whether each link and embedded role is a collection, each embedded role's type and the
+values seen of enumerations. Where the bodies disagree (a property seen as integer and as
+string) the wider type is written and the conflict printed on stderr. Use it with --schema on
+convert, check and diff, or Schema.with_overlay in Python; --schema here sets what learning
+starts from (enumerations and text types it keeps).
+
+Exit status: 0, or 1 when an input could not be read (reported on stderr; the overlay is still
+written from the others), 2 for usage errors.
+"""
+
 
 # --------------------------------------------------------------------------------------------
 # The parser
@@ -304,6 +321,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_rel(dif, "the root's resource type when the XML lacks it (for typing values)")
     _add_schema(dif)
+
+    lrn = sub.add_parser(
+        "learn",
+        help="learn a schema overlay from JSON bodies",
+        description="Learn a schema overlay from UCWA JSON bodies: the types, collections, "
+        "embedded types and enumeration values they show.",
+        epilog=_LEARN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    lrn.set_defaults(run=_run_learn, parser=lrn)
+    lrn.add_argument(
+        "inputs",
+        nargs="*",
+        default=["-"],
+        metavar="FILE|DIR|-",
+        help="JSON documents, JSON lines, raw HTTP messages, HAR files and directories of them; "
+        "'-' (the default) reads stdin",
+    )
+    lrn.add_argument("-o", "--output", metavar="FILE", help="write the overlay to FILE")
+    _add_schema(lrn)
     return parser
 
 
@@ -806,6 +843,37 @@ def _run_diff(args: argparse.Namespace) -> int:
     for difference in differences:
         print(difference)
     return 1 if differences else 0
+
+
+def _run_learn(args: argparse.Namespace) -> int:
+    from ._learn import Learner, sources, write_overlay
+
+    learner = Learner(overlaid(tuple(args.schema)))
+    bad = False
+    for source in sources(args.inputs):
+        if source.error is not None:
+            print(source.error, file=sys.stderr)
+            bad = True
+            continue
+        try:
+            learner.add_json(source.data, source.where)
+        except UcwaFormatError as err:
+            print(error_line(source.where, err), file=sys.stderr)
+            bad = True
+    out = write_overlay(learner.overlay())
+    for conflict in learner.conflicts:
+        print(f"ucwaformat learn: conflict: {conflict}", file=sys.stderr)
+    skipped = ", ".join(f"{n} {what}" for what, n in sorted(learner.skipped.items()))
+    print(
+        f"ucwaformat learn: {learner.read} documents, {len(learner.types)} resource types"
+        + (f" (skipped: {skipped})" if skipped else ""),
+        file=sys.stderr,
+    )
+    if args.output is None or args.output == "-":
+        sys.stdout.buffer.write(out)
+    else:
+        write_atomic(Path(args.output), out)
+    return 1 if bad else 0
 
 
 # --------------------------------------------------------------------------------------------
