@@ -40,7 +40,7 @@ EXT: Final[dict[str, str]] = {"json": ".json", "xml": ".xml"}
 LINES_EXT: Final[dict[str, str]] = {"json": ".jsonl", "xml": ".xmll"}
 #: The files a directory walk picks (without --all), per mode.
 PICK: Final[dict[str, frozenset[str]]] = {
-    "doc": frozenset({".json", ".xml"}),
+    "doc": frozenset({".json", ".xml", ".har"}),
     "lines": frozenset({".jsonl", ".ndjson", ".xmll"}),
     "http": frozenset({".http"}),
 }
@@ -212,10 +212,17 @@ def read_task(task: Task) -> bytes:
     return Path(task.source).read_bytes()
 
 
+def is_har(name: str) -> bool:
+    """Whether an input is an HTTP Archive (by its name: ``.har``)."""
+    return name.lower().endswith(".har")
+
+
 def doc_job(task: Task, opts: Options) -> Done:
-    """Convert one document file."""
+    """Convert one document file (or the UCWA bodies of one HAR file)."""
 
     def convert(data: bytes, losses: list[Loss]) -> tuple[bytes, Form | None]:
+        if is_har(task.label):
+            return convert_har_file(data, opts, losses), None
         out, form = convert_body(data, opts, losses)
         return (out if out.endswith(b"\n") else out + b"\n"), form
 
@@ -399,6 +406,48 @@ def _split_message(data: bytes) -> tuple[bytes, list[bytes], bytes, bytes | None
             lead_end = pos  # blank lines before the start line are kept as they are
             continue
         lines.append(line)
+
+
+def convert_har_file(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
+    """A HAR file with each UCWA body converted (to ``opts.to`` or the other form), batches part
+    by part; a body that does not convert fails the file (``$.log.entries[N]…: message``)."""
+    from ._batch import batch_form, convert_batch
+    from ._har import convert_har
+    from ._media import convert_media_type, media_kind
+
+    def one(body: bytes, mime: str, where: str) -> tuple[bytes, str] | None:
+        kind = media_kind(mime)
+        found: list[Loss] = []
+        try:
+            if kind == "batch":
+                source = batch_form(body, mime)
+                target = opts.to or (None if source is None else other_form(source))
+                if target is None:
+                    return None
+                new = convert_batch(
+                    body,
+                    mime,
+                    to=target,
+                    strict=opts.strict,
+                    report=found,
+                    dialect=opts.dialect,
+                    pretty=opts.pretty,
+                    schema=opts.schema_obj,
+                )
+                done = new, mime
+            else:
+                assert kind is not None
+                target = opts.to or other_form(kind)
+                if target == kind:
+                    return None
+                new, _ = convert_body(body.removeprefix(BOM), attrs.evolve(opts, to=target), found)
+                done = new, convert_media_type(mime, target)
+        except UcwaFormatError as err:
+            raise UcwaFormatError(f"{where}: {err}") from err
+        losses.extend(Loss(loss.kind, f"{where}: {loss.path}", loss.message) for loss in found)
+        return done
+
+    return convert_har(data, one)
 
 
 def message_body(data: bytes) -> tuple[str, bytes] | None:

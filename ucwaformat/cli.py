@@ -43,6 +43,7 @@ from ._jobs import (
     error_line,
     expand_inputs,
     http_job,
+    is_har,
     line_job,
     loss_lines,
     ordered_map,
@@ -66,10 +67,15 @@ The input form is detected from the first non-blank byte ('<' is XML, anything e
 with --http from the message's Content-Type. Without --to each input goes to the other form;
 an input already in the --to form is rewritten in it (normalised, or --pretty).
 
-Directories are walked recursively for *.xml and *.json (with --lines *.jsonl, *.ndjson and
+Directories are walked recursively for *.xml, *.json and *.har (with --lines *.jsonl, *.ndjson and
 *.xmll; with --http *.http; with --all every file), skipping hidden names. --out-dir mirrors
 the input tree and names each output for its form (.json/.xml; .jsonl/.xmll with --lines; the
 input's name with --http). Without -o/--out-dir the outputs go to stdout, in input order.
+
+A .har file (HTTP Archive 1.2, as browsers and proxies save it) has each request and response
+body with a UCWA media type converted (base64 bodies stay base64; batches part by part), its
+media type, size and Content-Type/Content-Length headers updated, and is written under its own
+name; everything else in it is kept. check reads each UCWA body of a .har file too.
 
 With --lines each non-blank input line is one document and each output line one document
 (newlines inside XML text are written as &#10;). A bad line is reported and left out; the
@@ -285,7 +291,8 @@ def _parser() -> argparse.ArgumentParser:
         nargs="*",
         default=["-"],
         metavar="FILE|DIR|-",
-        help="documents and directories (*.xml, *.json) to check; '-' (the default) reads stdin",
+        help="documents, HAR files and directories (*.xml, *.json, *.har) to check; '-' (the "
+        "default) reads stdin",
     )
     _add_rel(
         chk,
@@ -761,7 +768,7 @@ def _run_convert(args: argparse.Namespace) -> int:
                 if not args.http and executor is None and (not sink.to_stdout or len(inputs) == 1):
                     rest = []
                     for item in inputs:
-                        large = _size(item) >= args.stream_above
+                        large = _size(item) >= args.stream_above and not is_har(item.label)
                         if large and _stream_one(item, opts, sink, ui, streamed):
                             ui.step()
                         else:
@@ -795,14 +802,18 @@ def _read_input(item: InputFile) -> bytes:
 
 def _run_check(args: argparse.Namespace) -> int:
     from ._check import check
+    from ._har import har_documents
 
     inputs, errors = expand_inputs(args.inputs, PICK["doc"])
     bad = bool(errors)
     for message in errors:
         print(message, file=sys.stderr)
+    schema = overlaid(tuple(args.schema))
     for item in inputs:
         try:
-            findings = check(_read_input(item), rel=args.rel, schema=overlaid(tuple(args.schema)))
+            data = _read_input(item)
+            # A HAR file: each UCWA body in it, named by where it is.
+            bodies = har_documents(data) if is_har(item.label) else [("", data)]
         except OSError as exc:
             print(os_error_line(item.label, exc), file=sys.stderr)
             bad = True
@@ -811,12 +822,20 @@ def _run_check(args: argparse.Namespace) -> int:
             print(error_line(item.label, err), file=sys.stderr)
             bad = True
             continue
-        for finding in findings:
-            if finding.severity == "error":
+        for where, body in bodies:
+            label = f"{item.label} {where}" if where else item.label
+            try:
+                findings = check(body, rel=args.rel, schema=schema)
+            except UcwaFormatError as err:
+                print(error_line(label, err), file=sys.stderr)
                 bad = True
-            elif args.quiet:
                 continue
-            print(f"{item.label}: {finding}")
+            for finding in findings:
+                if finding.severity == "error":
+                    bad = True
+                elif args.quiet:
+                    continue
+                print(f"{label}: {finding}")
     return 1 if bad else 0
 
 
