@@ -25,7 +25,18 @@ import attrs
 
 from ._api import from_json, from_xml, json_to_xml, to_json, to_xml, xml_to_json
 from ._errors import Loss, UcwaFormatError
-from ._media import Dialect, Form, detect_form, other_form
+from ._media import (
+    CodingError,
+    Dialect,
+    Form,
+    TooLargeError,
+    coding,
+    decode_body,
+    detect_form,
+    encode_body,
+    handled,
+    other_form,
+)
 from ._model import Document
 from ._schema import Schema
 
@@ -450,17 +461,93 @@ def convert_har_file(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
     return convert_har(data, one)
 
 
+#: The most bytes a captured message's body may decode to (a guard against compression bombs).
+MAX_DECODED: Final = 1 << 30
+
+
+def _dechunk(body: bytes, line: int) -> bytes:
+    """A ``Transfer-Encoding: chunked`` body (RFC 9112 §7.1) joined; CRLF or LF line ends,
+    extensions and trailers dropped. ``line`` is where the body starts in the message."""
+    out: list[bytes] = []
+    pos = 0
+    while True:
+        nl = body.find(b"\n", pos)
+        if nl < 0:
+            where = line + body.count(b"\n", 0, pos)
+            raise UcwaFormatError("chunked body: no last chunk (0)", line=where, column=1)
+        size_line = body[pos:nl].rstrip(b"\r").split(b";", 1)[0].strip(b" \t")
+        try:
+            size = int(size_line, 16)
+        except ValueError:
+            size = -1
+        if size < 0 or not size_line.isalnum():
+            where = line + body.count(b"\n", 0, pos)
+            shown = size_line[:20].decode("latin-1")
+            raise UcwaFormatError(f"chunked body: bad chunk size {shown!r}", line=where, column=1)
+        pos = nl + 1
+        if size == 0:
+            return b"".join(out)  # trailers, if any, are not kept
+        chunk = body[pos : pos + size]
+        if len(chunk) < size:
+            where = line + body.count(b"\n", 0, pos)
+            raise UcwaFormatError("chunked body: a chunk ends early", line=where, column=1)
+        out.append(chunk)
+        pos += size
+        if body[pos : pos + 2] == b"\r\n":
+            pos += 2
+        elif body[pos : pos + 1] == b"\n":
+            pos += 1
+        else:
+            where = line + body.count(b"\n", 0, pos)
+            raise UcwaFormatError("chunked body: no line end after a chunk", line=where, column=1)
+
+
+def _codings(value: str) -> list[str]:
+    return [item.strip(" \t").lower() for item in value.split(",") if item.strip(" \t")]
+
+
+def _decoded(
+    first: Callable[[str], _Header | None], body: bytes, body_line: int
+) -> tuple[bytes, bool, str]:
+    """A captured message's body without its transfer coding (chunked) and content coding
+    (gzip, deflate): (the body, whether it was chunked, the content coding to encode it in
+    again). Codings the command cannot undo are an error."""
+    chunked = False
+    transfer = first("transfer-encoding")
+    if transfer is not None:
+        names = [n for n in _codings(transfer.value) if n != "identity"]
+        if names and names != ["chunked"]:
+            raise UcwaFormatError(f"cannot convert a body with transfer-encoding {transfer.value!r}")
+        if names:
+            body, chunked = _dechunk(body, body_line), True
+    content = first("content-encoding")
+    name = coding(None if content is None else content.value)
+    if not handled(name):
+        raise UcwaFormatError(f"cannot convert a body with content-encoding {name!r}")
+    try:
+        body = decode_body(body, name, MAX_DECODED)
+    except CodingError as exc:
+        raise UcwaFormatError(str(exc)) from None
+    except TooLargeError:
+        raise UcwaFormatError(f"the body is larger than {MAX_DECODED} bytes once decoded") from None
+    return body, chunked, name
+
+
 def message_body(data: bytes) -> tuple[str, bytes] | None:
-    """An HTTP message's Content-Type and body, when it has both (read as :func:`convert_http`
-    reads it); for ``ucwaformat learn``."""
-    _lead, lines, _eol, body, _line = _split_message(data)
+    """An HTTP message's Content-Type and body (decoded from chunked, gzip or deflate), when it
+    has both (read as :func:`convert_http` reads it); for ``ucwaformat learn``."""
+    _lead, lines, _eol, body, body_line = _split_message(data)
     if body is None or not lines:
         return None
-    for line in lines[1:]:
-        header = _header(line)
-        if header is not None and header.name == "content-type":
-            return header.value, body
-    return None
+    headers = [h for h in map(_header, lines[1:]) if h is not None]
+
+    def first(name: str) -> _Header | None:
+        return next((h for h in headers if h.name == name), None)
+
+    ctype = first("content-type")
+    if ctype is None:
+        return None
+    return ctype.value, _decoded(first, body, body_line)[0]
 
 
 def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
@@ -495,10 +582,8 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
     batch = ctype.value.split(";", 1)[0].strip(" \t").lower() == "multipart/batching"
     if form is None and not batch:
         return data  # not UCWA: passed through unchanged
-    for name in ("transfer-encoding", "content-encoding"):
-        coding = first(name)
-        if coding is not None and coding.value.lower() != "identity":
-            raise UcwaFormatError(f"cannot convert a body with {name} {coding.value!r}")
+    original = body
+    body, chunked, content_coding = _decoded(first, body, body_line)
     if batch:
         try:
             # A batch that names no form is passed through, once its envelope has been read
@@ -533,15 +618,24 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
         try:
             new, _ = convert_body(body.removeprefix(BOM), attrs.evolve(opts, to=target), losses)
         except UcwaFormatError as err:
+            if chunked or content_coding:
+                # Positions count in the decoded body, which the message does not show.
+                raise UcwaFormatError(f"decoded body: {err}") from err
             raise _BodyError(err, body_line - 1) from err
         ctype.set(convert_media_type(ctype.value, target))
+    # The body goes out whole (no longer chunked: a Content-Length instead of the
+    # Transfer-Encoding), in the content coding it came in.
+    new = encode_body(new, content_coding)
     length = first("content-length")
-    if length is not None and new != body:
+    if length is not None and new != original:
         length.set(str(len(new)))
-    head = [
-        lines[0],
-        *(line if h is None else h.line for line, h in zip(lines[1:], parsed, strict=True)),
-    ]
+    head = [lines[0]]
+    for line, h in zip(lines[1:], parsed, strict=True):
+        if chunked and h is not None and h.name == "transfer-encoding":
+            if length is None:
+                head.append(b"Content-Length: " + str(len(new)).encode())
+            continue
+        head.append(line if h is None else h.line)
     return lead + eol.join(head) + eol + eol + new
 
 

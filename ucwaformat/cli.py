@@ -247,7 +247,8 @@ def _parser() -> argparse.ArgumentParser:
         "--http",
         action="store_true",
         help="the input is a raw HTTP request or response; convert its body and update "
-        "Content-Type and Content-Length (multipart/batching bodies part by part)",
+        "Content-Type and Content-Length (multipart/batching bodies part by part; chunked "
+        "bodies are joined, gzip and deflate ones decoded and compressed again)",
     )
     conv.add_argument(
         "--all",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 import logging
-import zlib
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, Final, Generic, Literal, TypeAlias, TypeVar
 
@@ -15,14 +14,20 @@ from .._errors import Loss, UcwaFormatError
 from .._media import (
     FORMS,
     WS,
+    CodingError,
     Dialect,
     Form,
+    TooLargeError,
     accept_ranges,
     charset,
     check_dialect,
     check_form,
+    coding,
     convert_accept,
     convert_media_type,
+    decode_body,
+    encode_body,
+    handled,
     is_utf8,
     media_kind,
     media_name,
@@ -53,65 +58,6 @@ UNBUFFERABLE: Final = ("http.response.pathsend", "http.response.zerocopysend")
 Direction: TypeAlias = Literal["request", "response"]
 #: Called with each loss of a translation (see ``on_loss``).
 OnLoss: TypeAlias = Callable[[Direction, Loss], object]
-
-# --- content codings (RFC 9110 §8.4) -----------------------------------------------------------
-
-#: The content codings the gateway decodes, translates under and encodes again.
-_CODINGS: Final = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
-
-
-def coding(value: str | None) -> str:
-    """A ``Content-Encoding`` value as the gateway sees it: ``""`` (none, or identity),
-    ``"gzip"`` or ``"deflate"``, or the value itself for anything else (another coding, or
-    several), which the gateway cannot undo."""
-    if value is None:
-        return ""
-    name = value.strip(WS).lower()
-    if name in ("", "identity"):
-        return ""
-    return _CODINGS.get(name, value)
-
-
-def handled(name: str) -> bool:
-    """Whether the gateway can decode and encode again this :func:`coding`."""
-    return name in ("", "gzip", "deflate")
-
-
-class CodingError(Exception):
-    """A body that does not decode under its ``Content-Encoding``."""
-
-
-def decode_body(body: bytes, name: str, limit: int) -> bytes:
-    """``body`` decoded from its coding, at most ``limit`` bytes of it (else TooLargeError)."""
-    if not name:
-        return body
-    # gzip: its own header; deflate: the zlib format (RFC 9110 §8.4.1.2), or raw deflate, which
-    # some servers send instead.
-    attempts = (16 + zlib.MAX_WBITS,) if name == "gzip" else (zlib.MAX_WBITS, -zlib.MAX_WBITS)
-    for wbits in attempts:
-        decoder = zlib.decompressobj(wbits)
-        try:
-            out = decoder.decompress(body, limit + 1)
-        except zlib.error as exc:
-            error = str(exc)
-            continue
-        if len(out) > limit:
-            raise TooLargeError
-        if not decoder.eof:
-            error = "the compressed data ends early"
-            continue
-        return out
-    raise CodingError(f"the {name} body does not decode: {error}")
-
-
-def encode_body(body: bytes, name: str) -> bytes:
-    """``body`` in the coding it came in."""
-    if not name:
-        return body
-    wbits = 16 + zlib.MAX_WBITS if name == "gzip" else zlib.MAX_WBITS
-    encoder = zlib.compressobj(wbits=wbits)
-    return encoder.compress(body) + encoder.flush()
-
 
 def _target_media_type(content_type: str, to: Form) -> str:
     return convert_media_type(utf8_media_type(content_type), to)
@@ -632,10 +578,6 @@ class Exchange:
         if self.method == "HEAD":
             body = b""
         return Reply(status, headers, body, False)
-
-
-class TooLargeError(Exception):
-    pass
 
 
 def content_length(value: str | None) -> int | None:

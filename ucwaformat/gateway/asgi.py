@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .._media import TooLargeError
 from ._exchange import (
     CONDITIONS,
     UNBUFFERABLE,
@@ -16,7 +17,6 @@ from ._exchange import (
     Reply,
     Scope,
     Send,
-    TooLargeError,
     content_length,
     get_header,
     set_header,
