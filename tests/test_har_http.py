@@ -165,3 +165,50 @@ def test_learn_reads_a_chunked_gzip_message(cli: Any, tmp_path: Path) -> None:
     assert status == 0, err
     overlay = json.loads(out)
     assert overlay["resources"]["application"]["properties"]["expires"] == "datetime"
+
+
+# -- the form of a file, by its content ---------------------------------------------------------
+
+UTF16 = DATA / "captures" / "meeting-utf16.xml"
+UTF8 = DATA.parent.parent / "examples" / "myAssignedOnlineMeeting.xml"
+TWIN = DATA.parent.parent / "examples" / "myAssignedOnlineMeeting.json"
+
+
+def test_a_utf16_xml_file_goes_through_convert_check_and_diff(cli: Any, tmp_path: Path) -> None:
+    data = UTF16.read_bytes()
+    assert data[:2] == b"\xff\xfe" and data.decode("utf-16").lstrip().startswith("<?xml")
+    status, out, err = cli("convert", UTF16)
+    assert (status, err) == (0, "")
+    assert out == cli("convert", UTF8)[1]
+    status, out, err = cli("convert", UTF16, "--to", "xml")
+    assert (status, err) == (0, "") and out == cli("convert", UTF8, "--to", "xml")[1]
+    status, out, err = cli("check", UTF16)
+    assert err == "" and status == cli("check", UTF8)[0]
+    assert out.replace(str(UTF16).encode(), b"F") == cli("check", UTF8)[1].replace(str(UTF8).encode(), b"F")
+    assert cli("diff", UTF16, UTF8) == (0, b"", "")
+    status, out, err = cli("diff", UTF16, TWIN)
+    assert (status, out, err) == cli("diff", UTF8, TWIN) and status == 1
+    # Big endian too, and from stdin.
+    be = tmp_path / "be.xml"
+    be.write_bytes(b"\xfe\xff" + data[2:].decode("utf-16-le").encode("utf-16-be"))
+    assert cli("convert", be)[:2] == (0, cli("convert", UTF8)[1])
+    assert cli("convert", "-", stdin=data)[:2] == (0, cli("convert", UTF8)[1])
+
+
+@pytest.mark.parametrize(
+    ("data", "form"),
+    [
+        (b"\xff\xfe<\x00r\x00", "xml"),
+        (b"\xfe\xff\x00<\x00r", "xml"),
+        (b" \x00\n\x00<\x00", "xml"),
+        (b"\xef\xbb\xbf \r\n<r/>", "xml"),
+        (b"\n\t <r/>", "xml"),
+        (b'{"a": "<"}', "json"),
+        (b"\xff\xfe{\x00", "json"),
+        (b"", "json"),
+    ],
+)
+def test_the_form_is_detected_by_content(data: bytes, form: str) -> None:
+    from ucwaformat._media import detect_form
+
+    assert detect_form(data) == form

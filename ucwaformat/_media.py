@@ -60,10 +60,43 @@ _BLANK_BYTES: Final = b" \t\r\n\xef\xbb\xbf"
 _BLANK_TEXT: Final = " \t\r\n\ufeff"
 
 
+#: UTF-16 text: its BOMs, and the byte pairs of a blank or ``<`` (the BOM is optional).
+_UTF16: Final = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_UTF16_UNITS: Final = {
+    "utf-16-le": (b"<\x00", {b" \x00", b"\t\x00", b"\r\x00", b"\n\x00"}),
+    "utf-16-be": (b"\x00<", {b"\x00 ", b"\x00\t", b"\x00\r", b"\x00\n"}),
+}
+
+
+def _utf16_xml(data: bytes) -> bool:
+    """Whether bytes are UTF-16 text whose first non-blank character is ``<``."""
+    encoding = None
+    for bom, name in _UTF16:
+        if data.startswith(bom):
+            data, encoding = data[2:], name
+    for name in (encoding,) if encoding else ("utf-16-le", "utf-16-be"):
+        lt, blanks = _UTF16_UNITS[name]
+        i = 0
+        while data[i : i + 2] in blanks:
+            i += 2
+        if data[i : i + 2] == lt:
+            return True
+    return False
+
+
 def detect_form(data: bytes | str) -> Form:
-    """``"xml"`` when the first non-blank character (after a BOM) is ``<``, else ``"json"``."""
+    """``"xml"`` when the first non-blank character (after a BOM) is ``<``, else ``"json"``.
+
+    The bytes are read as UTF-8 or, after a UTF-16 BOM or in the byte pairs of UTF-16 text,
+    as UTF-16: XML may come in either (its declaration says which, the parser reads both); JSON
+    is UTF-8 (RFC 8259 §8.1)."""
     if isinstance(data, bytes):
-        return "xml" if data.lstrip(_BLANK_BYTES)[:1] == b"<" else "json"
+        if data.lstrip(_BLANK_BYTES)[:1] == b"<":
+            return "xml"
+        head = data[:2]
+        if (head in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head) and _utf16_xml(data[:4096]):
+            return "xml"
+        return "json"
     return "xml" if data.lstrip(_BLANK_TEXT)[:1] == "<" else "json"
 
 

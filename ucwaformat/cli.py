@@ -63,8 +63,8 @@ R = TypeVar("R")
 
 
 _CONVERT_EPILOG = """\
-The input form is detected from the first non-blank byte ('<' is XML, anything else JSON), or
-with --http from the message's Content-Type. Without --to each input goes to the other form;
+The input form is detected from the content ('<' first, after blanks and a UTF-8 or UTF-16 byte
+order mark, is XML; anything else JSON), or with --http from the message's Content-Type. Without --to each input goes to the other form;
 an input already in the --to form is rewritten in it (normalised, or --pretty).
 
 Directories are walked recursively for *.xml, *.json and *.har (with --lines *.jsonl, *.ndjson and
