@@ -44,15 +44,31 @@ def _changed(left: object, right: object, path: str = "$") -> list[str]:
     return [] if left == right else [path]
 
 
+def pages_only() -> Schema:
+    """The bundled schema without its server supplement's application entries: what the
+    reference pages alone say (no ``application.expires``)."""
+    from importlib import resources
+
+    raw = orjson.loads(resources.files("ucwaformat").joinpath("schema/ucwa.json").read_bytes())
+    props = raw["resources"]["application"]["properties"]
+    del props["expires"], props["etag"]
+    return Schema.from_dict(raw)
+
+
 def test_the_application_example_comes_back_equal_or_reports_the_change() -> None:
     data = APPLICATION.read_bytes()
+    # With the bundled schema (its server supplement types application.expires): equal.
     back, report = _round_trip(data)
-    changed = _changed(json.loads(data), back)
-    assert changed == ["$.expires"]
+    assert _changed(json.loads(data), back) == []
+    assert [loss.kind for loss in report] == []
+    # With what the reference pages alone say: the change is reported, at $.expires.
+    schema = pages_only()
+    back, report = _round_trip(data, schema=schema)
+    assert _changed(json.loads(data), back) == ["$.expires"]
     assert back["expires"] == "2016-05-12T10:04:18.4210000Z"
-    assert ("untyped", "$.expires") in [(loss.kind, loss.path) for loss in report]
+    assert [(loss.kind, loss.path) for loss in report] == [("untyped", "$.expires")]
     with pytest.raises(UcwaFormatError, match="'expires' as datetime"):
-        ucwaformat.json_to_xml(data, strict=True)
+        ucwaformat.json_to_xml(data, strict=True, schema=schema)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +78,7 @@ def test_an_iso_date_under_an_untyped_name_comes_back_equal(text: str) -> None:
     # JSON has no ISO date type: an ISO string under a name the schema does not type as
     # datetime is a string, written to XML as the same text and read back as the same string.
     # Nothing changes, so nothing is reported (a loss is a change, D25).
-    data = json.dumps({"rel": "application", "expires": text}).encode()
+    data = json.dumps({"rel": "application", "leaseEnds": text}).encode()
     back, report = _round_trip(data)
     assert back == json.loads(data)
     assert report == []
@@ -101,13 +117,16 @@ def _learned(*bodies: bytes, schema: Schema | None = None) -> tuple[dict[str, ob
 
 def test_an_overlay_learned_from_the_application_json_brings_its_date_back() -> None:
     data = APPLICATION.read_bytes()
-    overlay, learner = _learned(data)
+    base = pages_only()
+    overlay, learner = _learned(data, schema=base)
     assert learner.conflicts == []
     app = overlay["resources"]["application"]  # type: ignore[index]
     assert app["properties"]["expires"] == "datetime"
     assert app["properties"]["etag"] == "string"
     assert app["embedded"]["me"] == {"type": "me", "collection": False}
-    schema = Schema.bundled().with_overlay(overlay)  # type: ignore[arg-type]
+    xml = ucwaformat.json_to_xml(data, schema=base)
+    assert json.loads(ucwaformat.xml_to_json(xml, schema=base))["expires"] != DATE
+    schema = base.with_overlay(overlay)  # type: ignore[arg-type]
     report: list[Loss] = []
     xml = ucwaformat.json_to_xml(data, schema=schema, report=report)
     assert report == []
@@ -121,15 +140,20 @@ def test_an_overlay_learned_from_the_application_json_brings_its_date_back() -> 
 def test_learn_and_convert_from_the_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # The capture's date under a name no schema types (the bundled one types expires).
+    body = APPLICATION.read_bytes().replace(b'"expires"', b'"leaseEnds"')
+    (tmp_path / "app.json").write_bytes(body)
     overlay = tmp_path / "overlay.json"
-    assert main(["learn", str(APPLICATION), "-o", str(overlay)]) == 0
+    assert main(["learn", str(tmp_path / "app.json"), "-o", str(overlay)]) == 0
     err = capsys.readouterr().err
     assert "1 documents, 5 resource types" in err
-    (tmp_path / "app.xml").write_bytes(ucwaformat.json_to_xml(APPLICATION.read_bytes()))
+    (tmp_path / "app.xml").write_bytes(ucwaformat.json_to_xml(body))
+    assert main(["convert", str(tmp_path / "app.xml")]) == 0
+    assert json.loads(capsys.readouterr().out)["leaseEnds"] == "2016-05-12T10:04:18.4210000Z"
     assert main(["convert", str(tmp_path / "app.xml"), "--schema", str(overlay)]) == 0
-    assert json.loads(capsys.readouterr().out)["expires"] == DATE
+    assert json.loads(capsys.readouterr().out)["leaseEnds"] == DATE
     text = overlay.read_text()
-    assert '\n        "expires": "datetime",\n' in text  # one entry a line
+    assert '\n        "leaseEnds": "datetime",\n' in text  # one entry a line
     assert '"me": {"type": "me", "collection": false}' in text
 
 
