@@ -296,3 +296,34 @@ def test_learn_reads_directories_json_lines_and_http_messages(
     overlay = json.loads(out.read_text())
     assert overlay["resources"]["thing"]["properties"] == {"n": "integer"}
     assert overlay["resources"]["application"]["properties"]["expires"] == "datetime"
+
+
+def test_the_readme_walk_through_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+    import shlex
+    import shutil
+
+    from data_paths import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## When the schema does not know", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block is not None
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    statuses = []
+    for line in block[1].splitlines():
+        argv = shlex.split(line, comments=True)
+        assert argv[0] == "ucwaformat"
+        statuses.append(main(argv[1:]))
+        outputs = capsys.readouterr()
+        if argv[1] == "convert" and "--report" in argv:
+            assert len(outputs.err.splitlines()) == 4
+        if argv[1] == "diff" and "--schema" not in argv:
+            assert len(outputs.out.splitlines()) == 3
+        if argv[1] == "convert" and "--schema" in argv:
+            example = tmp_path / "examples" / "application.json"
+            assert json.loads(outputs.out) == json.loads(example.read_bytes())
+    assert statuses == [0, 1, 0, 0, 0]
