@@ -327,3 +327,36 @@ def test_the_readme_walk_through_runs(
             example = tmp_path / "examples" / "application.json"
             assert json.loads(outputs.out) == json.loads(example.read_bytes())
     assert statuses == [0, 1, 0, 0, 0]
+
+
+def test_a_request_body_keeps_the_input_kind_its_xml_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # An <input> of only error members: its JSON reads back as an error anywhere (reported),
+    # but a request never carries an error, so in a request it is read back as the input.
+    xml = (
+        b'<input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">'
+        b'<property name="code">Gone</property><property name="message">m</property></input>'
+    )
+    head = b"POST /ucwa/v1/x HTTP/1.1\r\nContent-Type: application/vnd.microsoft.com.ucwa+xml\r\n\r\n"
+    (tmp_path / "req.http").write_bytes(head + xml)
+    assert main(["convert", "--http", str(tmp_path / "req.http"), "--report"]) == 0
+    captured = capsys.readouterr()
+    assert "[kind]" in captured.err
+    (tmp_path / "req2.http").write_bytes(captured.out.encode())
+    assert main(["convert", "--http", str(tmp_path / "req2.http"), "--report"]) == 0
+    back = capsys.readouterr()
+    assert back.err == ""
+    body = back.out.encode().split(b"\r\n\r\n", 1)[1]
+    assert ucwaformat.from_xml(body) == ucwaformat.from_xml(xml)
+    # A response's JSON is read as detected: the same body is an error there.
+    response = captured.out.encode().replace(b"POST /ucwa/v1/x HTTP/1.1", b"HTTP/1.1 400 Bad Request")
+    (tmp_path / "resp.http").write_bytes(response)
+    assert main(["convert", "--http", str(tmp_path / "resp.http")]) == 0
+    assert b"<reason" in capsys.readouterr().out.encode()
+    # And in a HAR file's request.
+    jbody = ucwaformat.xml_to_json(xml).decode()
+    har = {"log": {"entries": [{"request": {"method": "POST", "url": "/x", "headers": [], "postData": {"mimeType": "application/vnd.microsoft.com.ucwa+json", "text": jbody}}, "response": {"status": 400, "headers": [], "content": {"mimeType": "application/vnd.microsoft.com.ucwa+json", "text": jbody}}}]}}
+    (tmp_path / "x.har").write_text(json.dumps(har))
+    assert main(["convert", str(tmp_path / "x.har")]) == 0
+    entry = json.loads(capsys.readouterr().out)["log"]["entries"][0]
+    assert entry["request"]["postData"]["text"].find("<input") >= 0
+    assert entry["response"]["content"]["text"].find("<reason") >= 0

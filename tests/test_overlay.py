@@ -162,6 +162,11 @@ def test_convert_with_schema_brings_the_date_back(cli: Any, tmp_path: Path, app_
     # And through worker processes.
     status, out, _ = cli("convert", tmp_path / "app.xml", "--schema", OVERLAY, "-j", "2")
     assert json.loads(out)["leaseEnds"] == DATE
+    # And streamed (a large file), both ways.
+    status, out, _ = cli("convert", tmp_path / "app.xml", "--schema", OVERLAY, "--stream-above", "1")
+    assert status == 0 and json.loads(out)["leaseEnds"] == DATE
+    status, out, err = cli("convert", app_file, "--schema", OVERLAY, "--stream-above", "1", "--report")
+    assert (status, err) == (0, "") and out.rstrip(b"\n") == xml.rstrip(b"\n")
 
 
 def test_check_and_diff_with_schema(cli: Any, tmp_path: Path, app_file: Path) -> None:

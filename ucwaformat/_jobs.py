@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import IO, Final, TypeVar
 
 import attrs
+import orjson
 
-from ._api import from_json, from_xml, json_to_xml, to_json, to_xml, xml_to_json
+from ._api import Kind, from_json, from_xml, json_to_xml, to_json, to_xml, xml_to_json
 from ._errors import Loss, UcwaFormatError
 from ._media import (
     CodingError,
@@ -120,8 +121,6 @@ def overlaid(overlays: tuple[Overlay, ...]) -> Schema | None:
     Built once per process for a set of overlays (every job of a run shares it)."""
     if not overlays:
         return None
-    import orjson
-
     schema = Schema.bundled()
     for name, data in overlays:
         try:
@@ -148,8 +147,30 @@ def read_overlay(name: str) -> Overlay:
     return overlay
 
 
-def convert_body(data: bytes, opts: Options, losses: list[Loss]) -> tuple[bytes, Form]:
-    """One document to the target form; the output and its form."""
+def request_kind(data: bytes) -> Kind | None:
+    """The kind to read a request's JSON body as, when detection would get it wrong.
+
+    A request carries an input or a resource, never an error, an event page or another DTO;
+    JSON has no root element, so an ``<input>`` holding only ``code`` and ``message`` comes
+    back from JSON as an error (D16). In a request the kind can be kept: such a body is read
+    as the input its XML root said. None: detection is right (or the body does not parse,
+    which the reader reports)."""
+    from ._kinds import json_kind
+
+    try:
+        obj = orjson.loads(data.removeprefix(BOM))
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(obj, dict) or json_kind(obj) in ("resource", "input"):
+        return None
+    return "input"
+
+
+def convert_body(
+    data: bytes, opts: Options, losses: list[Loss], kind: Kind | None = None
+) -> tuple[bytes, Form]:
+    """One document to the target form; the output and its form (``kind``: the kind to read a
+    JSON document as, instead of detecting it)."""
     source = detect_form(data)
     target = opts.to or other_form(source)
     schema = opts.schema_obj
@@ -174,13 +195,16 @@ def convert_body(data: bytes, opts: Options, losses: list[Loss]) -> tuple[bytes,
             dialect=opts.dialect,
             pretty=opts.pretty,
             schema=schema,
+            kind=kind,
         )
         return out, target
     doc: Document
     if source == "xml":
         doc = from_xml(data, rel=opts.rel, strict=opts.strict, report=losses, schema=schema)
     else:
-        doc = from_json(data, rel=opts.rel, strict=opts.strict, report=losses, schema=schema)
+        doc = from_json(
+            data, rel=opts.rel, strict=opts.strict, report=losses, schema=schema, kind=kind
+        )
     if target == "json":
         out = to_json(doc, pretty=opts.pretty, strict=opts.strict, report=losses)
     else:
@@ -451,7 +475,13 @@ def convert_har_file(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
                 target = opts.to or other_form(kind)
                 if target == kind:
                     return None
-                new, _ = convert_body(body.removeprefix(BOM), attrs.evolve(opts, to=target), found)
+                request = kind == "json" and ".request." in where
+                new, _ = convert_body(
+                    body.removeprefix(BOM),
+                    attrs.evolve(opts, to=target),
+                    found,
+                    request_kind(body) if request else None,
+                )
                 done = new, convert_media_type(mime, target)
         except UcwaFormatError as err:
             raise UcwaFormatError(f"{where}: {err}") from err
@@ -615,8 +645,12 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
         target = opts.to or other_form(form)
         if target == form:
             return data
+        # A request's JSON body keeps the input kind its XML said (request_kind).
+        kind = request_kind(body) if form == "json" and not lines[0].startswith(b"HTTP/") else None
         try:
-            new, _ = convert_body(body.removeprefix(BOM), attrs.evolve(opts, to=target), losses)
+            new, _ = convert_body(
+                body.removeprefix(BOM), attrs.evolve(opts, to=target), losses, kind
+            )
         except UcwaFormatError as err:
             if chunked or content_coding:
                 # Positions count in the decoded body, which the message does not show.
