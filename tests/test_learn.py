@@ -282,7 +282,7 @@ def test_learn_reads_directories_json_lines_and_http_messages(
     body = APPLICATION.read_bytes()
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "bodies.jsonl").write_bytes(
-        b'{"rel":"thing","n":1}\n\n{"rel":"thing","n":2,"_links":{"self":{"href":"/t"}}}\n'
+        b'{"rel":"thing","n":1}\n\n{"rel":"thing","n":2,"_links":{"self":{"href":"/t"}}}\n{"rel":\n'
     )
     (tmp_path / "in" / "app.http").write_bytes(
         b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.microsoft.com.ucwa+json\r\n\r\n" + body
@@ -293,6 +293,7 @@ def test_learn_reads_directories_json_lines_and_http_messages(
     assert main(["learn", str(tmp_path / "in"), "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert "bad.json:1:" in err and "3 documents, 6 resource types" in err
+    assert f"{tmp_path / 'in' / 'bodies.jsonl'}:4:8: " in err  # a bad line, where it is
     overlay = json.loads(out.read_text())
     assert overlay["resources"]["thing"]["properties"] == {"n": "integer"}
     assert overlay["resources"]["application"]["properties"]["expires"] == "datetime"

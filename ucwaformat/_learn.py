@@ -264,6 +264,10 @@ class Source:
     where: str
     data: bytes = b""
     error: str | None = None
+    #: For a line of JSON lines: the file, and the lines before it (an error's position then
+    #: counts in the file, as ``convert --lines`` gives it).
+    label: str | None = None
+    line_offset: int = 0
 
 
 #: The files a directory walk picks for ``learn``.
@@ -273,7 +277,7 @@ LEARN_PICK: Final = frozenset({".json", ".jsonl", ".ndjson", ".http", ".har"})
 def _lines(label: str, data: bytes) -> Iterator[Source]:
     for lineno, line in enumerate(data.splitlines(), 1):
         if line.strip():
-            yield Source(f"{label}:{lineno}", line)
+            yield Source(f"{label}:{lineno}", line, label=label, line_offset=lineno - 1)
 
 
 def _http(label: str, data: bytes) -> Iterator[Source]:

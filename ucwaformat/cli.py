@@ -878,7 +878,10 @@ def _run_learn(args: argparse.Namespace) -> int:
         try:
             learner.add_json(source.data, source.where)
         except UcwaFormatError as err:
-            print(error_line(source.where, err), file=sys.stderr)
+            if source.label is not None:
+                print(error_line(source.label, err, source.line_offset), file=sys.stderr)
+            else:
+                print(error_line(source.where, err), file=sys.stderr)
             bad = True
     out = write_overlay(learner.overlay())
     for conflict in learner.conflicts:
