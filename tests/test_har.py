@@ -247,3 +247,24 @@ def test_har_bodies_decode_base64_and_say_where() -> None:
     har["log"]["entries"][BASE64_AT]["response"]["content"]["text"] = "not base64!"
     with pytest.raises(UcwaFormatError, match=r"invalid base64 text \(at \$\.log\.entries\[0\]"):
         list(har_bodies(json.dumps(har).encode()))
+
+
+def test_a_compressed_body_keeps_its_coding_headers_and_loses_its_wire_sizes(
+    cli: Any, tmp_path: Path
+) -> None:
+    xml = corpus_bytes(PAIRS[0]["xml"]).decode("utf-8-sig")
+    response = _message("response", MEDIA["xml"], xml)
+    response["headers"].append({"name": "Content-Encoding", "value": "gzip"})
+    response["headers"][1]["value"] = "321"  # the compressed length
+    response["bodySize"] = 321
+    response["content"]["compression"] = len(xml.encode()) - 321
+    har = {"log": {"version": "1.2", "entries": [_entry(_get(), response)]}}
+    path = tmp_path / "gz.har"
+    path.write_text(json.dumps(har))
+    status, out, err = cli("convert", path)
+    assert (status, err) == (0, "")
+    new = json.loads(out)["log"]["entries"][0]["response"]
+    headers = {h["name"]: h["value"] for h in new["headers"]}
+    assert headers == {"Content-Type": MEDIA["json"], "Content-Length": "321", "Content-Encoding": "gzip"}
+    assert new["bodySize"] == -1 and new["content"]["compression"] == 0
+    assert new["content"]["size"] == len(new["content"]["text"].encode())

@@ -96,6 +96,13 @@ def har_documents(data: bytes) -> list[tuple[str, bytes]]:
     return out
 
 
+def _header_value(message: dict[str, Any], name: str) -> str | None:
+    for header in message.get("headers") or ():
+        if isinstance(header, dict) and str(header.get("name", "")).lower() == name:
+            return str(header.get("value", "")).strip().lower()
+    return None
+
+
 def _set_header(message: dict[str, Any], name: str, value: str) -> None:
     for header in message.get("headers") or ():
         if isinstance(header, dict) and str(header.get("name", "")).lower() == name:
@@ -109,7 +116,9 @@ Convert = Callable[[bytes, str, str], "tuple[bytes, str] | None"]
 def convert_har(data: bytes, convert: Convert) -> bytes:
     """The HAR file with each UCWA body replaced by ``convert``'s output (None keeps the body):
     its ``mimeType``, ``size`` and the message's ``Content-Type``/``Content-Length`` headers and
-    ``bodySize`` follow; a base64 body stays base64. Everything else is kept."""
+    ``bodySize`` follow; a base64 body stays base64. Everything else is kept. (For a body that
+    was compressed on the wire, the bytes sent are unknown once converted: ``bodySize`` becomes
+    -1, ``compression`` 0, and ``Content-Length`` stays as captured.)"""
     har = _load(data)
     for where, message, body in list(_bodies(har)):
         done = convert(_raw(body, where), body["mimeType"], where)
@@ -124,12 +133,16 @@ def convert_har(data: bytes, convert: Convert) -> bytes:
         if "size" in body:
             body["size"] = len(new)
         _set_header(message, "content-type", mime)
-        _set_header(message, "content-length", str(len(new)))
-        # bodySize counts the bytes sent; a compressed body's are not known once converted.
-        compressed = isinstance(body.get("compression"), int) and body["compression"] > 0
+        # The text is the decoded body (HAR 1.2); bodySize and Content-Length count the bytes
+        # sent, which for a compressed body are not known once it is converted.
+        compressed = (isinstance(body.get("compression"), int) and body["compression"] > 0) or (
+            _header_value(message, "content-encoding") not in (None, "", "identity")
+        )
+        if not compressed:
+            _set_header(message, "content-length", str(len(new)))
         if isinstance(message.get("bodySize"), int) and message["bodySize"] > 0:
             message["bodySize"] = -1 if compressed else len(new)
-        if compressed:
+        if compressed and "compression" in body:
             body["compression"] = 0
     return orjson.dumps(har, option=orjson.OPT_INDENT_2) + b"\n"
 
