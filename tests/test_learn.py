@@ -361,3 +361,34 @@ def test_a_request_body_keeps_the_input_kind_its_xml_said(tmp_path: Path, capsys
     entry = json.loads(capsys.readouterr().out)["log"]["entries"][0]
     assert entry["request"]["postData"]["text"].find("<input") >= 0
     assert entry["response"]["content"]["text"].find("<reason") >= 0
+
+
+def test_batch_request_parts_and_gateway_requests_keep_the_input_kind() -> None:
+    from test_gateway import PRECISE_JSON, PRECISE_XML, FakeApp, call_asgi
+
+    from ucwaformat._kinds import request_kind
+    from ucwaformat.gateway import UcwaGatewayMiddleware
+
+    body = b'{"code":"Gone","message":"m"}'
+    assert request_kind(body) == "input" and request_kind(body.decode()) == "input"
+    assert request_kind(b'{"subject":"s"}') is None
+    assert request_kind(b'{"rel":"x","code":"c"}') is None
+    assert request_kind(b"{not json") is None
+    part = (
+        b"--b\r\nContent-Type: application/http; msgtype=request\r\n\r\n"
+        b"POST /x HTTP/1.1\r\nContent-Type: " + PRECISE_JSON.encode() + b"\r\n\r\n" + body
+    )
+    envelope = part + b"\r\n" + part.replace(b"msgtype=request", b"msgtype=response").replace(
+        b"POST /x HTTP/1.1", b"HTTP/1.1 400 Bad Request"
+    ) + b"\r\n--b--\r\n"
+    out = ucwaformat.convert_batch(envelope, "multipart/batching; boundary=b", to="xml")
+    assert out.count(b"<input") == 1 and out.count(b"<reason") == 1
+    app = FakeApp()
+    call_asgi(
+        UcwaGatewayMiddleware(app),
+        "POST",
+        [("Content-Type", PRECISE_JSON), ("Accept", PRECISE_JSON)],
+        body,
+    )
+    assert app.header("content-type").startswith(PRECISE_XML)
+    assert b"<input" in app.body and b"<reason" not in app.body

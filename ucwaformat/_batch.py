@@ -15,6 +15,7 @@ import attrs
 
 from ._api import json_to_xml, xml_to_json
 from ._errors import Loss, UcwaFormatError
+from ._kinds import request_kind
 from ._media import (
     WS,
     Dialect,
@@ -394,8 +395,16 @@ def _convert_body(
         if form == "xml":
             new = xml_to_json(text, strict=strict, report=losses, pretty=pretty, schema=schema)
         else:
+            # A request part keeps the input kind its XML said (request_kind).
+            kind = request_kind(text) if _is_request(part) else None
             new = json_to_xml(
-                text, strict=strict, report=losses, dialect=dialect, pretty=pretty, schema=schema
+                text,
+                strict=strict,
+                report=losses,
+                dialect=dialect,
+                pretty=pretty,
+                schema=schema,
+                kind=kind,
             )
     except UcwaFormatError as exc:
         line, column = exc.line, exc.column

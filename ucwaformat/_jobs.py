@@ -26,6 +26,7 @@ import orjson
 
 from ._api import Kind, from_json, from_xml, json_to_xml, to_json, to_xml, xml_to_json
 from ._errors import Loss, UcwaFormatError
+from ._kinds import request_kind
 from ._media import (
     CodingError,
     Dialect,
@@ -145,25 +146,6 @@ def read_overlay(name: str) -> Overlay:
     except UcwaFormatError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return overlay
-
-
-def request_kind(data: bytes) -> Kind | None:
-    """The kind to read a request's JSON body as, when detection would get it wrong.
-
-    A request carries an input or a resource, never an error, an event page or another DTO;
-    JSON has no root element, so an ``<input>`` holding only ``code`` and ``message`` comes
-    back from JSON as an error (D16). In a request the kind can be kept: such a body is read
-    as the input its XML root said. None: detection is right (or the body does not parse,
-    which the reader reports)."""
-    from ._kinds import json_kind
-
-    try:
-        obj = orjson.loads(data.removeprefix(BOM))
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(obj, dict) or json_kind(obj) in ("resource", "input"):
-        return None
-    return "input"
 
 
 def convert_body(

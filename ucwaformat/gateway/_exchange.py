@@ -11,6 +11,7 @@ from typing import Any, Final, Generic, Literal, TypeAlias, TypeVar
 from .._api import json_to_xml, to_json, to_xml, xml_to_json
 from .._batch import batch_form, convert_batch, split_batch
 from .._errors import Loss, UcwaFormatError
+from .._kinds import request_kind
 from .._media import (
     FORMS,
     WS,
@@ -93,8 +94,10 @@ def _convert(
     dialect: Dialect,
     pretty: bool,
     schema: Schema | None = None,
+    request: bool = False,
 ) -> tuple[bytes, str]:
-    """The body and its media type in the ``to`` form (the kind of ``content_type`` is known)."""
+    """The body and its media type in the ``to`` form (the kind of ``content_type`` is known;
+    ``request``: the body is a request's, which keeps the input kind its XML said)."""
     kind = media_kind(content_type)
     if not body.strip(b" \t\r\n"):
         # Nothing to translate (a GET, a 204): only the media type says which form.
@@ -122,7 +125,13 @@ def _convert(
         new = xml_to_json(data, strict=strict, report=report, pretty=pretty, schema=schema)
     else:
         new = json_to_xml(
-            data, strict=strict, report=report, dialect=dialect, pretty=pretty, schema=schema
+            data,
+            strict=strict,
+            report=report,
+            dialect=dialect,
+            pretty=pretty,
+            schema=schema,
+            kind=request_kind(data) if request else None,
         )
     return new, _target_media_type(content_type, to)
 
@@ -460,6 +469,7 @@ class Exchange:
                 dialect=config.dialect,
                 pretty=config.pretty,
                 schema=config.schema,
+                request=request,
             )
         except UcwaFormatError as exc:
             return self.error(
