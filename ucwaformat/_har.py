@@ -20,7 +20,7 @@ import orjson
 from ._errors import UcwaFormatError, path_of
 from ._media import BATCH, Form, convert_media_type, media_kind, media_name
 
-__all__ = ["convert_har", "har_bodies", "har_documents"]
+__all__ = ["convert_har", "documents_of", "har_bodies", "har_documents"]
 
 #: The two places of an entry that hold a body: (the message, its body member).
 _PLACES: Final = (("request", "postData"), ("response", "content"))
@@ -75,25 +75,31 @@ def har_bodies(data: bytes) -> Iterator[tuple[str, str, bytes]]:
         yield f"entry {index} {message_key.split('.')[0]}", body["mimeType"], _raw(body, where)
 
 
+def documents_of(where: str, media_type: str, body: bytes) -> list[tuple[str, bytes]]:
+    """(where, bytes) of the UCWA documents in one body: the body itself for a UCWA media type,
+    each UCWA part of a ``multipart/batching`` one (``… part 2``), else none."""
+    kind = media_kind(media_type)
+    if kind in ("json", "xml"):
+        return [(where, body)]
+    if kind != "batch":
+        return []
+    from ._batch import split_batch
+
+    try:
+        parts = split_batch(body, media_type)
+    except UcwaFormatError as err:
+        raise UcwaFormatError(f"{where}: multipart body: {err}") from err
+    return [
+        (f"{where} part {part.number}", part.body)
+        for part in parts
+        if media_kind(part.header("content-type")) in ("json", "xml") and part.body.strip()
+    ]
+
+
 def har_documents(data: bytes) -> list[tuple[str, bytes]]:
     """(where, bytes) of every UCWA document in a HAR file: its JSON and XML bodies, and the
     UCWA parts of its batches (``entry 3 response part 2``)."""
-    from ._batch import split_batch
-
-    out: list[tuple[str, bytes]] = []
-    for where, mime, body in har_bodies(data):
-        if media_kind(mime) != "batch":
-            out.append((where, body))
-            continue
-        try:
-            parts = split_batch(body, mime)
-        except UcwaFormatError as err:
-            raise UcwaFormatError(f"{where}: multipart body: {err}") from err
-        for part in parts:
-            part_type = part.header("content-type")
-            if part_type and media_kind(part_type) in ("json", "xml") and part.body.strip():
-                out.append((f"{where} part {part.number}", part.body))
-    return out
+    return [found for args in har_bodies(data) for found in documents_of(*args)]
 
 
 def _header_value(message: dict[str, Any], name: str) -> str | None:

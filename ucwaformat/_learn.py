@@ -27,7 +27,7 @@ import attrs
 from ._api import from_json
 from ._dates import Timestamp
 from ._errors import UcwaFormatError
-from ._media import detect_form, is_ucwa_media_type, media_kind
+from ._media import detect_form
 from ._model import Document, Events, Input, Resource, Value
 from ._schema import Schema
 
@@ -294,30 +294,25 @@ def _http(label: str, data: bytes) -> Iterator[Source]:
 
 
 def _typed_body(label: str, ctype: str, body: bytes) -> Iterator[Source]:
-    """A body with its Content-Type: a UCWA JSON body, or each JSON part of a batch."""
-    kind = media_kind(ctype)
-    if kind == "json":
-        yield Source(label, body)
-    elif kind == "batch":
-        from ._batch import split_batch
+    """A body with its Content-Type: a UCWA body, or each UCWA part of a batch (XML ones are
+    skipped and counted by the learner)."""
+    from ._har import documents_of
 
-        try:
-            parts = split_batch(body, ctype)
-        except UcwaFormatError as err:
-            yield Source(label, error=f"{label}: multipart body: {err}")
-            return
-        for part in parts:
-            part_type = part.header("content-type")
-            if part_type and is_ucwa_media_type(part_type) == "json" and part.body.strip():
-                yield Source(f"{label} part {part.number}", part.body)
+    try:
+        found = documents_of(label, ctype, body)
+    except UcwaFormatError as err:
+        yield Source(label, error=str(err))
+        return
+    for where, document in found:
+        yield Source(where, document)
 
 
 def _har(label: str, data: bytes) -> Iterator[Source]:
     from ._har import har_bodies
 
     try:
-        for where, ctype, body in har_bodies(data):
-            yield from _typed_body(f"{label} {where}", ctype, body)
+        for where, media_type, body in har_bodies(data):
+            yield from _typed_body(f"{label} {where}", media_type, body)
     except UcwaFormatError as err:
         yield Source(label, error=f"{label}: {err}")
 
