@@ -122,8 +122,6 @@ class Learner:
             return res.type
         if role is None:
             return None
-        if parent is None:
-            return self.schema.role_type(role) or role
         return self.schema.embedded_type(parent, role) or role
 
     def _resource(self, res: Resource, parent: str | None, role: str | None, where: str) -> None:
