@@ -63,14 +63,16 @@ R = TypeVar("R")
 
 
 _CONVERT_EPILOG = """\
-The input form is detected from the content ('<' first, after blanks and a UTF-8 or UTF-16 byte
-order mark, is XML; anything else JSON), or with --http from the message's Content-Type. Without --to each input goes to the other form;
-an input already in the --to form is rewritten in it (normalised, or --pretty).
+The input form is detected from the content ('<' first, after blanks and a UTF-8 or UTF-16
+byte order mark, is XML; anything else JSON), or with --http from the message's Content-Type.
+Without --to each input goes to the other form; an input already in the --to form is rewritten
+in it (normalised, or --pretty).
 
-Directories are walked recursively for *.xml, *.json and *.har (with --lines *.jsonl, *.ndjson and
-*.xmll; with --http *.http; with --all every file), skipping hidden names. --out-dir mirrors
+Directories are walked recursively for *.xml, *.json and *.har (with --lines *.jsonl, *.ndjson
+and *.xmll; with --http *.http; with --all every file), skipping hidden names. --out-dir mirrors
 the input tree and names each output for its form (.json/.xml; .jsonl/.xmll with --lines; the
-input's name with --http). Without -o/--out-dir the outputs go to stdout, in input order.
+input's name with --http and for a .har). Without -o/--out-dir the outputs go to stdout, in
+input order.
 
 A .har file (HTTP Archive 1.2, as browsers and proxies save it) has each request and response
 body with a UCWA media type converted (base64 bodies stay base64; batches part by part), its
