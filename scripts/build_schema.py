@@ -3,6 +3,9 @@
 
 The facts file documents every fact with its evidence; the bundled schema keeps only what the
 translator needs (types, cardinalities, roles, enum members) in a compact, sorted, diffable form.
+``tests/data/schema-supplement.json`` adds what real servers send beyond the reference pages, in
+the same shape and with its evidence too; it is merged over the facts before the build, and may
+add a fact but never contradict one.
 
 Usage::
 
@@ -22,8 +25,11 @@ from typing import Any, Final
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 DEFAULT_FACTS: Final = REPO_ROOT / "tests" / "data" / "schema-facts.json"
+SUPPLEMENT: Final = REPO_ROOT / "tests" / "data" / "schema-supplement.json"
 OUTPUT: Final = REPO_ROOT / "ucwaformat" / "schema" / "ucwa.json"
-GENERATED_BY: Final = "scripts/build_schema.py from tests/data/schema-facts.json"
+GENERATED_BY: Final = (
+    "scripts/build_schema.py from tests/data/schema-facts.json and tests/data/schema-supplement.json"
+)
 
 #: Wire types the library types values with. ``unknown`` (no evidence) is dropped: absent means
 #: "keep it a string" (D1). ``binary`` (request bodies that are not UCWA, e.g. SDP) is dropped too:
@@ -176,11 +182,49 @@ def coverage(schema: Mapping[str, Any]) -> dict[str, int]:
     return counts
 
 
-def generate(facts_path: Path = DEFAULT_FACTS) -> str:
-    """The text ``ucwa.json`` should hold for the facts file at ``facts_path``."""
+#: The sections of a resource's facts that a supplement may add entries to.
+_SUPPLEMENTED: Final = ("properties", "links", "embedded")
+
+
+def supplement(facts: Mapping[str, Any], extra: Mapping[str, Any]) -> JSON:
+    """``facts`` with the entries of a supplement added (a new copy; ``facts`` is not changed).
+
+    Every entry must name its evidence (``sources``), and may not contradict a fact the
+    reference pages give: only an entry the facts lack, or have without a type or cardinality,
+    is taken.
+    """
+    merged = dict(facts)
+    resources = {rtype: dict(rfacts) for rtype, rfacts in facts["resources"].items()}
+    for rtype, rextra in extra.get("resources", {}).items():
+        rfacts = resources.setdefault(rtype, {})
+        for section in _SUPPLEMENTED:
+            entries = dict(rfacts.get(section, {}))
+            for name, entry in rextra.get(section, {}).items():
+                where = f"supplement: {rtype}.{section}.{name}"
+                if not entry.get("sources"):
+                    raise SystemExit(f"{where} names no sources")
+                known = entries.get(name, {})
+                for key in ("type", "cardinality"):
+                    page = known.get(key)
+                    if page not in (None, "unknown") and key in entry and entry[key] != page:
+                        raise SystemExit(
+                            f"{where}: {key} {entry[key]!r} contradicts the reference pages' {page!r}"
+                        )
+                entries[name] = {**known, **entry}
+            if entries:
+                rfacts[section] = entries
+    merged["resources"] = resources
+    return merged
+
+
+def generate(facts_path: Path = DEFAULT_FACTS, supplement_path: Path = SUPPLEMENT) -> str:
+    """The text ``ucwa.json`` should hold for the facts file at ``facts_path`` with the
+    supplement at ``supplement_path`` merged over it."""
     with facts_path.open(encoding="utf-8") as fh:
         facts = json.load(fh)
-    return render(build(facts))
+    with supplement_path.open(encoding="utf-8") as fh:
+        extra = json.load(fh)
+    return render(build(supplement(facts, extra)))
 
 
 def main(argv: list[str] | None = None) -> int:

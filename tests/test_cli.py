@@ -866,6 +866,7 @@ def test_options_are_read_from_the_convert_arguments_by_name() -> None:
         "rel": "r",
         "strict": True,
         "report": True,
+        "schema": (),
     }
 
 

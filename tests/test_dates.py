@@ -758,25 +758,26 @@ def test_a_date_with_blanks_is_a_string_in_both_forms(text: str) -> None:
 
 
 def test_a_date_the_schema_does_not_type_is_reported_on_its_way_to_xml() -> None:
-    # A real server's application resource: the schema has no application.expires, so the
-    # date goes to XML as ISO text and comes back as a string; that is reported, not silent.
+    # A date under a name the schema does not type (as application.expires was before the
+    # server supplement typed it): it goes to XML as ISO text and comes back as a string; that
+    # is reported, not silent.
     import ucwaformat
     from ucwaformat import Loss, Schema
 
-    data = b'{"rel":"application","expires":"\\/Date(1463047458421)\\/","_links":{"self":{"href":"/a"}}}'
+    data = b'{"rel":"application","leaseEnds":"\\/Date(1463047458421)\\/","_links":{"self":{"href":"/a"}}}'
     report: list[Loss] = []
     xml = ucwaformat.json_to_xml(data, report=report)
     assert b">2016-05-12T10:04:18.4210000Z<" in xml
-    assert [(loss.kind, loss.path) for loss in report] == [("untyped", "$.expires")]
+    assert [(loss.kind, loss.path) for loss in report] == [("untyped", "$.leaseEnds")]
     with pytest.raises(ucwaformat.UcwaFormatError):
         ucwaformat.json_to_xml(data, strict=True)
     # Where the schema knows it, nothing is lost and the date comes back.
-    schema = Schema.bundled().with_property("application", "expires", "datetime")
+    schema = Schema.bundled().with_property("application", "leaseEnds", "datetime")
     report = []
     xml = ucwaformat.json_to_xml(data, schema=schema, report=report)
     assert report == []
     assert (
-        json.loads(ucwaformat.xml_to_json(xml, schema=schema))["expires"] == "/Date(1463047458421)/"
+        json.loads(ucwaformat.xml_to_json(xml, schema=schema))["leaseEnds"] == "/Date(1463047458421)/"
     )
     # In a list, and in a request body, too.
     report = []

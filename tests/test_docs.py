@@ -109,7 +109,7 @@ def test_api_page_documents_every_public_name() -> None:
     assert documented == set(ucwaformat.__all__) - {"Document", "__version__"}
 
 
-@pytest.mark.parametrize("command", ["convert", "check", "diff", "serve"])
+@pytest.mark.parametrize("command", ["convert", "check", "diff", "serve", "learn"])
 def test_command_page_names_every_option(command: str) -> None:
     help_text = subprocess.run(
         [sys.executable, "-m", "ucwaformat", command, "--help"],

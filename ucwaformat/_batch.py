@@ -15,6 +15,7 @@ import attrs
 
 from ._api import json_to_xml, xml_to_json
 from ._errors import Loss, UcwaFormatError
+from ._kinds import request_kind
 from ._media import (
     WS,
     Dialect,
@@ -27,6 +28,7 @@ from ._media import (
     preferred_form,
     split_list,
 )
+from ._schema import Schema
 
 __all__ = [
     "BatchPart",
@@ -381,6 +383,7 @@ def _convert_body(
     report: list[Loss] | None,
     dialect: Dialect,
     pretty: bool,
+    schema: Schema | None = None,
 ) -> bytes:
     data = _without_bom(part.body)
     # Leading blank lines would put an XML declaration out of place; positions in errors stay
@@ -390,9 +393,19 @@ def _convert_body(
     losses: list[Loss] | None = None if report is None else []
     try:
         if form == "xml":
-            new = xml_to_json(text, strict=strict, report=losses, pretty=pretty)
+            new = xml_to_json(text, strict=strict, report=losses, pretty=pretty, schema=schema)
         else:
-            new = json_to_xml(text, strict=strict, report=losses, dialect=dialect, pretty=pretty)
+            # A request part keeps the input kind its XML said (request_kind).
+            kind = request_kind(text) if _is_request(part) else None
+            new = json_to_xml(
+                text,
+                strict=strict,
+                report=losses,
+                dialect=dialect,
+                pretty=pretty,
+                schema=schema,
+                kind=kind,
+            )
     except UcwaFormatError as exc:
         line, column = exc.line, exc.column
         if line is not None and skipped:
@@ -420,13 +433,14 @@ def convert_batch(
     dialect: Dialect = "server",
     pretty: bool = False,
     rewrite_accept: bool = True,
+    schema: Schema | None = None,
 ) -> bytes:
     """Translate the UCWA parts of a ``multipart/batching`` body to ``to`` (FORMAT.md §12).
 
     ``content_type`` is the envelope's ``Content-Type`` (``multipart/batching;
     boundary=…``, quoted or not). Inner bodies whose ``Content-Type`` is a UCWA type (§1) are
     converted with :func:`xml_to_json` / :func:`json_to_xml` (``strict``, ``report``,
-    ``dialect``, ``pretty`` are passed on; a leading UTF-8 BOM and blank lines are dropped;
+    ``dialect``, ``pretty``, ``schema`` are passed on; a leading UTF-8 BOM and blank lines are dropped;
     bodies already in the ``to`` form are kept as they are). Every UCWA inner ``Content-Type``, and ``Accept`` in
     request parts unless ``rewrite_accept=False`` (D29), is switched with
     :func:`convert_media_type`. ``Content-Length`` is recomputed where a body (inner header) or
@@ -463,7 +477,14 @@ def convert_batch(
                     header.set(convert_accept(header.value, to))
         if form is not None and form != to and _without_bom(part.body).strip(b" \t\r\n"):
             part.body = _convert_body(
-                part, form, to, strict=strict, report=report, dialect=dialect, pretty=pretty
+                part,
+                form,
+                to,
+                strict=strict,
+                report=report,
+                dialect=dialect,
+                pretty=pretty,
+                schema=schema,
             )
             for header in part.headers:
                 if header.name.lower() == "content-length":

@@ -22,11 +22,25 @@ from pathlib import Path
 from typing import IO, Final, TypeVar
 
 import attrs
+import orjson
 
-from ._api import from_json, from_xml, json_to_xml, to_json, to_xml, xml_to_json
+from ._api import Kind, from_json, from_xml, json_to_xml, to_json, to_xml, xml_to_json
 from ._errors import Loss, UcwaFormatError
-from ._media import Dialect, Form, detect_form, other_form
+from ._kinds import request_kind
+from ._media import (
+    CodingError,
+    Dialect,
+    Form,
+    TooLargeError,
+    coding,
+    decode_body,
+    detect_form,
+    encode_body,
+    handled,
+    other_form,
+)
 from ._model import Document
+from ._schema import Schema
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -39,7 +53,7 @@ EXT: Final[dict[str, str]] = {"json": ".json", "xml": ".xml"}
 LINES_EXT: Final[dict[str, str]] = {"json": ".jsonl", "xml": ".xmll"}
 #: The files a directory walk picks (without --all), per mode.
 PICK: Final[dict[str, frozenset[str]]] = {
-    "doc": frozenset({".json", ".xml"}),
+    "doc": frozenset({".json", ".xml", ".har"}),
     "lines": frozenset({".jsonl", ".ndjson", ".xmll"}),
     "http": frozenset({".http"}),
 }
@@ -73,6 +87,11 @@ def os_error_line(label: str, exc: OSError) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+#: One ``--schema FILE``: its name (for messages) and its bytes, read where the command runs
+#: (workers on a cluster need not see the file).
+Overlay = tuple[str, bytes]
+
+
 @attrs.frozen
 class Options:
     """What a conversion needs to know; sent to the worker processes."""
@@ -83,22 +102,70 @@ class Options:
     rel: str | None
     strict: bool
     report: bool
+    schema: tuple[Overlay, ...] = attrs.field(default=(), converter=tuple)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Options:
         """The options of a parsed command line: each field from the argument of its name."""
         return cls(**{field.name: getattr(args, field.name) for field in attrs.fields(cls)})
 
+    @property
+    def schema_obj(self) -> Schema | None:
+        """The bundled schema with the ``--schema`` overlays over it, in order (None: bundled)."""
+        return overlaid(self.schema)
 
-def convert_body(data: bytes, opts: Options, losses: list[Loss]) -> tuple[bytes, Form]:
-    """One document to the target form; the output and its form."""
+
+@functools.lru_cache(maxsize=8)
+def overlaid(overlays: tuple[Overlay, ...]) -> Schema | None:
+    """The bundled schema with ``overlays`` applied in order; None when there are none.
+
+    Built once per process for a set of overlays (every job of a run shares it)."""
+    if not overlays:
+        return None
+    schema = Schema.bundled()
+    for name, data in overlays:
+        try:
+            mapping = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise UcwaFormatError(f"{name}: {exc.msg}", line=exc.lineno, column=exc.colno) from None
+        try:
+            schema = schema.with_overlay(mapping)
+        except UcwaFormatError as exc:
+            raise UcwaFormatError(f"{name}: {exc.msg}", path=exc.path) from None
+    return schema
+
+
+def read_overlay(name: str) -> Overlay:
+    """A ``--schema FILE`` argument: the file read and checked (argparse turns a failure into a
+    usage error, exit 2)."""
+    try:
+        overlay = (name, Path(name).read_bytes())
+        overlaid((overlay,))
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(os_error_line(name, exc)) from None
+    except UcwaFormatError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return overlay
+
+
+def convert_body(
+    data: bytes, opts: Options, losses: list[Loss], kind: Kind | None = None
+) -> tuple[bytes, Form]:
+    """One document to the target form; the output and its form (``kind``: the kind to read a
+    JSON document as, instead of detecting it)."""
     source = detect_form(data)
     target = opts.to or other_form(source)
+    schema = opts.schema_obj
     # Across forms, the one-call functions: XML -> JSON without the model, and JSON -> XML read
     # for XML (values the schema does not type are reported, which from_json alone does not).
     if source == "xml" and target == "json":
         out = xml_to_json(
-            data, rel=opts.rel, strict=opts.strict, report=losses, pretty=opts.pretty
+            data,
+            rel=opts.rel,
+            strict=opts.strict,
+            report=losses,
+            pretty=opts.pretty,
+            schema=schema,
         )
         return out, target
     if source == "json" and target == "xml":
@@ -109,13 +176,17 @@ def convert_body(data: bytes, opts: Options, losses: list[Loss]) -> tuple[bytes,
             report=losses,
             dialect=opts.dialect,
             pretty=opts.pretty,
+            schema=schema,
+            kind=kind,
         )
         return out, target
     doc: Document
     if source == "xml":
-        doc = from_xml(data, rel=opts.rel, strict=opts.strict, report=losses)
+        doc = from_xml(data, rel=opts.rel, strict=opts.strict, report=losses, schema=schema)
     else:
-        doc = from_json(data, rel=opts.rel, strict=opts.strict, report=losses)
+        doc = from_json(
+            data, rel=opts.rel, strict=opts.strict, report=losses, schema=schema, kind=kind
+        )
     if target == "json":
         out = to_json(doc, pretty=opts.pretty, strict=opts.strict, report=losses)
     else:
@@ -158,10 +229,17 @@ def read_task(task: Task) -> bytes:
     return Path(task.source).read_bytes()
 
 
+def is_har(name: str) -> bool:
+    """Whether an input is an HTTP Archive (by its name: ``.har``)."""
+    return name.lower().endswith(".har")
+
+
 def doc_job(task: Task, opts: Options) -> Done:
-    """Convert one document file."""
+    """Convert one document file (or the UCWA bodies of one HAR file)."""
 
     def convert(data: bytes, losses: list[Loss]) -> tuple[bytes, Form | None]:
+        if is_har(task.label):
+            return convert_har_file(data, opts, losses), None
         out, form = convert_body(data, opts, losses)
         return (out if out.endswith(b"\n") else out + b"\n"), form
 
@@ -347,6 +425,143 @@ def _split_message(data: bytes) -> tuple[bytes, list[bytes], bytes, bytes | None
         lines.append(line)
 
 
+def convert_har_file(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
+    """A HAR file with each UCWA body converted (to ``opts.to`` or the other form), batches part
+    by part; a body that does not convert fails the file (``$.log.entries[N]…: message``)."""
+    from ._batch import batch_form, convert_batch
+    from ._har import convert_har
+    from ._media import convert_media_type, media_kind
+
+    def one(body: bytes, mime: str, where: str) -> tuple[bytes, str] | None:
+        kind = media_kind(mime)
+        found: list[Loss] = []
+        try:
+            if kind == "batch":
+                source = batch_form(body, mime)
+                target = opts.to or (None if source is None else other_form(source))
+                if target is None:
+                    return None
+                new = convert_batch(
+                    body,
+                    mime,
+                    to=target,
+                    strict=opts.strict,
+                    report=found,
+                    dialect=opts.dialect,
+                    pretty=opts.pretty,
+                    schema=opts.schema_obj,
+                )
+                done = new, mime
+            else:
+                assert kind is not None
+                target = opts.to or other_form(kind)
+                if target == kind:
+                    return None
+                request = kind == "json" and ".request." in where
+                new, _ = convert_body(
+                    body.removeprefix(BOM),
+                    attrs.evolve(opts, to=target),
+                    found,
+                    request_kind(body) if request else None,
+                )
+                done = new, convert_media_type(mime, target)
+        except UcwaFormatError as err:
+            raise UcwaFormatError(f"{where}: {err}") from err
+        losses.extend(Loss(loss.kind, f"{where}: {loss.path}", loss.message) for loss in found)
+        return done
+
+    return convert_har(data, one)
+
+
+#: The most bytes a captured message's body may decode to (a guard against compression bombs).
+MAX_DECODED: Final = 1 << 30
+
+
+def _dechunk(body: bytes, line: int) -> bytes:
+    """A ``Transfer-Encoding: chunked`` body (RFC 9112 §7.1) joined; CRLF or LF line ends,
+    extensions and trailers dropped. ``line`` is where the body starts in the message."""
+    out: list[bytes] = []
+    pos = 0
+    while True:
+        nl = body.find(b"\n", pos)
+        if nl < 0:
+            where = line + body.count(b"\n", 0, pos)
+            raise UcwaFormatError("chunked body: no last chunk (0)", line=where, column=1)
+        size_line = body[pos:nl].rstrip(b"\r").split(b";", 1)[0].strip(b" \t")
+        try:
+            size = int(size_line, 16)
+        except ValueError:
+            size = -1
+        if size < 0 or not size_line.isalnum():
+            where = line + body.count(b"\n", 0, pos)
+            shown = size_line[:20].decode("latin-1")
+            raise UcwaFormatError(f"chunked body: bad chunk size {shown!r}", line=where, column=1)
+        pos = nl + 1
+        if size == 0:
+            return b"".join(out)  # trailers, if any, are not kept
+        chunk = body[pos : pos + size]
+        if len(chunk) < size:
+            where = line + body.count(b"\n", 0, pos)
+            raise UcwaFormatError("chunked body: a chunk ends early", line=where, column=1)
+        out.append(chunk)
+        pos += size
+        if body[pos : pos + 2] == b"\r\n":
+            pos += 2
+        elif body[pos : pos + 1] == b"\n":
+            pos += 1
+        else:
+            where = line + body.count(b"\n", 0, pos)
+            raise UcwaFormatError("chunked body: no line end after a chunk", line=where, column=1)
+
+
+def _codings(value: str) -> list[str]:
+    return [item.strip(" \t").lower() for item in value.split(",") if item.strip(" \t")]
+
+
+def _decoded(
+    first: Callable[[str], _Header | None], body: bytes, body_line: int
+) -> tuple[bytes, bool, str]:
+    """A captured message's body without its transfer coding (chunked) and content coding
+    (gzip, deflate): (the body, whether it was chunked, the content coding to encode it in
+    again). Codings the command cannot undo are an error."""
+    chunked = False
+    transfer = first("transfer-encoding")
+    if transfer is not None:
+        names = [n for n in _codings(transfer.value) if n != "identity"]
+        if names and names != ["chunked"]:
+            raise UcwaFormatError(f"cannot convert a body with transfer-encoding {transfer.value!r}")
+        if names:
+            body, chunked = _dechunk(body, body_line), True
+    content = first("content-encoding")
+    name = coding(None if content is None else content.value)
+    if not handled(name):
+        raise UcwaFormatError(f"cannot convert a body with content-encoding {name!r}")
+    try:
+        body = decode_body(body, name, MAX_DECODED)
+    except CodingError as exc:
+        raise UcwaFormatError(str(exc)) from None
+    except TooLargeError:
+        raise UcwaFormatError(f"the body is larger than {MAX_DECODED} bytes once decoded") from None
+    return body, chunked, name
+
+
+def message_body(data: bytes) -> tuple[str, bytes] | None:
+    """An HTTP message's Content-Type and body (decoded from chunked, gzip or deflate), when it
+    has both (read as :func:`convert_http` reads it); for ``ucwaformat learn``."""
+    _lead, lines, _eol, body, body_line = _split_message(data)
+    if body is None or not lines:
+        return None
+    headers = [h for h in map(_header, lines[1:]) if h is not None]
+
+    def first(name: str) -> _Header | None:
+        return next((h for h in headers if h.name == name), None)
+
+    ctype = first("content-type")
+    if ctype is None:
+        return None
+    return ctype.value, _decoded(first, body, body_line)[0]
+
+
 def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
     """An HTTP message with its body converted and Content-Type/Content-Length updated.
 
@@ -379,10 +594,8 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
     batch = ctype.value.split(";", 1)[0].strip(" \t").lower() == "multipart/batching"
     if form is None and not batch:
         return data  # not UCWA: passed through unchanged
-    for name in ("transfer-encoding", "content-encoding"):
-        coding = first(name)
-        if coding is not None and coding.value.lower() != "identity":
-            raise UcwaFormatError(f"cannot convert a body with {name} {coding.value!r}")
+    original = body
+    body, chunked, content_coding = _decoded(first, body, body_line)
     if batch:
         try:
             # A batch that names no form is passed through, once its envelope has been read
@@ -403,6 +616,7 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
                 report=losses,
                 dialect=opts.dialect,
                 pretty=opts.pretty,
+                schema=opts.schema_obj,
             )
         except UcwaFormatError as err:
             # Positions count in the envelope or in a part's body, never in the message: they
@@ -413,18 +627,31 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
         target = opts.to or other_form(form)
         if target == form:
             return data
+        # A request's JSON body keeps the input kind its XML said (request_kind).
+        kind = request_kind(body) if form == "json" and not lines[0].startswith(b"HTTP/") else None
         try:
-            new, _ = convert_body(body.removeprefix(BOM), attrs.evolve(opts, to=target), losses)
+            new, _ = convert_body(
+                body.removeprefix(BOM), attrs.evolve(opts, to=target), losses, kind
+            )
         except UcwaFormatError as err:
+            if chunked or content_coding:
+                # Positions count in the decoded body, which the message does not show.
+                raise UcwaFormatError(f"decoded body: {err}") from err
             raise _BodyError(err, body_line - 1) from err
         ctype.set(convert_media_type(ctype.value, target))
+    # The body goes out whole (no longer chunked: a Content-Length instead of the
+    # Transfer-Encoding), in the content coding it came in.
+    new = encode_body(new, content_coding)
     length = first("content-length")
-    if length is not None and new != body:
+    if length is not None and new != original:
         length.set(str(len(new)))
-    head = [
-        lines[0],
-        *(line if h is None else h.line for line, h in zip(lines[1:], parsed, strict=True)),
-    ]
+    head = [lines[0]]
+    for line, h in zip(lines[1:], parsed, strict=True):
+        if chunked and h is not None and h.name == "transfer-encoding":
+            if length is None:
+                head.append(b"Content-Length: " + str(len(new)).encode())
+            continue
+        head.append(line if h is None else h.line)
     return lead + eol.join(head) + eol + eol + new
 
 

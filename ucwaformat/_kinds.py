@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
+import orjson
 from lxml import etree
 
 from . import _dto, _events, _json, _xml
@@ -28,6 +29,7 @@ __all__ = [
     "read_xml",
     "read_xml_root",
     "report_kind",
+    "request_kind",
     "write_json",
     "write_xml",
     "write_xml_into",
@@ -136,6 +138,33 @@ def json_kind(obj: dict[str, Any]) -> str:
     if _events.is_events_json(obj):
         return "events"
     return _dto.dto_kind_of_json(obj) or _json.resource_or_input(obj)
+
+
+#: The members that make a JSON object an error, an event page or another DTO (D16), quoted.
+_OTHER_KIND_KEYS: Final = tuple(
+    f'"{key}"'.encode()
+    for key in ("code", "sender", "next", "resume", "resync", "metadata", "operations")
+)
+
+
+def request_kind(data: bytes | str) -> Literal["input"] | None:
+    """The kind to read a request's JSON body as, where detection (D16) would get it wrong.
+
+    A request carries an input or a resource, never an error, an event page or another DTO;
+    JSON has no root element, so an ``<input>`` holding only ``code`` and ``message`` comes
+    back from JSON as an error. In a request the kind can be kept: such a body is read as the
+    input its XML root said. None: detection is right (or the body does not parse, which the
+    reader reports)."""
+    text = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    if not any(key in text for key in _OTHER_KIND_KEYS):
+        return None  # the common case, without parsing: no member another kind is told by
+    try:
+        obj = orjson.loads(text.removeprefix(b"\xef\xbb\xbf"))
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(obj, dict) or json_kind(obj) in ("resource", "input"):
+        return None
+    return "input"
 
 
 _JsonRead = Callable[[dict[str, Any], "_json._Reader", str | None, str], Document]

@@ -6,21 +6,28 @@ from __future__ import annotations
 
 import codecs
 import math
+import zlib
 from collections.abc import Iterator
 from typing import Final, Literal
 
 __all__ = [
     "BATCH",
     "WS",
+    "CodingError",
     "Dialect",
     "Form",
+    "TooLargeError",
     "accept_ranges",
     "charset",
     "check_dialect",
     "check_form",
+    "coding",
     "convert_accept",
     "convert_media_type",
+    "decode_body",
     "detect_form",
+    "encode_body",
+    "handled",
     "is_ucwa_media_type",
     "media_kind",
     "other_form",
@@ -53,10 +60,43 @@ _BLANK_BYTES: Final = b" \t\r\n\xef\xbb\xbf"
 _BLANK_TEXT: Final = " \t\r\n\ufeff"
 
 
+#: UTF-16 text: its BOMs, and the byte pairs of a blank or ``<`` (the BOM is optional).
+_UTF16: Final = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_UTF16_UNITS: Final = {
+    "utf-16-le": (b"<\x00", {b" \x00", b"\t\x00", b"\r\x00", b"\n\x00"}),
+    "utf-16-be": (b"\x00<", {b"\x00 ", b"\x00\t", b"\x00\r", b"\x00\n"}),
+}
+
+
+def _utf16_xml(data: bytes) -> bool:
+    """Whether bytes are UTF-16 text whose first non-blank character is ``<``."""
+    encoding = None
+    for bom, name in _UTF16:
+        if data.startswith(bom):
+            data, encoding = data[2:], name
+    for name in (encoding,) if encoding else ("utf-16-le", "utf-16-be"):
+        lt, blanks = _UTF16_UNITS[name]
+        i = 0
+        while data[i : i + 2] in blanks:
+            i += 2
+        if data[i : i + 2] == lt:
+            return True
+    return False
+
+
 def detect_form(data: bytes | str) -> Form:
-    """``"xml"`` when the first non-blank character (after a BOM) is ``<``, else ``"json"``."""
+    """``"xml"`` when the first non-blank character (after a BOM) is ``<``, else ``"json"``.
+
+    The bytes are read as UTF-8 or, after a UTF-16 BOM or in the byte pairs of UTF-16 text,
+    as UTF-16: XML may come in either (its declaration says which, the parser reads both); JSON
+    is UTF-8 (RFC 8259 §8.1)."""
     if isinstance(data, bytes):
-        return "xml" if data.lstrip(_BLANK_BYTES)[:1] == b"<" else "json"
+        if data.lstrip(_BLANK_BYTES)[:1] == b"<":
+            return "xml"
+        head = data[:2]
+        if (head in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head) and _utf16_xml(data[:4096]):
+            return "xml"
+        return "json"
     return "xml" if data.lstrip(_BLANK_TEXT)[:1] == "<" else "json"
 
 
@@ -295,3 +335,67 @@ def utf8_media_type(content_type: str) -> str:
         ):
             items[i] = f"{name}=utf-8"
     return ";".join(items)
+
+
+# -- content codings (RFC 9110 §8.4) ----------------------------------------------------
+
+#: The content codings that are decoded (by the gateway, and ``--http``/``learn`` for captured
+#: messages), translated under and encoded again.
+_CODINGS: Final = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
+
+
+def coding(value: str | None) -> str:
+    """A ``Content-Encoding`` value as the gateway sees it: ``""`` (none, or identity),
+    ``"gzip"`` or ``"deflate"``, or the value itself for anything else (another coding, or
+    several), which the gateway cannot undo."""
+    if value is None:
+        return ""
+    name = value.strip(WS).lower()
+    if name in ("", "identity"):
+        return ""
+    return _CODINGS.get(name, value)
+
+
+def handled(name: str) -> bool:
+    """Whether the gateway can decode and encode again this :func:`coding`."""
+    return name in ("", "gzip", "deflate")
+
+
+class CodingError(Exception):
+    """A body that does not decode under its ``Content-Encoding``."""
+
+
+class TooLargeError(Exception):
+    """A body larger than the limit it is read or decoded under."""
+
+
+def decode_body(body: bytes, name: str, limit: int) -> bytes:
+    """``body`` decoded from its coding, at most ``limit`` bytes of it (else TooLargeError)."""
+    if not name:
+        return body
+    # gzip: its own header; deflate: the zlib format (RFC 9110 §8.4.1.2), or raw deflate, which
+    # some servers send instead.
+    attempts = (16 + zlib.MAX_WBITS,) if name == "gzip" else (zlib.MAX_WBITS, -zlib.MAX_WBITS)
+    for wbits in attempts:
+        decoder = zlib.decompressobj(wbits)
+        try:
+            out = decoder.decompress(body, limit + 1)
+        except zlib.error as exc:
+            error = str(exc)
+            continue
+        if len(out) > limit:
+            raise TooLargeError
+        if not decoder.eof:
+            error = "the compressed data ends early"
+            continue
+        return out
+    raise CodingError(f"the {name} body does not decode: {error}")
+
+
+def encode_body(body: bytes, name: str) -> bytes:
+    """``body`` in the coding it came in."""
+    if not name:
+        return body
+    wbits = 16 + zlib.MAX_WBITS if name == "gzip" else zlib.MAX_WBITS
+    encoder = zlib.compressobj(wbits=wbits)
+    return encoder.compress(body) + encoder.flush()

@@ -7,6 +7,7 @@ return extended copies, which is how reading options (types, ``force_list``) are
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Mapping
 from importlib import resources as _resources
@@ -527,6 +528,38 @@ class Schema:
             roles[rel] = (bool(collection), None if known is None else known[1])
         return self.with_resource(rtype, links=links, embedded=roles)
 
+    def with_overlay(self, overlay: str | os.PathLike[str] | Mapping[str, Any]) -> Schema:
+        """This schema with an overlay applied over it: a path to its JSON file, or the mapping.
+
+        The overlay format (``docs/overlays.md``) is small JSON a person can edit and
+        ``ucwaformat learn`` writes: per resource type its ``properties`` (``"datetime"``,
+        ``"list[integer]"``, or ``{"type": "enum", "values": [...]}``), ``links`` and
+        ``embedded`` roles (``"collection"``/``"single"``, ``{"type": T, "collection": true}``),
+        and by name alone ``properties``, ``roles`` and ``enumerations``. What it says wins;
+        what it does not say is kept.
+        """
+        data: Any = overlay
+        where = "$"
+        if isinstance(overlay, str | os.PathLike):
+            where = os.fspath(overlay)
+            try:
+                with open(overlay, "rb") as file:
+                    raw = file.read()
+            except OSError as exc:
+                raise UcwaFormatError(f"cannot read the overlay: {exc.strerror or exc}") from None
+            try:
+                data = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                raise UcwaFormatError(
+                    f"{where}: {exc.msg}", line=exc.lineno, column=exc.colno
+                ) from None
+        try:
+            return _apply_overlay(self, data)
+        except UcwaFormatError as exc:
+            if where == "$":
+                raise
+            raise UcwaFormatError(f"{where}: {exc.msg}", path=exc.path) from None
+
     def with_role(self, role: str, rtype: str) -> Schema:
         """Say that embedded/link ``role`` holds resources of type ``rtype`` (D4)."""
         if not isinstance(rtype, str) or not rtype:
@@ -540,3 +573,142 @@ class Schema:
             _ci_requests=self._ci_requests,
             _ci_names=self._ci_names,
         )
+
+
+# -- overlays ---------------------------------------------------------------------------------
+
+#: The sections of an overlay, and of each of its resource types.
+OVERLAY_KEYS: Final = frozenset(("overlay", "note", "resources", "properties", "roles", "enumerations"))
+OVERLAY_TYPE_KEYS: Final = frozenset(("note", "properties", "links", "embedded"))
+#: How an overlay spells a cardinality.
+CARDINALITIES: Final[dict[str, bool]] = {"collection": True, "single": False}
+
+
+def _overlay_type(
+    spec: Any, where: str, old: PropertyType | None, enums: dict[str, tuple[str, ...]], enum_name: str
+) -> PropertyType:
+    """One property entry of an overlay → its type; enumeration values join ``enums``."""
+    if isinstance(spec, str):
+        try:
+            found = _parse_type(spec)
+        except UcwaFormatError as exc:
+            raise exc.at(where) from None
+        if found.type == "enum" and old is not None and old.type == "enum":
+            return attrs.evolve(found, enum=old.enum)  # the base's members stay
+        return found
+    if not isinstance(spec, Mapping):
+        raise UcwaFormatError(
+            f"a property's type is a string or an object, not {type(spec).__name__}", path=where
+        )
+    unknown = set(spec) - {"type", "list", "values", "note"}
+    if unknown:
+        raise UcwaFormatError(f"unknown member {sorted(unknown)[0]!r}", path=where)
+    name = spec.get("type", "enum" if "values" in spec else None)
+    array = spec.get("list", False)
+    if not isinstance(name, str) or not isinstance(array, bool):
+        raise UcwaFormatError("'type' must be a string and 'list' true or false", path=where)
+    try:
+        found = _parse_type(name, array)
+    except UcwaFormatError as exc:
+        raise exc.at(where) from None
+    values = spec.get("values")
+    if values is None:
+        return found
+    if found.type != "enum":
+        raise UcwaFormatError("'values' belong to an enum type", path=where)
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise UcwaFormatError("'values' must be a list of strings", path=where)
+    # The values join the enumeration the base type names (one list shared by every resource
+    # that uses it), or a new one named for this property.
+    enum = old.enum if old is not None and old.type == "enum" and old.enum else enum_name
+    known = enums.get(enum, ())
+    enums[enum] = known + tuple(v for v in dict.fromkeys(values) if v not in known)
+    return attrs.evolve(found, enum=enum)
+
+
+def _overlay_embedded(spec: Any, where: str) -> tuple[bool | None, str | None]:
+    if isinstance(spec, str):
+        return None, spec  # the role's type, its cardinality untold
+    if not isinstance(spec, Mapping) or set(spec) - {"type", "collection", "note"}:
+        raise UcwaFormatError(
+            'an embedded role is a type name or {"type": …, "collection": true|false}', path=where
+        )
+    etype, collection = spec.get("type"), spec.get("collection")
+    if not (etype is None or (isinstance(etype, str) and etype)) or not (
+        collection is None or isinstance(collection, bool)
+    ):
+        raise UcwaFormatError("bad embedded role entry", path=where)
+    return collection, etype
+
+
+def _overlay_link(spec: Any, where: str) -> bool:
+    if isinstance(spec, bool):
+        return spec
+    found = CARDINALITIES.get(spec) if isinstance(spec, str) else None
+    if found is None:
+        raise UcwaFormatError(f"a link is 'collection' or 'single', not {spec!r}", path=where)
+    return found
+
+
+def _apply_overlay(base: Schema, data: Any) -> Schema:
+    """``base`` with the overlay ``data`` over it: a new schema, re-indexed where it changed."""
+    if not isinstance(data, Mapping):
+        raise UcwaFormatError(f"an overlay is an object, not {type(data).__name__}", path="$")
+    unknown = set(data) - OVERLAY_KEYS
+    if unknown:
+        raise UcwaFormatError(f"unknown overlay section {sorted(unknown)[0]!r}", path="$")
+    resources = dict(base._resources)
+    enums = dict(base._enums)
+    for name, members in _items(data.get("enumerations"), "$.enumerations"):
+        where = f"$.enumerations.{name}"
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            raise UcwaFormatError("an enumeration is a list of strings", path=where)
+        known = enums.get(name, ())
+        enums[name] = known + tuple(m for m in dict.fromkeys(members) if m not in known)
+    changed: list[str] = []
+    for rtype, raw in _items(data.get("resources"), "$.resources"):
+        where = f"$.resources.{rtype}"
+        if not isinstance(raw, Mapping):
+            raise UcwaFormatError("a resource type's entry is an object", path=where)
+        unknown = set(raw) - OVERLAY_TYPE_KEYS
+        if unknown:
+            raise UcwaFormatError(f"unknown member {sorted(unknown)[0]!r}", path=where)
+        old = resources.get(rtype, _EMPTY_FACTS)
+        props = dict(old.properties)
+        for name, spec in _items(raw.get("properties"), f"{where}.properties"):
+            props[name] = _overlay_type(
+                spec, f"{where}.properties.{name}", props.get(name), enums, f"{rtype}.{name}"
+            )
+        links = dict(old.links)
+        for rel, spec in _items(raw.get("links"), f"{where}.links"):
+            links[rel] = _overlay_link(spec, f"{where}.links.{rel}")
+        embedded = dict(old.embedded)
+        for role, spec in _items(raw.get("embedded"), f"{where}.embedded"):
+            collection, etype = _overlay_embedded(spec, f"{where}.embedded.{role}")
+            known_c, known_t = embedded.get(role, (None, None))
+            embedded[role] = (
+                known_c if collection is None else collection,
+                known_t if etype is None else etype,
+            )
+        resources[rtype] = ResourceFacts(props, links, embedded, old.requests)
+        changed.append(rtype)
+    names = dict(base._names)
+    for name, spec in _items(data.get("properties"), "$.properties"):
+        names[name] = _overlay_type(spec, f"$.properties.{name}", names.get(name), enums, name)
+    roles = dict(base._roles)
+    for role, rtype in _items(data.get("roles"), "$.roles"):
+        if not isinstance(rtype, str) or not rtype:
+            raise UcwaFormatError("a role names a resource type", path=f"$.roles.{role}")
+        roles[role] = rtype
+    ci_props = dict(base._ci_props)
+    for rtype in changed:
+        ci_props[rtype] = _case_index(resources[rtype].properties)
+    return Schema(
+        resources,
+        names,
+        roles,
+        enums,
+        _ci_props=ci_props,
+        _ci_requests=base._ci_requests,
+        _ci_names=_case_index(names) if names != base._names else base._ci_names,
+    )

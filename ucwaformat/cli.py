@@ -43,10 +43,13 @@ from ._jobs import (
     error_line,
     expand_inputs,
     http_job,
+    is_har,
     line_job,
     loss_lines,
     ordered_map,
     os_error_line,
+    overlaid,
+    read_overlay,
     remove_temporaries,
     write_atomic,
 )
@@ -60,14 +63,21 @@ R = TypeVar("R")
 
 
 _CONVERT_EPILOG = """\
-The input form is detected from the first non-blank byte ('<' is XML, anything else JSON), or
-with --http from the message's Content-Type. Without --to each input goes to the other form;
-an input already in the --to form is rewritten in it (normalised, or --pretty).
+The input form is detected from the content ('<' first, after blanks and a UTF-8 or UTF-16
+byte order mark, is XML; anything else JSON), or with --http from the message's Content-Type.
+Without --to each input goes to the other form; an input already in the --to form is rewritten
+in it (normalised, or --pretty).
 
-Directories are walked recursively for *.xml and *.json (with --lines *.jsonl, *.ndjson and
-*.xmll; with --http *.http; with --all every file), skipping hidden names. --out-dir mirrors
+Directories are walked recursively for *.xml, *.json and *.har (with --lines *.jsonl, *.ndjson
+and *.xmll; with --http *.http; with --all every file), skipping hidden names. --out-dir mirrors
 the input tree and names each output for its form (.json/.xml; .jsonl/.xmll with --lines; the
-input's name with --http). Without -o/--out-dir the outputs go to stdout, in input order.
+input's name with --http and for a .har). Without -o/--out-dir the outputs go to stdout, in
+input order.
+
+A .har file (HTTP Archive 1.2, as browsers and proxies save it) has each request and response
+body with a UCWA media type converted (base64 bodies stay base64; batches part by part), its
+media type, size and Content-Type/Content-Length headers updated, and is written under its own
+name; everything else in it is kept. check reads each UCWA body of a .har file too.
 
 With --lines each non-blank input line is one document and each output line one document
 (newlines inside XML text are written as &#10;). A bad line is reported and left out; the
@@ -115,6 +125,23 @@ Exit status (as for diff(1)): 0 equal, 1 different, 2 when a document cannot be 
 (reported on stderr as PATH:LINE:COL: MESSAGE) or for usage errors.
 """
 
+_LEARN_EPILOG = """\
+Directories are walked for *.json, *.jsonl, *.ndjson, *.http and *.har. A raw HTTP message gives
+its body when its Content-Type is UCWA JSON (a multipart/batching body its JSON parts); a HAR
+file every such request and response body. XML bodies and request bodies (inputs) say nothing
+of types and are skipped.
+
+The overlay (the format of docs/overlays.md) lists, per resource type seen, each property's
+type, whether each link and embedded role is a collection, each embedded role's type and the
+values seen of enumerations. Where the bodies disagree (a property seen as integer and as
+string) the wider type is written and the conflict printed on stderr. Use it with --schema on
+convert, check and diff, or Schema.with_overlay in Python; --schema here sets what learning
+starts from (enumerations and text types it keeps).
+
+Exit status: 0, or 1 when an input could not be read (reported on stderr; the overlay is still
+written from the others), 2 for usage errors.
+"""
+
 
 # --------------------------------------------------------------------------------------------
 # The parser
@@ -143,6 +170,18 @@ def _milliseconds(text: str) -> int:
 
 def _add_rel(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--rel", metavar="TYPE", help=help)
+
+
+def _add_schema(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--schema",
+        action="append",
+        default=[],
+        type=read_overlay,
+        metavar="FILE",
+        help="a schema overlay (JSON, as 'ucwaformat learn' writes) applied over the bundled "
+        "schema; repeatable, applied in order",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -189,6 +228,7 @@ def _parser() -> argparse.ArgumentParser:
         "or 'docs' (True/False and <property name=\"rel\">, like the reference examples)",
     )
     _add_rel(conv, "the root's resource type when the XML lacks it (for typing values)")
+    _add_schema(conv)
     conv.add_argument(
         "--strict",
         action="store_true",
@@ -209,7 +249,8 @@ def _parser() -> argparse.ArgumentParser:
         "--http",
         action="store_true",
         help="the input is a raw HTTP request or response; convert its body and update "
-        "Content-Type and Content-Length (multipart/batching bodies part by part)",
+        "Content-Type and Content-Length (multipart/batching bodies part by part; chunked "
+        "bodies are joined, gzip and deflate ones decoded and compressed again)",
     )
     conv.add_argument(
         "--all",
@@ -253,7 +294,8 @@ def _parser() -> argparse.ArgumentParser:
         nargs="*",
         default=["-"],
         metavar="FILE|DIR|-",
-        help="documents and directories (*.xml, *.json) to check; '-' (the default) reads stdin",
+        help="documents, HAR files and directories (*.xml, *.json, *.har) to check; '-' (the "
+        "default) reads stdin",
     )
     _add_rel(
         chk,
@@ -261,6 +303,7 @@ def _parser() -> argparse.ArgumentParser:
         "resource it is sent to",
     )
     chk.add_argument("-q", "--quiet", action="store_true", help="print errors only, no notes")
+    _add_schema(chk)
 
     dif = sub.add_parser(
         "diff",
@@ -287,6 +330,27 @@ def _parser() -> argparse.ArgumentParser:
         help="let /Date(ms)/ values differ by up to MS milliseconds",
     )
     _add_rel(dif, "the root's resource type when the XML lacks it (for typing values)")
+    _add_schema(dif)
+
+    lrn = sub.add_parser(
+        "learn",
+        help="learn a schema overlay from JSON bodies",
+        description="Learn a schema overlay from UCWA JSON bodies: the types, collections, "
+        "embedded types and enumeration values they show.",
+        epilog=_LEARN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    lrn.set_defaults(run=_run_learn, parser=lrn)
+    lrn.add_argument(
+        "inputs",
+        nargs="*",
+        default=["-"],
+        metavar="FILE|DIR|-",
+        help="JSON documents, JSON lines, raw HTTP messages, HAR files and directories of them; "
+        "'-' (the default) reads stdin",
+    )
+    lrn.add_argument("-o", "--output", metavar="FILE", help="write the overlay to FILE")
+    _add_schema(lrn)
 
     # serve: the transcoding reverse proxy; its options and code live in ucwaformat.gateway
     # (uvicorn and httpx, the serve extra, are imported only when it runs).
@@ -616,7 +680,13 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
             dst = cast("BinaryIO", last)
             if source == "xml":
                 stream_xml_to_json(
-                    fin, dst, rel=opts.rel, strict=opts.strict, report=losses, pretty=opts.pretty
+                    fin,
+                    dst,
+                    rel=opts.rel,
+                    strict=opts.strict,
+                    report=losses,
+                    pretty=opts.pretty,
+                    schema=opts.schema_obj,
                 )
             else:
                 stream_json_to_xml(
@@ -627,6 +697,7 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
                     report=losses,
                     dialect=opts.dialect,
                     pretty=opts.pretty,
+                    schema=opts.schema_obj,
                 )
             if last.last != b"\n":
                 last.write(b"\n")
@@ -706,7 +777,7 @@ def _run_convert(args: argparse.Namespace) -> int:
                 if not args.http and executor is None and (not sink.to_stdout or len(inputs) == 1):
                     rest = []
                     for item in inputs:
-                        large = _size(item) >= args.stream_above
+                        large = _size(item) >= args.stream_above and not is_har(item.label)
                         if large and _stream_one(item, opts, sink, ui, streamed):
                             ui.step()
                         else:
@@ -740,14 +811,18 @@ def _read_input(item: InputFile) -> bytes:
 
 def _run_check(args: argparse.Namespace) -> int:
     from ._check import check
+    from ._har import har_documents
 
     inputs, errors = expand_inputs(args.inputs, PICK["doc"])
     bad = bool(errors)
     for message in errors:
         print(message, file=sys.stderr)
+    schema = overlaid(tuple(args.schema))
     for item in inputs:
         try:
-            findings = check(_read_input(item), rel=args.rel)
+            data = _read_input(item)
+            # A HAR file: each UCWA body in it, named by where it is.
+            bodies = har_documents(data) if is_har(item.label) else [("", data)]
         except OSError as exc:
             print(os_error_line(item.label, exc), file=sys.stderr)
             bad = True
@@ -756,12 +831,20 @@ def _run_check(args: argparse.Namespace) -> int:
             print(error_line(item.label, err), file=sys.stderr)
             bad = True
             continue
-        for finding in findings:
-            if finding.severity == "error":
+        for where, body in bodies:
+            label = f"{item.label} {where}" if where else item.label
+            try:
+                findings = check(body, rel=args.rel, schema=schema)
+            except UcwaFormatError as err:
+                print(error_line(label, err), file=sys.stderr)
                 bad = True
-            elif args.quiet:
                 continue
-            print(f"{item.label}: {finding}")
+            for finding in findings:
+                if finding.severity == "error":
+                    bad = True
+                elif args.quiet:
+                    continue
+                print(f"{label}: {finding}")
     return 1 if bad else 0
 
 
@@ -777,7 +860,7 @@ def _run_diff(args: argparse.Namespace) -> int:
         try:
             data = _read_input(item)
             read = from_xml if detect_form(data) == "xml" else from_json
-            docs.append(read(data, rel=args.rel))
+            docs.append(read(data, rel=args.rel, schema=overlaid(tuple(args.schema))))
         except OSError as exc:
             print(os_error_line(item.label, exc), file=sys.stderr)
             return 2
@@ -788,6 +871,40 @@ def _run_diff(args: argparse.Namespace) -> int:
     for difference in differences:
         print(difference)
     return 1 if differences else 0
+
+
+def _run_learn(args: argparse.Namespace) -> int:
+    from ._learn import Learner, sources, write_overlay
+
+    learner = Learner(overlaid(tuple(args.schema)))
+    bad = False
+    for source in sources(args.inputs):
+        if source.error is not None:
+            print(source.error, file=sys.stderr)
+            bad = True
+            continue
+        try:
+            learner.add_json(source.data, source.where)
+        except UcwaFormatError as err:
+            if source.label is not None:
+                print(error_line(source.label, err, source.line_offset), file=sys.stderr)
+            else:
+                print(error_line(source.where, err), file=sys.stderr)
+            bad = True
+    out = write_overlay(learner.overlay())
+    for conflict in learner.conflicts:
+        print(f"ucwaformat learn: conflict: {conflict}", file=sys.stderr)
+    skipped = ", ".join(f"{n} {what}" for what, n in sorted(learner.skipped.items()))
+    print(
+        f"ucwaformat learn: {learner.read} documents, {len(learner.types)} resource types"
+        + (f" (skipped: {skipped})" if skipped else ""),
+        file=sys.stderr,
+    )
+    if args.output is None or args.output == "-":
+        sys.stdout.buffer.write(out)
+    else:
+        write_atomic(Path(args.output), out)
+    return 1 if bad else 0
 
 
 # --------------------------------------------------------------------------------------------

@@ -1853,6 +1853,8 @@ class Application(TypedResource):
     href: str | None = None
     culture: str | None = prop("culture")
     endpoint_id: str | None = prop("endpointId")
+    etag: str | None = prop("etag")
+    expires: datetime | None = prop("expires")
     id: str | None = prop("id")
     instance_id: str | None = prop("instanceId")
     type: str | None = prop("type")

@@ -5,24 +5,30 @@ from __future__ import annotations
 
 import codecs
 import logging
-import zlib
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, Final, Generic, Literal, TypeAlias, TypeVar
 
 from .._api import json_to_xml, to_json, to_xml, xml_to_json
 from .._batch import batch_form, convert_batch, split_batch
 from .._errors import Loss, UcwaFormatError
+from .._kinds import request_kind
 from .._media import (
     FORMS,
     WS,
+    CodingError,
     Dialect,
     Form,
+    TooLargeError,
     accept_ranges,
     charset,
     check_dialect,
     check_form,
+    coding,
     convert_accept,
     convert_media_type,
+    decode_body,
+    encode_body,
+    handled,
     is_utf8,
     media_kind,
     media_name,
@@ -30,6 +36,7 @@ from .._media import (
     utf8_media_type,
 )
 from .._model import Dto
+from .._schema import Schema
 
 #: ASGI types (kept local: the module depends on no ASGI package).
 Scope: TypeAlias = MutableMapping[str, Any]
@@ -52,65 +59,6 @@ UNBUFFERABLE: Final = ("http.response.pathsend", "http.response.zerocopysend")
 Direction: TypeAlias = Literal["request", "response"]
 #: Called with each loss of a translation (see ``on_loss``).
 OnLoss: TypeAlias = Callable[[Direction, Loss], object]
-
-# --- content codings (RFC 9110 §8.4) -----------------------------------------------------------
-
-#: The content codings the gateway decodes, translates under and encodes again.
-_CODINGS: Final = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
-
-
-def coding(value: str | None) -> str:
-    """A ``Content-Encoding`` value as the gateway sees it: ``""`` (none, or identity),
-    ``"gzip"`` or ``"deflate"``, or the value itself for anything else (another coding, or
-    several), which the gateway cannot undo."""
-    if value is None:
-        return ""
-    name = value.strip(WS).lower()
-    if name in ("", "identity"):
-        return ""
-    return _CODINGS.get(name, value)
-
-
-def handled(name: str) -> bool:
-    """Whether the gateway can decode and encode again this :func:`coding`."""
-    return name in ("", "gzip", "deflate")
-
-
-class CodingError(Exception):
-    """A body that does not decode under its ``Content-Encoding``."""
-
-
-def decode_body(body: bytes, name: str, limit: int) -> bytes:
-    """``body`` decoded from its coding, at most ``limit`` bytes of it (else TooLargeError)."""
-    if not name:
-        return body
-    # gzip: its own header; deflate: the zlib format (RFC 9110 §8.4.1.2), or raw deflate, which
-    # some servers send instead.
-    attempts = (16 + zlib.MAX_WBITS,) if name == "gzip" else (zlib.MAX_WBITS, -zlib.MAX_WBITS)
-    for wbits in attempts:
-        decoder = zlib.decompressobj(wbits)
-        try:
-            out = decoder.decompress(body, limit + 1)
-        except zlib.error as exc:
-            error = str(exc)
-            continue
-        if len(out) > limit:
-            raise TooLargeError
-        if not decoder.eof:
-            error = "the compressed data ends early"
-            continue
-        return out
-    raise CodingError(f"the {name} body does not decode: {error}")
-
-
-def encode_body(body: bytes, name: str) -> bytes:
-    """``body`` in the coding it came in."""
-    if not name:
-        return body
-    wbits = 16 + zlib.MAX_WBITS if name == "gzip" else zlib.MAX_WBITS
-    encoder = zlib.compressobj(wbits=wbits)
-    return encoder.compress(body) + encoder.flush()
-
 
 def _target_media_type(content_type: str, to: Form) -> str:
     return convert_media_type(utf8_media_type(content_type), to)
@@ -146,9 +94,12 @@ def _convert(
     dialect: Dialect,
     pretty: bool,
     kind: Form | Literal["batch"] | None,
+    schema: Schema | None = None,
+    request: bool = False,
 ) -> tuple[bytes, str]:
     """The body and its media type in the ``to`` form; ``kind`` is what the body is taken for
-    (:meth:`Config.kind`: a UCWA form, a batch, or ``None`` for a body that is not UCWA)."""
+    (:meth:`Config.kind`: a UCWA form, a batch, or ``None`` for a body that is not UCWA);
+    ``request``: the body is a request's, which keeps the input kind its XML said."""
     if not body.strip(b" \t\r\n"):
         # Nothing to translate (a GET, a 204): only the media type says which form.
         if kind in (None, "batch"):
@@ -158,16 +109,31 @@ def _convert(
         if _batch_in_form(body, content_type, to):
             return body, content_type
         new = convert_batch(
-            body, content_type, to=to, strict=strict, report=report, dialect=dialect, pretty=pretty
+            body,
+            content_type,
+            to=to,
+            strict=strict,
+            report=report,
+            dialect=dialect,
+            pretty=pretty,
+            schema=schema,
         )
         return new, content_type
     if kind is None or kind == to:
         return body, content_type
     data = _decode(body, content_type)
     if kind == "xml":
-        new = xml_to_json(data, strict=strict, report=report, pretty=pretty)
+        new = xml_to_json(data, strict=strict, report=report, pretty=pretty, schema=schema)
     else:
-        new = json_to_xml(data, strict=strict, report=report, dialect=dialect, pretty=pretty)
+        new = json_to_xml(
+            data,
+            strict=strict,
+            report=report,
+            dialect=dialect,
+            pretty=pretty,
+            schema=schema,
+            kind=request_kind(data) if request else None,
+        )
     return new, _target_media_type(content_type, to)
 
 
@@ -182,6 +148,7 @@ def transcode(
     report: list[Loss] | None = None,
     dialect: Dialect = "server",
     pretty: bool = False,
+    schema: Schema | None = None,
 ) -> tuple[bytes, str | None]:
     """The body and its ``Content-Type`` in the UCWA form ``accept`` prefers.
 
@@ -195,7 +162,7 @@ def transcode(
     returned ``Content-Type`` keeps the precise or generic spelling and the parameters; a
     ``charset`` other than UTF-8 becomes ``utf-8``, the encoding of the output.
 
-    ``strict``, ``report``, ``dialect`` and ``pretty`` are passed to the conversion.
+    ``strict``, ``report``, ``dialect``, ``pretty`` and ``schema`` are passed to the conversion.
     Raises :class:`UcwaFormatError` when a UCWA body (or a batch part) does not translate.
     """
     kind = media_kind(content_type)
@@ -213,6 +180,7 @@ def transcode(
         dialect=dialect,
         pretty=pretty,
         kind=kind,
+        schema=schema,
     )
 
 
@@ -334,6 +302,7 @@ class Config:
         "on_loss",
         "plain_json",
         "pretty",
+        "schema",
         "strict",
     )
 
@@ -349,8 +318,11 @@ class Config:
         on_loss: OnLoss | None = None,
         loss_header: str | None = None,
         plain_json: bool = False,
+        schema: Schema | None = None,
     ) -> None:
         check_form(app_form, "app_form")
+        if schema is not None and not isinstance(schema, Schema):
+            raise TypeError(f"schema must be a Schema or None, not {type(schema).__name__!r}")
         if client_form not in (None, *FORMS):
             raise ValueError(f"client_form must be 'json', 'xml' or None, not {client_form!r}")
         check_dialect(dialect)
@@ -379,6 +351,7 @@ class Config:
         self.loss_header = loss_header
         self.dialect: Dialect = dialect
         self.pretty = pretty
+        self.schema = schema
         paths = (exclude_paths,) if isinstance(exclude_paths, str) else tuple(exclude_paths)
         self.exclude_paths: tuple[str, ...] = paths
         self.plain_json = bool(plain_json)
@@ -422,6 +395,7 @@ class Gateway(Generic[App]):
         on_loss: OnLoss | None = None,
         loss_header: str | None = None,
         plain_json: bool = False,
+        schema: Schema | None = None,
     ) -> None:
         self.app = app
         self._config = Config(
@@ -435,6 +409,7 @@ class Gateway(Generic[App]):
             on_loss,
             loss_header,
             plain_json,
+            schema,
         )
 
 
@@ -528,6 +503,8 @@ class Exchange:
                 dialect=config.dialect,
                 pretty=config.pretty,
                 kind=kind,
+                schema=config.schema,
+                request=request,
             )
         except UcwaFormatError as exc:
             return self.error(
@@ -641,10 +618,6 @@ class Exchange:
         if self.method == "HEAD":
             body = b""
         return Reply(status, headers, body, False)
-
-
-class TooLargeError(Exception):
-    pass
 
 
 def content_length(value: str | None) -> int | None:

@@ -15,12 +15,12 @@ if TYPE_CHECKING:
         WSGIEnvironment,
     )
 
+from .._media import TooLargeError
 from ._exchange import (
     Exchange,
     Gateway,
     Headers,
     Reply,
-    TooLargeError,
     content_length,
     strong_etags,
 )
