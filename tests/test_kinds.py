@@ -315,6 +315,30 @@ def test_a_self_link_element_never_replaces_the_href_silently(
     assert isinstance(doc, Resource) and doc.href == href and doc.links == ()
 
 
+def test_a_self_link_attribute_the_resource_has_too_is_not_written_twice() -> None:
+    # A lone <link rel="self"> becomes the resource's href and attributes; one attribute both
+    # had was kept twice and written twice (XML that does not parse). Found by the fuzz test.
+    ns = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
+    xml = (
+        f'<resource xmlns="{ns}"><resource rel="l" foo="1">'
+        '<link rel="self" href="/h" foo="&amp;" bar="2"/></resource></resource>'
+    )
+    report: list[Loss] = []
+    doc = u.from_xml(xml, report=report)
+    assert [(loss.kind, loss.path) for loss in report if loss.path.endswith("self")] == [
+        ("element", "$._embedded.l._links.self"),
+        ("rel-conflict", "$._embedded.l._links.self"),
+    ]
+    back = u.to_xml(doc)
+    again = u.from_xml(back)
+    assert isinstance(again, Resource)
+    (_role, inner), = again.embedded
+    assert isinstance(inner, Resource)
+    assert inner.href == "/h" and inner.self_attributes == (("foo", "1"), ("bar", "2"))
+    out = json.loads(u.xml_to_json(xml))
+    assert out["_embedded"]["l"]["_links"]["self"] == {"href": "/h", "foo": "1", "bar": "2"}
+
+
 def test_a_repeated_type_mark_is_reported_and_the_last_one_types_everything() -> None:
     # Two <property name="rel"> once typed the root by the first and its children by the last,
     # silently (a cardinality could flip). Now the last one wins everywhere (D24), reported.

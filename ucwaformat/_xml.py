@@ -830,7 +830,7 @@ class _Reader:
                     link_entries.append((rel, sink.many(group)))
                     continue
                 coll = table.get(rel)
-                if coll is None:
+                if coll is None and rel != "self":  # (a self link is one: see self_link)
                     coll = self.guess(
                         member_path(member_path(path, "_links"), rel), "link", rel, effective
                     )
@@ -972,7 +972,19 @@ class _Reader:
         link_attrs = tuple((k, v) for k, v in record.items() if k != "href")
         if href is None:
             self.rec.loss("element", where, '<link rel="self"> read as the resource\'s href')
-            href, extra = link_href, (*extra, *link_attrs)
+            # An attribute both have is the resource's: written back, it could not be twice.
+            names = {key for key, _value in extra}
+            for key, value in link_attrs:
+                if key in names:
+                    self.rec.loss(
+                        "rel-conflict",
+                        where,
+                        f'<link rel="self" {key}={value!r}> beside the resource\'s {key!r};'
+                        " the resource's won",
+                    )
+                else:
+                    extra = (*extra, (key, value))
+            href = link_href
         elif group or link_href != href or link_attrs:
             self.rec.loss(
                 "rel-conflict",
