@@ -685,6 +685,7 @@ def test_serve_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
         (["--upstream", "https://x", "--ca-bundle", "a", "--insecure"], "not allowed with"),
         (["--upstream", "http://x", "--exclude", "WebTicket"], "starts with '/'"),
         (["--upstream", "http://x", "--port", "0"], "more than 0"),
+        (["--upstream", "http://x", "--schema", str(tmp_path / "none.json")], "--schema"),
     ]:
         assert main(["serve", *argv]) == 2, argv
         assert message in capsys.readouterr().err, argv
@@ -697,3 +698,15 @@ def test_serve_without_the_extra(
     assert main(["serve", "--upstream", "http://127.0.0.1:9"]) == 2
     err = capsys.readouterr().err
     assert "uvicorn" in err and "pip install 'ucwaformat[serve]'" in err
+
+
+def test_serve_takes_schema_overlays_for_the_middleware(tmp_path: Path) -> None:
+    # --schema (as convert, check and diff take it) reaches the middleware that translates.
+    from ucwaformat import Schema
+
+    overlay = {"resources": {"application": {"properties": {"leaseEnds": "datetime"}}}}
+    schema = Schema.bundled().with_overlay(overlay)
+    app = proxy_app("http://127.0.0.1:9", schema=schema)
+    assert app.app._config.schema is schema
+    (tmp_path / "bad.json").write_bytes(b"{")
+    assert main(["serve", "--upstream", "http://x", "--schema", str(tmp_path / "bad.json")]) == 2

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
+from .._errors import UcwaFormatError
+from .._schema import Schema
 from ._exchange import DEFAULT_MAX_BODY_SIZE
 from ._proxyconf import CONNECT_TIMEOUT, HEALTH_PATH, MAX_CONNECTIONS, READ_TIMEOUT
 
@@ -118,6 +120,14 @@ def add_serve_parser(sub: Any) -> argparse.ArgumentParser:
         default=[],
         metavar="PATH",
         help="leave requests whose path starts with PATH untouched (repeatable), e.g. /WebTicket/",
+    )
+    forms.add_argument(
+        "--schema",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a schema overlay (JSON, as 'ucwaformat learn' writes) applied over the bundled "
+        "schema; repeatable, applied in order",
     )
     forms.add_argument(
         "--strict",
@@ -238,6 +248,12 @@ def run_serve(args: argparse.Namespace) -> int:
     for path in args.exclude:
         if not path.startswith("/"):
             parser.error(f"--exclude: a path starts with '/', not {path!r}")
+    schema = None
+    for overlay in args.schema:
+        try:
+            schema = (schema or Schema.bundled()).with_overlay(overlay)
+        except UcwaFormatError as exc:
+            parser.error(f"--schema: {exc}")
     level = getattr(logging, args.log_level.upper())
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
@@ -250,6 +266,7 @@ def run_serve(args: argparse.Namespace) -> int:
             app_form=args.upstream_form,
             client_form=None if args.client_form == "accept" else args.client_form,
             plain_json=args.plain_json,
+            schema=schema,
             exclude_paths=args.exclude,
             max_body_size=args.max_body_size,
             strict=True if args.strict == "both" else args.strict or False,

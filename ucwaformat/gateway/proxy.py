@@ -29,6 +29,7 @@ import httpx
 import orjson
 
 from .._media import Form
+from .._schema import Schema
 from ._exchange import (
     DEFAULT_MAX_BODY_SIZE,
     ASGIApp,
@@ -399,6 +400,7 @@ def proxy_app(
     app_form: Form = "xml",
     client_form: Form | None = None,
     plain_json: bool = False,
+    schema: Schema | None = None,
     exclude_paths: Iterable[str] = (),
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     strict: bool | Direction = False,
@@ -415,8 +417,9 @@ def proxy_app(
     """The transcoding reverse proxy as an ASGI application: clients speak either form (their
     ``Accept`` decides, else ``client_form``), ``upstream`` speaks ``app_form``.
 
-    The translation options (``app_form``, ``client_form``, ``plain_json``, ``exclude_paths``,
-    ``max_body_size``, ``strict``, ``on_loss``, ``loss_header``) are the middleware's
+    The translation options (``app_form``, ``client_form``, ``plain_json``, ``schema``,
+    ``exclude_paths``, ``max_body_size``, ``strict``, ``on_loss``, ``loss_header``) are the
+    middleware's
     (:class:`~ucwaformat.gateway.UcwaGatewayMiddleware`); the connection options
     (``verify``, the timeouts in seconds, ``max_connections`` to the upstream) are
     :class:`UpstreamProxy`'s; ``health_path`` and ``access_log`` are :class:`ProxyFront`'s.
@@ -435,6 +438,7 @@ def proxy_app(
         app_form=app_form,
         client_form=client_form,
         plain_json=plain_json,
+        schema=schema,
         exclude_paths=exclude_paths,
         max_body_size=max_body_size,
         strict=strict,
