@@ -8,7 +8,7 @@ and every use is reported; unknown members pass through, never dropped.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from lxml import etree
 
@@ -116,7 +116,9 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Any:
         if etype not in EVENT_TYPES:
             rec.loss("event", f"{path}.type", f"unknown event type {etype!r}; carried through")
     # (Parsed from bytes, lxml gives str pairs; its stubs say str | bytes.)
-    attrs = _xml.attributes(el) if reader.many else cast("list[tuple[str, str]]", el.items())
+    if reader.many and len(el.attrib) > _xml.MAX_ATTRIBUTES:
+        _xml.attributes(el)  # refused
+    attrs: list[tuple[str, str]] = el.items()  # type: ignore[assignment]
     if len(attrs) == 2 and attrs[0][0] == "rel" and attrs[1][0] == "href":
         rel: str | None = attrs[0][1]  # the common case
         href: str | None = attrs[1][1]
@@ -191,7 +193,6 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Any:
         status,
         reason,
         tuple(extra),
-        path,
     )
 
 

@@ -678,9 +678,11 @@ def links_obj(
     if not self_attrs and not entries:
         return None if href is None else {"self": {"href": href}}  # the common case: a stub
     out: dict[str, Any] = {}
-    if href is not None or self_attrs:
+    if self_attrs:
         # A self link without href cannot come from either reader; keep what there is.
         out["self"] = link_obj("self", href, self_attrs)
+    elif href is not None:
+        out["self"] = {"href": href}  # the common case (link_obj's, without a call)
     out.update(entries)
     return out
 

@@ -17,7 +17,6 @@ from typing import Any, Final
 from . import _events
 from ._errors import Loss, Recorder, UcwaFormatError, member_path
 from ._json import RESERVED, _Writer, dump, links_obj
-from ._model import Dto, Link
 
 __all__ = ["JsonSink"]
 
@@ -117,18 +116,8 @@ class JsonSink:
 
     # -- event pages ------------------------------------------------------------------------
 
-    def event(
-        self,
-        etype: str,
-        link: dict[str, str],
-        embedded: tuple[str, Any] | None,
-        in_link: Link | None,
-        status: str | None,
-        reason: Dto | None,
-        extra: tuple[tuple[str, Any], ...],
-        path: str,
-    ) -> dict[str, Any]:
-        return _events.event_obj(etype, link, embedded, in_link, status, reason, extra)
+    #: An event's JSON object: the JSON writer's own (``_events.event_obj``).
+    event = staticmethod(_events.event_obj)
 
     def sender(
         self, rel: str, href: str, events: list[Any], attrs: tuple[tuple[str, str], ...]
