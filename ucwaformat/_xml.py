@@ -613,7 +613,6 @@ class _Reader:
                 inferred = True
             else:
                 inferred = False
-            sink = self.sink
             rec = self.rec
             strict = rec.strict
             if strict:
@@ -621,9 +620,10 @@ class _Reader:
                 # is raised once it is (or before an error met later in the pass).
                 self.rec = Recorder(False, [])
             losses = self.rec.losses
-            before = 0 if losses is None else len(losses)
-            # (What the sink did in a pass that is read again: its losses, if anybody hears.)
-            saved = sink.save() if losses is not None else None
+            if losses is not None:
+                # (What the sink did in a pass that is read again: its losses, if anybody hears.)
+                before = len(losses)
+                saved = sink.save()
             settled = False
             many = self.many
             nil = self.nil
@@ -821,7 +821,6 @@ class _Reader:
             rtype = shown = ttype
         # For schema lookups a typeless embedded resource falls back to its role (§7.2 step 2).
         effective = rtype or role
-        sink = self.sink
         link_entries: list[tuple[str, Any]] = []
         if links:
             table = self.schema.link_table(effective)
