@@ -95,8 +95,9 @@ def _sender_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Any:
     if rel is None or href is None:
         raise UcwaFormatError("<sender> without rel or href", line=_xml.line_of(el), path=path)
     events: list[Any] = []
+    prefix = f"{path}.events["
     for child in el:
-        event = _event_xml(child, f"{path}.events[{len(events)}]", reader)
+        event = _event_xml(child, f"{prefix}{len(events)}]", reader)
         if event is not _NOT_AN_ELEMENT:
             events.append(event)
     reader.stray_text(el, path)
@@ -153,10 +154,8 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Any:
                 )
             # An event has no parent resource type: the role's type comes from `roles` (§14.1).
             embedded = (
-                str(role),
-                reader.embedded(
-                    child, member_path(f"{path}._embedded", role), None, str(role), 1
-                ),
+                role,
+                reader.embedded(child, member_path(f"{path}._embedded", role), None, role, 1),
             )
         elif name == "in" and cns in (NS, None):
             irel, ihref, iattrs = _xml.split_attributes(_xml.attributes(child))
@@ -192,7 +191,7 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Any:
         in_link,
         status,
         reason,
-        tuple(extra),
+        tuple(extra) if extra else (),
     )
 
 
