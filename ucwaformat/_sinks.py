@@ -28,7 +28,7 @@ _NOBODY: Final = Recorder(False, None)
 class JsonSink:
     """Builds the JSON objects (dicts and lists, ready for orjson) of what the reader reads."""
 
-    __slots__ = ("date", "escape", "failed", "fragments", "head", "later", "quoted", "writer")
+    __slots__ = ("date", "escape", "failed", "fragments", "head", "later", "leaf", "quoted", "writer")
 
     def __init__(
         self, date_offset: bool, rec: Recorder, escape: bool, fragments: bool = True
@@ -51,6 +51,8 @@ class JsonSink:
         )
         #: A resource's object but ``_embedded``: the JSON writer's own (``_Writer.head``).
         self.head = self.writer.head
+        #: A resource without embedded resources: its head is all of it.
+        self.leaf = self.writer.head
         #: A date's JSON value: the JSON writer's own (``_Writer.date``), a fragment if quoted.
         self.date = self.writer.date
 

@@ -238,7 +238,8 @@ class Sink(Protocol):
     ``_sinks.JsonSink`` the JSON objects (XML → JSON without the model).
 
     The reader calls these in document order, a resource's ``head`` (its properties, type and
-    links) before its embedded resources, and ``resource`` when those are read.
+    links) before its embedded resources, and ``resource`` when those are read; a resource
+    without embedded resources is one call, ``leaf`` (``head``'s arguments).
     """
 
     def many(self, items: list[Any]) -> Any: ...
@@ -261,6 +262,17 @@ class Sink(Protocol):
     ) -> Any: ...
 
     def resource(self, head: Any, embedded: list[tuple[str, Any]]) -> Any: ...
+
+    def leaf(
+        self,
+        rtype: str | None,
+        pos: int | None,
+        props: dict[str, Any],
+        href: str | None,
+        extra: tuple[tuple[str, str], ...],
+        links: list[tuple[str, Any]],
+        path: str,
+    ) -> Any: ...
 
     def input(
         self,
@@ -326,6 +338,18 @@ class ModelSink:
         rtype, pos, props, href, extra, links = head
         return Resource(rtype, href, props, links, tuple(embedded), extra, pos)
 
+    def leaf(
+        self,
+        rtype: str | None,
+        pos: int | None,
+        props: dict[str, Any],
+        href: str | None,
+        extra: tuple[tuple[str, str], ...],
+        links: list[tuple[str, Any]],
+        path: str,
+    ) -> Resource:
+        return Resource(rtype, href, tuple(props.items()), _model_links(links), (), extra, pos)
+
     def input(
         self,
         props: dict[str, Any],
@@ -390,7 +414,6 @@ _ITEM: Final = f"{{{NS}}}item"
 _NAME: Final = b"name"
 _KIND_NUMBERS: Final = {"property": 1, "link": 2, "resource": 3, "propertyList": 4}
 _NO_NAMES: Final[dict[str, PropertyType | None]] = {}
-_NO_CHILDREN: Final[list[tuple[str, Any]]] = []
 _REL: Final = b"rel"
 
 
@@ -839,10 +862,10 @@ class _Reader:
             return sink.input(props, link_entries, embedded)
         if "self" in links:
             href, extra, link_entries = self.self_link(href, extra, link_entries, path)
-        head = sink.head(shown, type_position, props, href, extra, link_entries, path)
         if children:
+            head = sink.head(shown, type_position, props, href, extra, link_entries, path)
             return sink.resource(head, self.embedded_all(children, path, effective, depth))
-        return sink.resource(head, _NO_CHILDREN)
+        return sink.leaf(shown, type_position, props, href, extra, link_entries, path)
 
     def settle(self, rec: Recorder) -> None:
         """The type is settled: the losses that waited are reported (strict: the first raises)."""
