@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import itertools
 import os
-import secrets
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import IO, Final, TypeVar
@@ -208,16 +208,25 @@ class Task:
     source: str | None
     data: bytes | None = None
     failure: OSError | None = None  # reading ``source`` failed where it was read (--dask)
+    #: The output's path as the input is named (:func:`output_path` gives it its form's
+    #: extension): the job writes its output itself. None: the output goes back to the caller.
+    dest: str | None = None
 
 
 @attrs.frozen
 class Done:
-    """The outcome of one input: the output (None when it failed) and what to print."""
+    """The outcome of one input: the output (None when it failed, or when the job wrote it
+    itself: then ``written`` is its size) and what to print."""
 
     out: bytes | None
     form: Form | None
     messages: tuple[str, ...]
     size: int
+    written: int = -1
+
+    @property
+    def ok(self) -> bool:
+        return self.out is not None or self.written >= 0
 
 
 def read_task(task: Task) -> bytes:
@@ -226,7 +235,8 @@ def read_task(task: Task) -> bytes:
     if task.data is not None:
         return task.data
     assert task.source is not None
-    return Path(task.source).read_bytes()
+    with open(task.source, "rb") as file:
+        return file.read()
 
 
 def is_har(name: str) -> bool:
@@ -269,7 +279,14 @@ def _job(
     except UcwaFormatError as err:
         return Done(None, None, (error_line(task.label, err),), len(data))
     messages = loss_lines(task.label, losses) if opts.report else []
-    return Done(out, form, tuple(messages), len(data))
+    if task.dest is None:
+        return Done(out, form, tuple(messages), len(data))
+    path = output_path(task.dest, form, EXT)
+    try:
+        write_atomic(path, out)
+    except OSError as exc:
+        return Done(None, None, (*messages, os_error_line(path, exc)), len(data))
+    return Done(None, form, tuple(messages), len(data), len(out))
 
 
 @attrs.frozen
@@ -697,11 +714,62 @@ def expand_inputs(names: Sequence[str], picks: frozenset[str] | None) -> tuple[l
     return inputs, errors
 
 
-@functools.cache
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def output_stem(base: str) -> str:
+    """``base`` without its suffix, as :meth:`Path.with_suffix` sees it: a name's suffix starts
+    at its last dot, unless that dot starts or ends the name."""
+    cut = max(base.rfind("/"), base.rfind(os.sep)) + 1
+    dot = base.rfind(".", cut)
+    return base[:dot] if cut < dot < len(base) - 1 else base
+
+
+def output_path(base: str, form: Form | None, extensions: Mapping[str, str]) -> str:
+    """The output file of an input whose output, named as the input, would be ``base``: in
+    ``form``, with the form's extension instead of the input's; None keeps the name (a HAR
+    file, an HTTP message). Two inputs of different :func:`output_stem` never share one."""
+    return base if form is None else output_stem(base) + extensions[form]
+
+
+#: The directories this process has made temporary output files in.
+_DIRS: Final[set[str]] = set()
+#: Temporary output names: this process's prefix (see _prefix) and a counter.
+_SERIAL: Final = itertools.count()
+_PREFIX: list[str] = []
+
+
+def _prefix() -> str:
+    """The name a temporary output file of this process starts with."""
+    if not _PREFIX:
+        _PREFIX.append(f".ucwaformat-{os.getpid()}-")
+    return _PREFIX[0]
+
+
+os.register_at_fork(after_in_child=_PREFIX.clear)  # a worker process names its own
+
+_CREATE: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def _create(directory: str) -> tuple[int, str]:
+    """A new temporary output file in ``directory`` (made when missing): its descriptor and path.
+
+    The directory is recorded before the file exists, and the name says whose it is: an
+    interrupt at any point leaves nothing :func:`remove_temporaries` cannot find. One call makes
+    and opens the file (O_EXCL), with the permissions of any new file (0o666 less the umask).
+    """
+    _DIRS.add(directory)
+    prefix = f"{directory}/{_prefix()}"
+    made = False
+    while True:
+        tmp = f"{prefix}{next(_SERIAL)}.tmp"
+        try:
+            return os.open(tmp, _CREATE, 0o666), tmp
+        except FileExistsError:
+            continue  # left by an earlier process of the same id
+        except FileNotFoundError:
+            if made:
+                raise
+            # Made at the first output into it, not checked for every output.
+            os.makedirs(directory, exist_ok=True)
+            made = True
 
 
 class AtomicFile:
@@ -711,31 +779,21 @@ class AtomicFile:
     ``abort`` (or any failure) removes the temporary file.
     """
 
-    def __init__(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        # The directory is known before the file exists, and the name says whose it is: an
-        # interrupt at any point leaves nothing remove_temporaries cannot find.
-        _DIRS.add(directory)
-        prefix = _prefix()
-        while True:
-            tmp = directory / f"{prefix}{secrets.token_hex(6)}.tmp"
-            try:
-                # One call makes and opens the file (O_EXCL): an interrupt leaves at most a
-                # file with this process's name, never a descriptor to close by hand.
-                self.file: IO[bytes] = open(tmp, "xb")  # noqa: SIM115 (closed by commit/abort)
-            except FileExistsError:
-                continue
-            break
-        self.tmp = tmp
+    def __init__(self, directory: Path | str) -> None:
+        fd, self.tmp = _create(os.fspath(directory))
+        try:
+            self.file: IO[bytes] = open(fd, "wb")  # noqa: SIM115 (closed by commit/abort)
+        except BaseException:
+            os.close(fd)
+            os.unlink(self.tmp)
+            raise
 
     def write(self, data: bytes) -> None:
         self.file.write(data)
 
-    def commit(self, path: Path) -> None:
+    def commit(self, path: Path | str) -> None:
         try:
             self.file.close()
-            # mkstemp makes the file private; an output gets the permissions of a new file.
-            os.chmod(self.tmp, 0o666 & ~_umask())
             os.replace(self.tmp, path)
         except BaseException:
             self.abort()
@@ -748,16 +806,8 @@ class AtomicFile:
         except OSError:
             pass
         finally:
-            self.tmp.unlink(missing_ok=True)
-
-
-#: The directories this process has made temporary output files in.
-_DIRS: Final[set[Path]] = set()
-
-
-def _prefix() -> str:
-    """The name a temporary output file of this process starts with."""
-    return f".ucwaformat-{os.getpid()}-"
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.tmp)
 
 
 def remove_temporaries() -> None:
@@ -771,16 +821,26 @@ def remove_temporaries() -> None:
                         os.unlink(entry.path)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    out: AtomicFile | None = None
+def write_atomic(path: Path | str, data: bytes) -> None:
+    """Write ``path`` whole or not at all: into a temporary file beside it, then renamed.
+
+    As few system calls as that takes (an output per small file costs more in them than in its
+    conversion): open, write, close, rename; the directory is made only when it is missing.
+    """
+    path = os.fspath(path)
+    fd, tmp = _create(os.path.dirname(path) or ".")
     try:
-        out = AtomicFile(path.parent)
-        out.write(data)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
     except BaseException:
-        if out is not None:
-            out.abort()
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
-    out.commit(path)
 
 
 @attrs.define
