@@ -321,7 +321,7 @@ def case_typed(repeat: int) -> None:
     m = interleaved(
         {
             "small xml_to_json": cpu(many(lambda: ucwaformat.xml_to_json(small))),
-            "small typed": cpu(many(lambda: typed.from_xml(small, types.MyOnlineMeeting))),
+            "small typed": cpu(many(lambda: typed.from_xml(small, types.MyAssignedOnlineMeeting))),
             "10k xml_to_json": cpu(lambda: ucwaformat.xml_to_json(big)),
             "10k typed": cpu(lambda: typed.from_xml(big, types.Search)),
         },
