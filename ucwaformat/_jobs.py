@@ -149,10 +149,11 @@ def read_overlay(name: str) -> Overlay:
 
 
 def convert_body(
-    data: bytes, opts: Options, losses: list[Loss], kind: Kind | None = None
+    data: bytes, opts: Options, losses: list[Loss] | None, kind: Kind | None = None
 ) -> tuple[bytes, Form]:
     """One document to the target form; the output and its form (``kind``: the kind to read a
-    JSON document as, instead of detecting it)."""
+    JSON document as, instead of detecting it; ``losses``: None when nobody reads them, which
+    spares the converters finding and spelling them)."""
     source = detect_form(data)
     target = opts.to or other_form(source)
     schema = opts.schema_obj
@@ -247,7 +248,7 @@ def is_har(name: str) -> bool:
 def doc_job(task: Task, opts: Options) -> Done:
     """Convert one document file (or the UCWA bodies of one HAR file)."""
 
-    def convert(data: bytes, losses: list[Loss]) -> tuple[bytes, Form | None]:
+    def convert(data: bytes, losses: list[Loss] | None) -> tuple[bytes, Form | None]:
         if is_har(task.label):
             return convert_har_file(data, opts, losses), None
         out, form = convert_body(data, opts, losses)
@@ -264,21 +265,21 @@ def http_job(task: Task, opts: Options) -> Done:
 def _job(
     task: Task,
     opts: Options,
-    convert: Callable[[bytes, list[Loss]], tuple[bytes, Form | None]],
+    convert: Callable[[bytes, list[Loss] | None], tuple[bytes, Form | None]],
 ) -> Done:
     """Read a task's input and convert it; what went wrong is a message, never an exception."""
     try:
         data = read_task(task)
     except OSError as exc:
         return Done(None, None, (os_error_line(task.label, exc),), 0)
-    losses: list[Loss] = []
+    losses: list[Loss] | None = [] if opts.report else None
     try:
         out, form = convert(data, losses)
     except _BodyError as exc:
         return Done(None, None, (error_line(task.label, exc.err, exc.line_offset),), len(data))
     except UcwaFormatError as err:
         return Done(None, None, (error_line(task.label, err),), len(data))
-    messages = loss_lines(task.label, losses) if opts.report else []
+    messages = [] if losses is None else loss_lines(task.label, losses)
     if task.dest is None:
         return Done(out, form, tuple(messages), len(data))
     path = output_path(task.dest, form, EXT)
@@ -305,7 +306,7 @@ def line_job(item: tuple[int, bytes], opts: Options, label: str) -> Line:
     body = text.lstrip(BLANK)
     if not body:
         return Line(b"", None, ())  # blank lines are skipped, not errors
-    losses: list[Loss] = []
+    losses: list[Loss] | None = [] if opts.report else None
     try:
         out, form = convert_body(body, opts, losses)
     except UcwaFormatError as err:
@@ -314,7 +315,7 @@ def line_job(item: tuple[int, bytes], opts: Options, label: str) -> Line:
         # The writer escapes CR and, without --pretty, writes no line breaks of its own: an LF
         # left in the output is text content, where &#10; reads back as the same LF.
         out = out.replace(b"\n", b"&#10;")
-    messages = loss_lines(f"{label}:{lineno}", losses) if opts.report else []
+    messages = [] if losses is None else loss_lines(f"{label}:{lineno}", losses)
     return Line(out + b"\n", form, tuple(messages))
 
 
@@ -442,7 +443,7 @@ def _split_message(data: bytes) -> tuple[bytes, list[bytes], bytes, bytes | None
         lines.append(line)
 
 
-def convert_har_file(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
+def convert_har_file(data: bytes, opts: Options, losses: list[Loss] | None) -> bytes:
     """A HAR file with each UCWA body converted (to ``opts.to`` or the other form), batches part
     by part; a body that does not convert fails the file (``$.log.entries[N]…: message``)."""
     from ._batch import batch_form, convert_batch
@@ -451,7 +452,7 @@ def convert_har_file(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
 
     def one(body: bytes, mime: str, where: str) -> tuple[bytes, str] | None:
         kind = media_kind(mime)
-        found: list[Loss] = []
+        found: list[Loss] | None = None if losses is None else []
         try:
             if kind == "batch":
                 source = batch_form(body, mime)
@@ -484,7 +485,8 @@ def convert_har_file(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
                 done = new, convert_media_type(mime, target)
         except UcwaFormatError as err:
             raise UcwaFormatError(f"{where}: {err}") from err
-        losses.extend(Loss(loss.kind, f"{where}: {loss.path}", loss.message) for loss in found)
+        if losses is not None and found:
+            losses.extend(Loss(loss.kind, f"{where}: {loss.path}", loss.message) for loss in found)
         return done
 
     return convert_har(data, one)
@@ -579,7 +581,7 @@ def message_body(data: bytes) -> tuple[str, bytes] | None:
     return ctype.value, _decoded(first, body, body_line)[0]
 
 
-def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
+def convert_http(data: bytes, opts: Options, losses: list[Loss] | None) -> bytes:
     """An HTTP message with its body converted and Content-Type/Content-Length updated.
 
     Messages are read as captured by a proxy or shown in the UCWA docs: LF or CRLF line ends,

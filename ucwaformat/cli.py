@@ -688,7 +688,7 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
         if source == target:
             return False
         fin.seek(0)
-        losses: list[Loss] = []
+        losses: list[Loss] | None = [] if opts.report else None  # kept only when printed
         out: AtomicFile | None = None
         path: Path | None = None
         try:
@@ -761,7 +761,7 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
             return True
         tally.size_in += item.path.stat().st_size
         tally.converted += 1
-        for message in loss_lines(item.label, losses) if opts.report else []:
+        for message in [] if losses is None else loss_lines(item.label, losses):
             ui.say(message)
         return True
 
