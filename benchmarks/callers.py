@@ -262,22 +262,26 @@ def case_files(tmp: Path, repeat: int, n: int) -> None:
         loop()
         return time.perf_counter() - start
 
-    def in_process() -> float:
-        from ucwaformat.cli import main
+    def in_process(j: int) -> Sample:
+        def run() -> float:
+            from ucwaformat.cli import main
 
-        runs["main"] = runs.get("main", 0) + 1
-        out = tmp / f"main-{runs['main']}"
-        gc.collect()
-        start = time.perf_counter()
-        with open(os.devnull, "w") as null, contextlib.redirect_stderr(null):
-            main(["convert", str(tree), "--out-dir", str(out)])
-        return time.perf_counter() - start
+            runs[f"main{j}"] = runs.get(f"main{j}", 0) + 1
+            out = tmp / f"main{j}-{runs[f'main{j}']}"
+            gc.collect()
+            start = time.perf_counter()
+            with open(os.devnull, "w") as null, contextlib.redirect_stderr(null):
+                main(["convert", str(tree), "--out-dir", str(out), "-j", str(j)])
+            return time.perf_counter() - start
+
+        return run
 
     cpu1: list[float] = []
     cpu2: list[float] = []
     samples = {
         "loop": wall_loop,
-        "main": in_process,
+        "main": in_process(1),
+        "main -j 2": in_process(2),
         "-j 1": cmd(1, "j1", cpu1),
         "-j 2": cmd(2, "j2", cpu2),
     }
@@ -287,11 +291,13 @@ def case_files(tmp: Path, repeat: int, n: int) -> None:
     assert first == again and len(first) == n, "the -j 1 and -j 2 outputs differ"
     print(f"  in-process loop  {fmt(m['loop'])} wall")
     print(f"  cli.main -j 1    {fmt(m['main'])} wall (in this process)")
+    print(f"  cli.main -j 2    {fmt(m['main -j 2'])} wall (in this process: no interpreter start)")
     print(f"  -j 1             {fmt(m['-j 1'])} wall, {fmt(statistics.median(cpu1))} CPU")
     print(f"  -j 2             {fmt(m['-j 2'])} wall, {fmt(statistics.median(cpu2))} CPU (parent + workers)")
     startup = interleaved({"s": child([sys.executable, "-c", "import ucwaformat.cli"], True)}, 3)["s"]
     print(f"  (interpreter start and imports alone: {fmt(startup)} wall)")
     target("-j 1 / -j 2 (wall)", m["-j 1"] / m["-j 2"], 1.6, at_least=True)
+    target("-j 1 / -j 2 (cli.main, wall)", m["main"] / m["main -j 2"], 1.6, at_least=True)
     target("-j 1 (cli.main) / in-process loop (wall)", m["main"] / m["loop"], 2.0)
     print(f"  (-j 1 as a subprocess / in-process loop: {m['-j 1'] / m['loop']:.2f}×)")
 
@@ -381,6 +387,7 @@ def main() -> None:
     )
     print(f"machine:  {platform.platform()} | {os.cpu_count()} CPUs")
     print(f"commit:   {_commit()}")
+    print("load:     {:.2f} {:.2f} {:.2f} (1, 5, 15 min; other work on the machine)".format(*os.getloadavg()))
     cases: dict[str, Callable[[Path], None]] = {
         "command-10k": lambda tmp: case_command(tmp, args.repeat),
         "command-growth": lambda tmp: case_growth(tmp, args.repeat, args.big),
@@ -393,6 +400,7 @@ def main() -> None:
             continue
         with tempfile.TemporaryDirectory(dir=SCRATCH) as tmp:
             run(Path(tmp))
+    print("\nload at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print("\ntargets")
     for label, ratio, want, ok in RESULTS:
         print(f"  {label:<50} {ratio:6.2f}×  {want:<8} {'PASS' if ok else 'MISS'}")

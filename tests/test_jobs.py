@@ -139,3 +139,31 @@ def test_the_summary_counts_the_bytes_the_workers_wrote(
     size_out = sum(p.stat().st_size for p in (tmp_path / "out").iterdir())
     size_in = 40 * MEETING_XML.stat().st_size
     assert f"40 files converted, 0 failed, {size_in} bytes in, {size_out} bytes out" in err
+
+
+@pytest.mark.parametrize("top", [".", "in", "in/", "./in", "in/./sub/..", "ABS"])
+def test_a_walk_names_files_as_pathlib_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, top: str
+) -> None:
+    from ucwaformat._jobs import PICK, expand_inputs
+
+    root = tmp_path / "in"
+    for name in ["a.xml", "b.JSON", "c.txt", ".hidden.xml", "sub/d.json", "sub/e.", ".dot/f.xml"]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(b"{}")
+    (root / "sub" / "in").mkdir()
+    monkeypatch.chdir(root if top == "." else tmp_path)
+    top = str(root) if top == "ABS" else top
+    for picks in (PICK["doc"], None):
+        inputs, errors = expand_inputs([top], picks)
+        assert errors == []
+        # What the walk gave before it made no Path objects: Path(root, file), relative_to.
+        expected = []
+        for dirpath, dirs, files in os.walk(Path(top)):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for file in sorted(files):
+                found = Path(dirpath, file)
+                if not file.startswith(".") and (picks is None or found.suffix.lower() in picks):
+                    expected.append((str(found), found, found.relative_to(Path(top))))
+        assert [(i.label, i.path, i.rel) for i in inputs] == expected
+        assert len(expected) == (3 if picks else 5)

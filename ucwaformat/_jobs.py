@@ -681,17 +681,34 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss] | None) -> bytes
 
 @attrs.frozen
 class InputFile:
-    """One input: its label in messages, its file (None for stdin), its place under --out-dir."""
+    """One input: its label in messages, its file (None for stdin), its place under --out-dir
+    (as text: a walk of thousands of files makes no Path objects; ``path`` and ``rel`` give
+    them when asked)."""
 
     label: str
-    path: Path | None
-    rel: Path | None
+    file: str | None
+    relname: str | None
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.file is None else Path(self.file)
+
+    @property
+    def rel(self) -> Path | None:
+        return None if self.relname is None else Path(self.relname)
+
+
+def _suffix(name: str) -> str:
+    """A file name's suffix, as :attr:`Path.suffix` gives it."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def expand_inputs(names: Sequence[str], picks: frozenset[str] | None) -> tuple[list[InputFile], list[str]]:
     """The inputs named, directories walked (sorted; hidden names skipped), and walk errors.
 
-    ``picks`` are the suffixes a walk takes; None takes every file.
+    ``picks`` are the suffixes a walk takes; None takes every file. Files found in a directory
+    are named as pathlib names them: ``DIR/sub/file`` (``sub/file`` for ``.``).
     """
     inputs: list[InputFile] = []
     errors: list[str] = []
@@ -705,14 +722,21 @@ def expand_inputs(names: Sequence[str], picks: frozenset[str] | None) -> tuple[l
             continue
         path = Path(name)
         if not path.is_dir():
-            inputs.append(InputFile(name, path, Path(path.name)))
+            inputs.append(InputFile(name, str(path), path.name))
             continue
-        for root, dirs, files in os.walk(path, onerror=failed):
+        top = str(path)  # as pathlib spells it: no trailing separator, no ./ parts
+        # What a file's name starts with (none for "."), and its place under --out-dir after it.
+        lead = "" if top == "." else top if top.endswith(os.sep) else top + os.sep
+        for root, dirs, files in os.walk(top, onerror=failed):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            if top == ".":
+                here = "" if root == "." else root[2:] + os.sep  # ./sub/file is sub/file
+            else:
+                here = root if root.endswith(os.sep) else root + os.sep
             for file in sorted(files):
-                found = Path(root, file)
-                if not file.startswith(".") and (picks is None or found.suffix.lower() in picks):
-                    inputs.append(InputFile(str(found), found, found.relative_to(path)))
+                if not file.startswith(".") and (picks is None or _suffix(file).lower() in picks):
+                    found = here + file
+                    inputs.append(InputFile(found, found, found[len(lead) :]))
     return inputs, errors
 
 

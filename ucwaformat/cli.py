@@ -439,7 +439,7 @@ class _Sink:
         if self.out_dir is None or self.output is not None:
             return [None] * len(inputs)
         root = str(self.out_dir)
-        bases = [None if i.rel is None else os.path.join(root, i.rel) for i in inputs]
+        bases = [None if i.relname is None else os.path.join(root, i.relname) for i in inputs]
         stems = collections.Counter(output_stem(b) for b in bases if b is not None)
         return [None if b is None or stems[output_stem(b)] > 1 else b for b in bases]
 
@@ -517,12 +517,12 @@ def _convert_documents(
     executor: Executor | None = None,
 ) -> Tally:
     tally = Tally()
-    stdin = sys.stdin.buffer.read() if any(i.path is None for i in inputs) else b""
+    stdin = sys.stdin.buffer.read() if any(i.file is None for i in inputs) else b""
     # Outputs to files of their own are written by the jobs (in the worker processes with
     # --jobs); on a cluster, whose workers may not see this machine's files, here.
     dests = sink.own_outputs(inputs) if executor is None else [None] * len(inputs)
     tasks = [
-        Task(i.label, None, stdin) if i.path is None else Task(i.label, str(i.path), dest=dest)
+        Task(i.label, None, stdin) if i.file is None else Task(i.label, i.file, dest=dest)
         for i, dest in zip(inputs, dests, strict=True)
     ]
     job = functools.partial(http_job if http else doc_job, opts=opts)
@@ -876,7 +876,7 @@ def _run_diff(args: argparse.Namespace) -> int:
         parser.error("only one of A and B can be stdin ('-')")
     docs: list[Document] = []
     for name in (args.left, args.right):
-        item = InputFile(STDIN, None, None) if name == "-" else InputFile(name, Path(name), None)
+        item = InputFile(STDIN, None, None) if name == "-" else InputFile(name, name, None)
         try:
             data = _read_input(item)
             read = from_xml if detect_form(data) == "xml" else from_json
