@@ -155,6 +155,8 @@ def _tuple_structure_factory(cls: Any) -> Callable[[Any, type], tuple[Any, ...]]
     def structure_tuple(value: Any, _: type) -> tuple[Any, ...]:
         if not isinstance(value, tuple):
             raise _wrong("a list", value)
+        if item_type is str and all(type(item) is str for item in value):
+            return value  # a list of strings is its own value
         out = []
         for i, item in enumerate(value):
             try:
@@ -379,6 +381,8 @@ def _structure_properties(
 def _structure_embedded(
     embedded: tuple[tuple[str, Any], ...], roles: Mapping[str, str], path: str
 ) -> tuple[tuple[str, ItemEntry], ...]:
+    if not embedded:
+        return ()
     entries: list[tuple[str, ItemEntry]] = []
     base = member_path(path, "_embedded")
     for role, entry in embedded:
@@ -402,6 +406,9 @@ def _structure_item(item: Resource, role: str, roles: Mapping[str, str], path: s
     return item if cls is None else _structure_resource(item, cls, path)
 
 
+_NO_NULLS: Final[frozenset[str]] = frozenset()
+
+
 def _structure_resource(doc: object, cls: type[TypedResource], path: str) -> TypedResource:
     if not isinstance(doc, Resource):
         raise UcwaFormatError(f"expected a resource, not {_kind(doc)}", path=path)
@@ -411,7 +418,7 @@ def _structure_resource(doc: object, cls: type[TypedResource], path: str) -> Typ
         type=doc.type,
         type_position=doc.type_position,
         order=tuple(props.order),
-        nulls=frozenset(props.nulls),
+        nulls=frozenset(props.nulls) if props.nulls else _NO_NULLS,
         originals=tuple(props.originals),
     )
     kwargs = props.values
