@@ -167,3 +167,18 @@ def test_a_walk_names_files_as_pathlib_does(
                     expected.append((str(found), found, found.relative_to(Path(top))))
         assert [(i.label, i.path, i.rel) for i in inputs] == expected
         assert len(expected) == (3 if picks else 5)
+
+
+def test_a_forked_process_names_its_temporaries_by_its_own_id(tmp_path: Path) -> None:
+    from ucwaformat._jobs import _prefix
+
+    assert _prefix() == f".ucwaformat-{os.getpid()}-"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, _prefix().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 100).decode() == f".ucwaformat-{pid}-"
+    os.close(read)
+    os.close(write)

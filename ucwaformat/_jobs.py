@@ -769,7 +769,8 @@ def _prefix() -> str:
     return _PREFIX[0]
 
 
-os.register_at_fork(after_in_child=_PREFIX.clear)  # a worker process names its own
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere workers are new processes anyway
+    os.register_at_fork(after_in_child=_PREFIX.clear)  # a worker process names its own
 
 _CREATE: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
