@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import itertools
 import os
-import secrets
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import IO, Final, TypeVar
@@ -149,10 +149,11 @@ def read_overlay(name: str) -> Overlay:
 
 
 def convert_body(
-    data: bytes, opts: Options, losses: list[Loss], kind: Kind | None = None
+    data: bytes, opts: Options, losses: list[Loss] | None, kind: Kind | None = None
 ) -> tuple[bytes, Form]:
     """One document to the target form; the output and its form (``kind``: the kind to read a
-    JSON document as, instead of detecting it)."""
+    JSON document as, instead of detecting it; ``losses``: None when nobody reads them, which
+    spares the converters finding and spelling them)."""
     source = detect_form(data)
     target = opts.to or other_form(source)
     schema = opts.schema_obj
@@ -208,16 +209,25 @@ class Task:
     source: str | None
     data: bytes | None = None
     failure: OSError | None = None  # reading ``source`` failed where it was read (--dask)
+    #: The output's path as the input is named (:func:`output_path` gives it its form's
+    #: extension): the job writes its output itself. None: the output goes back to the caller.
+    dest: str | None = None
 
 
 @attrs.frozen
 class Done:
-    """The outcome of one input: the output (None when it failed) and what to print."""
+    """The outcome of one input: the output (None when it failed, or when the job wrote it
+    itself: then ``written`` is its size) and what to print."""
 
     out: bytes | None
     form: Form | None
     messages: tuple[str, ...]
     size: int
+    written: int = -1
+
+    @property
+    def ok(self) -> bool:
+        return self.out is not None or self.written >= 0
 
 
 def read_task(task: Task) -> bytes:
@@ -226,7 +236,8 @@ def read_task(task: Task) -> bytes:
     if task.data is not None:
         return task.data
     assert task.source is not None
-    return Path(task.source).read_bytes()
+    with open(task.source, "rb") as file:
+        return file.read()
 
 
 def is_har(name: str) -> bool:
@@ -237,7 +248,7 @@ def is_har(name: str) -> bool:
 def doc_job(task: Task, opts: Options) -> Done:
     """Convert one document file (or the UCWA bodies of one HAR file)."""
 
-    def convert(data: bytes, losses: list[Loss]) -> tuple[bytes, Form | None]:
+    def convert(data: bytes, losses: list[Loss] | None) -> tuple[bytes, Form | None]:
         if is_har(task.label):
             return convert_har_file(data, opts, losses), None
         out, form = convert_body(data, opts, losses)
@@ -254,22 +265,29 @@ def http_job(task: Task, opts: Options) -> Done:
 def _job(
     task: Task,
     opts: Options,
-    convert: Callable[[bytes, list[Loss]], tuple[bytes, Form | None]],
+    convert: Callable[[bytes, list[Loss] | None], tuple[bytes, Form | None]],
 ) -> Done:
     """Read a task's input and convert it; what went wrong is a message, never an exception."""
     try:
         data = read_task(task)
     except OSError as exc:
         return Done(None, None, (os_error_line(task.label, exc),), 0)
-    losses: list[Loss] = []
+    losses: list[Loss] | None = [] if opts.report else None
     try:
         out, form = convert(data, losses)
     except _BodyError as exc:
         return Done(None, None, (error_line(task.label, exc.err, exc.line_offset),), len(data))
     except UcwaFormatError as err:
         return Done(None, None, (error_line(task.label, err),), len(data))
-    messages = loss_lines(task.label, losses) if opts.report else []
-    return Done(out, form, tuple(messages), len(data))
+    messages = [] if losses is None else loss_lines(task.label, losses)
+    if task.dest is None:
+        return Done(out, form, tuple(messages), len(data))
+    path = output_path(task.dest, form, EXT)
+    try:
+        write_atomic(path, out)
+    except OSError as exc:
+        return Done(None, None, (*messages, os_error_line(path, exc)), len(data))
+    return Done(None, form, tuple(messages), len(data), len(out))
 
 
 @attrs.frozen
@@ -288,7 +306,7 @@ def line_job(item: tuple[int, bytes], opts: Options, label: str) -> Line:
     body = text.lstrip(BLANK)
     if not body:
         return Line(b"", None, ())  # blank lines are skipped, not errors
-    losses: list[Loss] = []
+    losses: list[Loss] | None = [] if opts.report else None
     try:
         out, form = convert_body(body, opts, losses)
     except UcwaFormatError as err:
@@ -297,7 +315,7 @@ def line_job(item: tuple[int, bytes], opts: Options, label: str) -> Line:
         # The writer escapes CR and, without --pretty, writes no line breaks of its own: an LF
         # left in the output is text content, where &#10; reads back as the same LF.
         out = out.replace(b"\n", b"&#10;")
-    messages = loss_lines(f"{label}:{lineno}", losses) if opts.report else []
+    messages = [] if losses is None else loss_lines(f"{label}:{lineno}", losses)
     return Line(out + b"\n", form, tuple(messages))
 
 
@@ -425,7 +443,7 @@ def _split_message(data: bytes) -> tuple[bytes, list[bytes], bytes, bytes | None
         lines.append(line)
 
 
-def convert_har_file(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
+def convert_har_file(data: bytes, opts: Options, losses: list[Loss] | None) -> bytes:
     """A HAR file with each UCWA body converted (to ``opts.to`` or the other form), batches part
     by part; a body that does not convert fails the file (``$.log.entries[N]…: message``)."""
     from ._batch import batch_form, convert_batch
@@ -434,7 +452,7 @@ def convert_har_file(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
 
     def one(body: bytes, mime: str, where: str) -> tuple[bytes, str] | None:
         kind = media_kind(mime)
-        found: list[Loss] = []
+        found: list[Loss] | None = None if losses is None else []
         try:
             if kind == "batch":
                 source = batch_form(body, mime)
@@ -467,7 +485,8 @@ def convert_har_file(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
                 done = new, convert_media_type(mime, target)
         except UcwaFormatError as err:
             raise UcwaFormatError(f"{where}: {err}") from err
-        losses.extend(Loss(loss.kind, f"{where}: {loss.path}", loss.message) for loss in found)
+        if losses is not None and found:
+            losses.extend(Loss(loss.kind, f"{where}: {loss.path}", loss.message) for loss in found)
         return done
 
     return convert_har(data, one)
@@ -562,7 +581,7 @@ def message_body(data: bytes) -> tuple[str, bytes] | None:
     return ctype.value, _decoded(first, body, body_line)[0]
 
 
-def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
+def convert_http(data: bytes, opts: Options, losses: list[Loss] | None) -> bytes:
     """An HTTP message with its body converted and Content-Type/Content-Length updated.
 
     Messages are read as captured by a proxy or shown in the UCWA docs: LF or CRLF line ends,
@@ -662,17 +681,34 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss]) -> bytes:
 
 @attrs.frozen
 class InputFile:
-    """One input: its label in messages, its file (None for stdin), its place under --out-dir."""
+    """One input: its label in messages, its file (None for stdin), its place under --out-dir
+    (as text: a walk of thousands of files makes no Path objects; ``path`` and ``rel`` give
+    them when asked)."""
 
     label: str
-    path: Path | None
-    rel: Path | None
+    file: str | None
+    relname: str | None
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.file is None else Path(self.file)
+
+    @property
+    def rel(self) -> Path | None:
+        return None if self.relname is None else Path(self.relname)
+
+
+def _suffix(name: str) -> str:
+    """A file name's suffix, as :attr:`Path.suffix` gives it."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def expand_inputs(names: Sequence[str], picks: frozenset[str] | None) -> tuple[list[InputFile], list[str]]:
     """The inputs named, directories walked (sorted; hidden names skipped), and walk errors.
 
-    ``picks`` are the suffixes a walk takes; None takes every file.
+    ``picks`` are the suffixes a walk takes; None takes every file. Files found in a directory
+    are named as pathlib names them: ``DIR/sub/file`` (``sub/file`` for ``.``).
     """
     inputs: list[InputFile] = []
     errors: list[str] = []
@@ -686,22 +722,81 @@ def expand_inputs(names: Sequence[str], picks: frozenset[str] | None) -> tuple[l
             continue
         path = Path(name)
         if not path.is_dir():
-            inputs.append(InputFile(name, path, Path(path.name)))
+            inputs.append(InputFile(name, str(path), path.name))
             continue
-        for root, dirs, files in os.walk(path, onerror=failed):
+        top = str(path)  # as pathlib spells it: no trailing separator, no ./ parts
+        # What a file's name starts with (none for "."), and its place under --out-dir after it.
+        lead = "" if top == "." else top if top.endswith(os.sep) else top + os.sep
+        for root, dirs, files in os.walk(top, onerror=failed):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            if top == ".":
+                here = "" if root == "." else root[2:] + os.sep  # ./sub/file is sub/file
+            else:
+                here = root if root.endswith(os.sep) else root + os.sep
             for file in sorted(files):
-                found = Path(root, file)
-                if not file.startswith(".") and (picks is None or found.suffix.lower() in picks):
-                    inputs.append(InputFile(str(found), found, found.relative_to(path)))
+                if not file.startswith(".") and (picks is None or _suffix(file).lower() in picks):
+                    found = here + file
+                    inputs.append(InputFile(found, found, found[len(lead) :]))
     return inputs, errors
 
 
-@functools.cache
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def output_stem(base: str) -> str:
+    """``base`` without its suffix, as :meth:`Path.with_suffix` sees it: a name's suffix starts
+    at its last dot, unless that dot starts or ends the name."""
+    cut = max(base.rfind("/"), base.rfind(os.sep)) + 1
+    dot = base.rfind(".", cut)
+    return base[:dot] if cut < dot < len(base) - 1 else base
+
+
+def output_path(base: str, form: Form | None, extensions: Mapping[str, str]) -> str:
+    """The output file of an input whose output, named as the input, would be ``base``: in
+    ``form``, with the form's extension instead of the input's; None keeps the name (a HAR
+    file, an HTTP message). Two inputs of different :func:`output_stem` never share one."""
+    return base if form is None else output_stem(base) + extensions[form]
+
+
+#: The directories this process has made temporary output files in.
+_DIRS: Final[set[str]] = set()
+#: Temporary output names: this process's prefix (see _prefix) and a counter.
+_SERIAL: Final = itertools.count()
+_PREFIX: list[str] = []
+
+
+def _prefix() -> str:
+    """The name a temporary output file of this process starts with."""
+    if not _PREFIX:
+        _PREFIX.append(f".ucwaformat-{os.getpid()}-")
+    return _PREFIX[0]
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere workers are new processes anyway
+    os.register_at_fork(after_in_child=_PREFIX.clear)  # a worker process names its own
+
+_CREATE: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def _create(directory: str) -> tuple[int, str]:
+    """A new temporary output file in ``directory`` (made when missing): its descriptor and path.
+
+    The directory is recorded before the file exists, and the name says whose it is: an
+    interrupt at any point leaves nothing :func:`remove_temporaries` cannot find. One call makes
+    and opens the file (O_EXCL), with the permissions of any new file (0o666 less the umask).
+    """
+    _DIRS.add(directory)
+    prefix = f"{directory}/{_prefix()}"
+    made = False
+    while True:
+        tmp = f"{prefix}{next(_SERIAL)}.tmp"
+        try:
+            return os.open(tmp, _CREATE, 0o666), tmp
+        except FileExistsError:
+            continue  # left by an earlier process of the same id
+        except FileNotFoundError:
+            if made:
+                raise
+            # Made at the first output into it, not checked for every output.
+            os.makedirs(directory, exist_ok=True)
+            made = True
 
 
 class AtomicFile:
@@ -711,31 +806,21 @@ class AtomicFile:
     ``abort`` (or any failure) removes the temporary file.
     """
 
-    def __init__(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        # The directory is known before the file exists, and the name says whose it is: an
-        # interrupt at any point leaves nothing remove_temporaries cannot find.
-        _DIRS.add(directory)
-        prefix = _prefix()
-        while True:
-            tmp = directory / f"{prefix}{secrets.token_hex(6)}.tmp"
-            try:
-                # One call makes and opens the file (O_EXCL): an interrupt leaves at most a
-                # file with this process's name, never a descriptor to close by hand.
-                self.file: IO[bytes] = open(tmp, "xb")  # noqa: SIM115 (closed by commit/abort)
-            except FileExistsError:
-                continue
-            break
-        self.tmp = tmp
+    def __init__(self, directory: Path | str) -> None:
+        fd, self.tmp = _create(os.fspath(directory))
+        try:
+            self.file: IO[bytes] = open(fd, "wb")  # noqa: SIM115 (closed by commit/abort)
+        except BaseException:
+            os.close(fd)
+            os.unlink(self.tmp)
+            raise
 
     def write(self, data: bytes) -> None:
         self.file.write(data)
 
-    def commit(self, path: Path) -> None:
+    def commit(self, path: Path | str) -> None:
         try:
             self.file.close()
-            # mkstemp makes the file private; an output gets the permissions of a new file.
-            os.chmod(self.tmp, 0o666 & ~_umask())
             os.replace(self.tmp, path)
         except BaseException:
             self.abort()
@@ -748,16 +833,8 @@ class AtomicFile:
         except OSError:
             pass
         finally:
-            self.tmp.unlink(missing_ok=True)
-
-
-#: The directories this process has made temporary output files in.
-_DIRS: Final[set[Path]] = set()
-
-
-def _prefix() -> str:
-    """The name a temporary output file of this process starts with."""
-    return f".ucwaformat-{os.getpid()}-"
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.tmp)
 
 
 def remove_temporaries() -> None:
@@ -771,16 +848,26 @@ def remove_temporaries() -> None:
                         os.unlink(entry.path)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    out: AtomicFile | None = None
+def write_atomic(path: Path | str, data: bytes) -> None:
+    """Write ``path`` whole or not at all: into a temporary file beside it, then renamed.
+
+    As few system calls as that takes (an output per small file costs more in them than in its
+    conversion): open, write, close, rename; the directory is made only when it is missing.
+    """
+    path = os.fspath(path)
+    fd, tmp = _create(os.path.dirname(path) or ".")
     try:
-        out = AtomicFile(path.parent)
-        out.write(data)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
     except BaseException:
-        if out is not None:
-            out.abort()
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
-    out.commit(path)
 
 
 @attrs.define

@@ -11,6 +11,7 @@ input order, and an output file appears only once it is complete.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import functools
 import importlib
@@ -48,6 +49,8 @@ from ._jobs import (
     loss_lines,
     ordered_map,
     os_error_line,
+    output_path,
+    output_stem,
     overlaid,
     read_overlay,
     remove_temporaries,
@@ -426,8 +429,19 @@ class _Sink:
         if self.output is not None:
             return self.output
         assert self.out_dir is not None and item.rel is not None
-        path = self.out_dir / item.rel
-        return path if form is None else path.with_suffix(self.extensions[form])
+        return Path(output_path(str(self.out_dir / item.rel), form, self.extensions))
+
+    def own_outputs(self, inputs: list[InputFile]) -> list[str | None]:
+        """Per input, where its job may write its output itself (as it is named, see
+        :func:`output_path`), or None where the output must come back here: to stdout, to -o,
+        or when another input's output could take the same name (which :meth:`claim` refuses,
+        in input order)."""
+        if self.out_dir is None or self.output is not None:
+            return [None] * len(inputs)
+        root = str(self.out_dir)
+        bases = [None if i.relname is None else os.path.join(root, i.relname) for i in inputs]
+        stems = collections.Counter(output_stem(b) for b in bases if b is not None)
+        return [None if b is None or stems[output_stem(b)] > 1 else b for b in bases]
 
     def claim(self, item: InputFile, path: Path) -> None:
         """Refuse a second output under one name (``a.xml`` and ``a.json`` both to ``a.json``)."""
@@ -503,10 +517,13 @@ def _convert_documents(
     executor: Executor | None = None,
 ) -> Tally:
     tally = Tally()
-    stdin = sys.stdin.buffer.read() if any(i.path is None for i in inputs) else b""
+    stdin = sys.stdin.buffer.read() if any(i.file is None for i in inputs) else b""
+    # Outputs to files of their own are written by the jobs (in the worker processes with
+    # --jobs); on a cluster, whose workers may not see this machine's files, here.
+    dests = sink.own_outputs(inputs) if executor is None else [None] * len(inputs)
     tasks = [
-        Task(i.label, None, stdin) if i.path is None else Task(i.label, str(i.path))
-        for i in inputs
+        Task(i.label, None, stdin) if i.file is None else Task(i.label, i.file, dest=dest)
+        for i, dest in zip(inputs, dests, strict=True)
     ]
     job = functools.partial(http_job if http else doc_job, opts=opts)
     # A cluster's task costs milliseconds to schedule: it gets bigger chunks than a process pool.
@@ -518,7 +535,10 @@ def _convert_documents(
         for message in done.messages:
             ui.say(message)
         tally.size_in += done.size
-        if done.out is None:
+        if done.written >= 0:
+            tally.converted += 1
+            tally.size_out += done.written
+        elif done.out is None:
             tally.failed += 1
         else:
             try:
@@ -668,7 +688,7 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
         if source == target:
             return False
         fin.seek(0)
-        losses: list[Loss] = []
+        losses: list[Loss] | None = [] if opts.report else None  # kept only when printed
         out: AtomicFile | None = None
         path: Path | None = None
         try:
@@ -741,7 +761,7 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
             return True
         tally.size_in += item.path.stat().st_size
         tally.converted += 1
-        for message in loss_lines(item.label, losses) if opts.report else []:
+        for message in [] if losses is None else loss_lines(item.label, losses):
             ui.say(message)
         return True
 
@@ -856,7 +876,7 @@ def _run_diff(args: argparse.Namespace) -> int:
         parser.error("only one of A and B can be stdin ('-')")
     docs: list[Document] = []
     for name in (args.left, args.right):
-        item = InputFile(STDIN, None, None) if name == "-" else InputFile(name, Path(name), None)
+        item = InputFile(STDIN, None, None) if name == "-" else InputFile(name, name, None)
         try:
             data = _read_input(item)
             read = from_xml if detect_form(data) == "xml" else from_json

@@ -1,0 +1,184 @@
+"""The job machinery's outputs: the names they get, atomic writes, and jobs writing their own."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import sys
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ucwaformat
+from ucwaformat._jobs import (
+    EXT,
+    LINES_EXT,
+    Options,
+    Task,
+    doc_job,
+    output_path,
+    output_stem,
+    write_atomic,
+)
+from ucwaformat.cli import main
+
+MEETING_XML = Path(__file__).parent.parent / "examples" / "myAssignedOnlineMeeting.xml"
+OPTS = Options(to=None, pretty=False, dialect="server", rel=None, strict=False, report=True)
+
+# Names whose suffix is unusual: none, a leading dot, a trailing dot, several dots.
+NAMES = ["a.xml", "a", ".a", "a.", "a.b.json", "a..xml", "dir.d/a", "dir.d/a.json", "x/.y.z", "é.XML"]
+
+
+def leftovers(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.startswith(".ucwaformat-")]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("form", ["json", "xml"])
+def test_output_path_is_with_suffix(name: str, form: str) -> None:
+    base = f"out/{name}"
+    for extensions in (EXT, LINES_EXT):
+        expected = str(PurePosixPath(base).with_suffix(extensions[form]))
+        assert output_path(base, form, extensions) == expected  # type: ignore[arg-type]
+    assert output_path(base, None, EXT) == base
+
+
+@given(st.lists(st.sampled_from(["a", "b", ".", "/"]), min_size=1, max_size=8).map("".join))
+def test_output_path_agrees_with_pathlib(name: str) -> None:
+    # The command's file outputs were named by Path.with_suffix; a name pathlib would refuse
+    # (empty, ending in a separator or a lone dot) never reaches here: inputs are files.
+    base = "out/" + name
+    path = PurePosixPath(base)
+    if base.endswith("/") or path.name in ("", ".", "..") or str(path) != base:
+        return
+    for form in ("json", "xml"):
+        assert output_path(base, form, EXT) == str(path.with_suffix(EXT[form]))  # type: ignore[arg-type]
+        assert output_stem(base) == str(path.with_suffix(""))
+
+
+def test_write_atomic_makes_the_directory_and_gives_a_new_files_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "out.json"
+    write_atomic(target, b"one")
+    write_atomic(str(target), b"two")  # replaces
+    assert target.read_bytes() == b"two"
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+    assert leftovers(tmp_path) == []
+
+
+def test_write_atomic_leaves_nothing_when_the_rename_fails(tmp_path: Path) -> None:
+    (tmp_path / "out.json").mkdir()  # a directory cannot be replaced by a file
+    with pytest.raises(OSError):
+        write_atomic(tmp_path / "out.json", b"x")
+    assert leftovers(tmp_path) == []
+
+
+def test_a_job_writes_its_own_output(tmp_path: Path) -> None:
+    src = tmp_path / "m.xml"
+    src.write_bytes(MEETING_XML.read_bytes())
+    done = doc_job(Task(str(src), str(src), dest=str(tmp_path / "out" / "m.xml")), OPTS)
+    expected = ucwaformat.xml_to_json(MEETING_XML.read_bytes()) + b"\n"
+    assert (done.out, done.form, done.written) == (None, "json", len(expected))
+    assert (tmp_path / "out" / "m.json").read_bytes() == expected
+    assert done.ok
+
+
+def test_a_job_whose_output_cannot_be_written_names_it(tmp_path: Path) -> None:
+    src = tmp_path / "m.xml"
+    src.write_bytes(MEETING_XML.read_bytes())
+    (tmp_path / "out").write_bytes(b"a file where the directory would be")
+    done = doc_job(Task(str(src), str(src), dest=str(tmp_path / "out" / "m.xml")), OPTS)
+    assert not done.ok and done.written == -1
+    assert done.messages[-1].startswith(f"{tmp_path / 'out' / 'm.json'}: ")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_outputs_the_workers_write_and_the_ones_the_parent_writes(
+    tmp_path: Path, jobs: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # b.xml and b.json could both become b.json (--to json): the parent writes those, in input
+    # order, refusing the second; the others are written by their jobs.
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    xml = MEETING_XML.read_bytes()
+    json = ucwaformat.xml_to_json(xml)
+    for name, data in [("a.xml", xml), ("b.json", json), ("b.xml", xml), ("sub/c.xml", xml)]:
+        (root / name).write_bytes(data)
+    (root / "bad.xml").write_bytes(b"<nope")
+    out = tmp_path / "out"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    status = main(["convert", "--to", "json", str(root), "--out-dir", str(out), "-j", jobs])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"{root / 'b.xml'}: not written: {out / 'b.json'} is the output of {root / 'b.json'}" in err
+    assert f"{root / 'bad.xml'}:1:" in err
+    assert "3 files converted, 2 failed" in err
+    expected = ucwaformat.xml_to_json(xml) + b"\n"
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        "a.json", "b.json", "sub", "sub/c.json",
+    ]  # fmt: skip
+    assert (out / "a.json").read_bytes() == (out / "sub" / "c.json").read_bytes() == expected
+    assert (out / "b.json").read_bytes() == ucwaformat.to_json(ucwaformat.from_json(json)) + b"\n"
+
+
+def test_the_summary_counts_the_bytes_the_workers_wrote(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "in"
+    root.mkdir()
+    for i in range(40):
+        (root / f"m{i:02d}.xml").write_bytes(MEETING_XML.read_bytes())
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    assert main(["convert", str(root), "--out-dir", str(tmp_path / "out"), "-j", "2"]) == 0
+    err: Any = capsys.readouterr().err
+    size_out = sum(p.stat().st_size for p in (tmp_path / "out").iterdir())
+    size_in = 40 * MEETING_XML.stat().st_size
+    assert f"40 files converted, 0 failed, {size_in} bytes in, {size_out} bytes out" in err
+
+
+@pytest.mark.parametrize("top", [".", "in", "in/", "./in", "in/./sub/..", "ABS"])
+def test_a_walk_names_files_as_pathlib_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, top: str
+) -> None:
+    from ucwaformat._jobs import PICK, expand_inputs
+
+    root = tmp_path / "in"
+    for name in ["a.xml", "b.JSON", "c.txt", ".hidden.xml", "sub/d.json", "sub/e.", ".dot/f.xml"]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(b"{}")
+    (root / "sub" / "in").mkdir()
+    monkeypatch.chdir(root if top == "." else tmp_path)
+    top = str(root) if top == "ABS" else top
+    for picks in (PICK["doc"], None):
+        inputs, errors = expand_inputs([top], picks)
+        assert errors == []
+        # What the walk gave before it made no Path objects: Path(root, file), relative_to.
+        expected = []
+        for dirpath, dirs, files in os.walk(Path(top)):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for file in sorted(files):
+                found = Path(dirpath, file)
+                if not file.startswith(".") and (picks is None or found.suffix.lower() in picks):
+                    expected.append((str(found), found, found.relative_to(Path(top))))
+        assert [(i.label, i.path, i.rel) for i in inputs] == expected
+        assert len(expected) == (3 if picks else 5)
+
+
+def test_a_forked_process_names_its_temporaries_by_its_own_id(tmp_path: Path) -> None:
+    from ucwaformat._jobs import _prefix
+
+    assert _prefix() == f".ucwaformat-{os.getpid()}-"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, _prefix().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 100).decode() == f".ucwaformat-{pid}-"
+    os.close(read)
+    os.close(write)
