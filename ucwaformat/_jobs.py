@@ -24,7 +24,7 @@ from typing import IO, Final, TypeVar
 import attrs
 
 from ._api import from_json, from_xml, json_to_xml, to_json, to_xml, xml_to_json
-from ._errors import Loss, UcwaFormatError
+from ._errors import DEFAULT_LIMITS, Limits, Loss, UcwaFormatError
 from ._media import Dialect, Form, detect_form, other_form
 from ._model import Document
 
@@ -83,6 +83,14 @@ class Options:
     rel: str | None
     strict: bool
     report: bool
+    # The limits on a hostile input (Limits: their defaults and their one home).
+    max_depth: int = DEFAULT_LIMITS.max_depth
+    max_attributes: int = DEFAULT_LIMITS.max_attributes
+    max_value_size: int = DEFAULT_LIMITS.max_value_size
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_depth, self.max_attributes, self.max_value_size)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Options:
@@ -98,7 +106,12 @@ def convert_body(data: bytes, opts: Options, losses: list[Loss]) -> tuple[bytes,
     # for XML (values the schema does not type are reported, which from_json alone does not).
     if source == "xml" and target == "json":
         out = xml_to_json(
-            data, rel=opts.rel, strict=opts.strict, report=losses, pretty=opts.pretty
+            data,
+            rel=opts.rel,
+            strict=opts.strict,
+            report=losses,
+            pretty=opts.pretty,
+            limits=opts.limits,
         )
         return out, target
     if source == "json" and target == "xml":
@@ -109,13 +122,14 @@ def convert_body(data: bytes, opts: Options, losses: list[Loss]) -> tuple[bytes,
             report=losses,
             dialect=opts.dialect,
             pretty=opts.pretty,
+            limits=opts.limits,
         )
         return out, target
     doc: Document
     if source == "xml":
-        doc = from_xml(data, rel=opts.rel, strict=opts.strict, report=losses)
+        doc = from_xml(data, rel=opts.rel, strict=opts.strict, report=losses, limits=opts.limits)
     else:
-        doc = from_json(data, rel=opts.rel, strict=opts.strict, report=losses)
+        doc = from_json(data, rel=opts.rel, strict=opts.strict, report=losses, limits=opts.limits)
     if target == "json":
         out = to_json(doc, pretty=opts.pretty, strict=opts.strict, report=losses)
     else:

@@ -45,9 +45,9 @@ import orjson
 from lxml import etree
 
 from . import _events, _json, _xml
-from ._api import Kind, _check_unknown, _schema
+from ._api import Kind, _check_unknown, _limits, _schema
 from ._dto import DtoXmlWriter, dto_kind_of_json
-from ._errors import Loss, Recorder, UcwaFormatError, member_path
+from ._errors import Limits, Loss, Recorder, UcwaFormatError, member_path
 from ._jsondates import DateEscaper
 from ._kinds import read_json_object, report_kind, write_xml_into, xml_json
 from ._media import Dialect
@@ -360,6 +360,7 @@ class _XmlToJson:
                         mode = "tree"
                 if mode == "tree" or el is root or el.getparent() is not root:
                     continue
+                _xml.check_value_sizes(el, self.rec.limits.max_value_size)
                 if mode == "resource":
                     if el.tag in _RESOURCE_TAGS:
                         self.embedded(root, el)
@@ -374,6 +375,8 @@ class _XmlToJson:
             raise _xml.syntax_error(exc, parser.error_log) from None
         if whole is None:
             raise UcwaFormatError("Document is empty", line=1, column=1)
+        # (The items were checked as they ended; what is left is the root's own.)
+        _xml.check_value_sizes(whole, self.rec.limits.max_value_size)
         if mode == "resource":
             self.finish_resource(whole, dst)
         elif mode == "events":
@@ -438,7 +441,7 @@ class _XmlToJson:
             # Whether the role is a collection is known at its second item or at the end; the
             # first item's losses wait until then for their path.
             pending: list[Loss] = []
-            temp = Recorder(self.rec.strict, pending)
+            temp = Recorder(self.rec.strict, pending, self.rec.limits)
             reader.rec = temp
         try:
             obj = reader.embedded(el, path, effective, role, 1)
@@ -573,6 +576,7 @@ def stream_xml_to_json(
     pretty: bool = False,
     escape_solidus: bool = True,
     date_offset: bool = False,
+    limits: Limits | None = None,
 ) -> None:
     """UCWA XML from the binary file ``src`` → UCWA JSON into the binary file ``dst``.
 
@@ -582,6 +586,7 @@ def stream_xml_to_json(
     """
     _check_unknown(unknown_cardinality)
     sch = _schema(schema)
+    lim = _limits(limits)
     inp = _Input(src)
     head = inp.peek(4)
     if any(head.startswith(bom) for bom in _BOMS):
@@ -600,6 +605,7 @@ def stream_xml_to_json(
                 pretty=pretty,
                 escape_solidus=escape_solidus,
                 date_offset=date_offset,
+                limits=lim,
             )
         )
         return
@@ -610,7 +616,7 @@ def stream_xml_to_json(
         while True:
             conv = _XmlToJson(
                 sch,
-                Recorder(strict, report),
+                Recorder(strict, report, lim),
                 unknown_cardinality,
                 rel,
                 pretty,
@@ -846,15 +852,22 @@ _Events = Iterator[tuple[str, Any]]
 _MAX_JSON_DEPTH: Final = 1024
 
 
-def _build(event: str, value: Any, events: _Events, repeats: bool) -> Any:
-    """The value that begins with ``event``, built from the events that follow."""
+def _build(event: str, value: Any, events: _Events, repeats: bool, limit: int) -> Any:
+    """The value that begins with ``event``, built from the events that follow.
+
+    A string or key longer than ``limit`` (``Limits.max_value_size``) sends the document to
+    the tree reader, which refuses it with its path."""
     if event != "start_map" and event != "start_array":
+        if type(value) is str and len(value) > limit:
+            raise _Fallback
         return value
     root: Any = {} if event == "start_map" else []
     stack: list[Any] = [root]
     keys: list[str] = [""]
     for ev, val in events:
         if ev == "map_key":
+            if len(val) > limit:
+                raise _Fallback
             keys[-1] = val
             continue
         if ev == "end_map" or ev == "end_array":
@@ -869,6 +882,8 @@ def _build(event: str, value: Any, events: _Events, repeats: bool) -> Any:
                 raise _Fallback  # orjson's limit: let it say so
         else:
             new = val
+            if type(new) is str and len(new) > limit:
+                raise _Fallback
         top = stack[-1]
         if type(top) is list:
             top.append(new)
@@ -887,6 +902,7 @@ def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], repeats: bool) -> 
     """``repeats``: a key repeated in an object sends the document to the tree reader (strict
     mode, or a loss report: it raises or reports it; ijson keeps the last silently)."""
     ijson = _ijson()
+    limit = conv.rec.limits.max_value_size
     events: _Events = iter(ijson.basic_parse(inp, use_float=True))
     try:
         event, _value = next(events)
@@ -896,6 +912,8 @@ def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], repeats: bool) -> 
         for event, key in events:
             if event == "end_map":
                 break
+            if len(key) > limit:
+                raise _Fallback
             event, value = next(events)
             if key in members and (members[key] is _STREAMED or repeats):
                 raise _Fallback  # a repeated key: the last one wins, or is an error
@@ -905,7 +923,7 @@ def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], repeats: bool) -> 
                 for event, role in events:
                     if event == "end_map":
                         break
-                    if role in seen:
+                    if role in seen or len(role) > limit:
                         raise _Fallback
                     seen.add(role)
                     event, value = next(events)
@@ -914,22 +932,24 @@ def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], repeats: bool) -> 
                         for event, value in events:
                             if event == "end_array":
                                 break
-                            conv.embedded_item(role, index, _build(event, value, events, repeats))
+                            item = _build(event, value, events, repeats, limit)
+                            conv.embedded_item(role, index, item)
                             index += 1
                         if index == 0:
                             conv.empty_role(role)
                     else:
-                        conv.embedded_item(role, None, _build(event, value, events, repeats))
+                        item = _build(event, value, events, repeats, limit)
+                        conv.embedded_item(role, None, item)
                 members[key] = _STREAMED
             elif key == "sender" and event == "start_array" and conv.can_stream(key, members):
                 conv.start_senders()
                 for index, (event, value) in enumerate(events):
                     if event == "end_array":
                         break
-                    conv.sender_item(index, _build(event, value, events, repeats))
+                    conv.sender_item(index, _build(event, value, events, repeats, limit))
                 members[key] = _STREAMED
             else:
-                members[key] = _build(event, value, events, repeats)
+                members[key] = _build(event, value, events, repeats, limit)
         for _ in events:
             raise _Fallback
     except ijson.JSONError:
@@ -949,6 +969,7 @@ def stream_json_to_xml(
     dialect: Dialect = "server",
     pretty: bool = False,
     default_offset: int | None = None,
+    limits: Limits | None = None,
 ) -> None:
     """UCWA JSON from the binary file ``src`` → UCWA XML into the binary file ``dst``.
 
@@ -962,13 +983,13 @@ def stream_json_to_xml(
     if kind not in (None, *KINDS):
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     sch = _schema(schema)
+    lim = _limits(limits)
     inp = _Input(src)
     mark = len(report) if report is not None else 0
 
     def conv(reparsed: bool) -> _JsonToXml:
-        return _JsonToXml(
-            sch, Recorder(strict, report), rel, kind, dialect, pretty, default_offset, reparsed
-        )
+        rec = Recorder(strict, report, lim)
+        return _JsonToXml(sch, rec, rel, kind, dialect, pretty, default_offset, reparsed)
 
     def reset() -> None:
         if report is not None:
@@ -988,7 +1009,7 @@ def stream_json_to_xml(
             finally:
                 first.spool.close()
         data = inp.read_all()
-        obj = _json.load_json(data, strict=strict, rec=Recorder(strict, report))
+        obj = _json.load_json(data, strict=strict, rec=Recorder(strict, report, lim))
         whole = conv(False)
         try:
             _run_object(whole, obj, dst)

@@ -27,7 +27,7 @@ import attrs
 
 from . import __version__
 from ._api import from_json, from_xml
-from ._errors import Loss, UcwaFormatError
+from ._errors import DEFAULT_LIMITS, Loss, UcwaFormatError
 from ._jobs import (
     EXT,
     LINES_BATCH,
@@ -233,6 +233,19 @@ def _parser() -> argparse.ArgumentParser:
         help="convert input files of at least BYTES by streaming, in flat memory (default "
         f"{STREAM_ABOVE}, 32 MiB); the output is the same",
     )
+    for flag, what in (
+        ("--max-depth", "resources nested in resources"),
+        ("--max-attributes", "attributes of one XML element"),
+        ("--max-value-size", "characters in one value (property text, attribute, JSON string)"),
+    ):
+        default = getattr(DEFAULT_LIMITS, flag[2:].replace("-", "_"))
+        conv.add_argument(
+            flag,
+            type=_jobs,
+            default=default,
+            metavar="N",
+            help=f"refuse more than N {what} (default {default})",
+        )
     workers.add_argument(
         "--dask",
         metavar="ADDRESS",
@@ -616,7 +629,13 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
             dst = cast("BinaryIO", last)
             if source == "xml":
                 stream_xml_to_json(
-                    fin, dst, rel=opts.rel, strict=opts.strict, report=losses, pretty=opts.pretty
+                    fin,
+                    dst,
+                    rel=opts.rel,
+                    strict=opts.strict,
+                    report=losses,
+                    pretty=opts.pretty,
+                    limits=opts.limits,
                 )
             else:
                 stream_json_to_xml(
@@ -627,6 +646,7 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
                     report=losses,
                     dialect=opts.dialect,
                     pretty=opts.pretty,
+                    limits=opts.limits,
                 )
             if last.last != b"\n":
                 last.write(b"\n")
