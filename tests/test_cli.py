@@ -1029,6 +1029,12 @@ def test_ctrl_c_with_two_processes_stops_cleanly(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
             start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches it
         )
+        # Ctrl-C *during the conversion*: once the first output is there (on a busy machine
+        # the interpreter alone may take longer than `delay` to start, and a Ctrl-C before the
+        # command runs is Python's own), then `delay` more.
+        deadline = time.monotonic() + 30
+        while not (out.exists() and any(out.iterdir())) and time.monotonic() < deadline:
+            time.sleep(0.01)
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGINT)
         try:
