@@ -230,8 +230,8 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=STREAM_ABOVE,
         metavar="BYTES",
-        help="convert input files of at least BYTES by streaming, in flat memory (default "
-        f"{STREAM_ABOVE}, 32 MiB); the output is the same",
+        help="convert input files of at least BYTES by streaming, in memory flat in the number "
+        f"of embedded resources (default {STREAM_ABOVE}, 32 MiB); the output is the same",
     )
     for flag, what in (
         ("--max-depth", "resources nested in resources"),
