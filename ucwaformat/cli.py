@@ -487,10 +487,21 @@ def _convert_documents(
     return tally
 
 
+class _InputFailed(Exception):
+    """Reading a --lines input failed (an OSError of the input, not of its output)."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(exc)
+        self.exc = exc
+
+
 def _numbered(stream: Iterable[bytes], tally: Tally) -> Iterator[tuple[int, bytes]]:
-    for lineno, line in enumerate(stream, 1):
-        tally.size_in += len(line)
-        yield lineno, line
+    try:
+        for lineno, line in enumerate(stream, 1):
+            tally.size_in += len(line)
+            yield lineno, line
+    except OSError as exc:
+        raise _InputFailed(exc) from exc
 
 
 def _convert_lines(
@@ -543,8 +554,12 @@ def _convert_lines(
         tally.failed += 1
     except BrokenPipeError:
         raise  # stdout's reader went away: main stops the run
+    except _InputFailed as exc:
+        ui.say(os_error_line(item.label, exc.exc))
+        tally.failed += 1
     except OSError as exc:
-        ui.say(os_error_line(item.label, exc))
+        # The output failed (a full disk, a file too large): named by the output.
+        ui.say(os_error_line(sink.describe(item, form), exc))
         tally.failed += 1
     finally:
         if out is not None:
