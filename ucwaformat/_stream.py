@@ -37,7 +37,7 @@ import json
 import re
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any, BinaryIO, Final
 
 import attrs
@@ -45,7 +45,7 @@ import orjson
 from lxml import etree
 
 from . import _events, _json, _xml
-from ._api import Kind, _check_unknown, _limits, _schema
+from ._api import Kind, _check_unknown, _limits, _schema, json_to_xml, xml_to_json
 from ._dto import DtoXmlWriter, dto_kind_of_json
 from ._errors import Limits, Loss, Recorder, UcwaFormatError, member_path
 from ._jsondates import DateEscaper
@@ -564,6 +564,18 @@ class _XmlToJson:
         out.close()
 
 
+def _tree_verdict(convert: Callable[[bytes], bytes], data: bytes) -> None:
+    """Raise the tree path's error for the whole input, if it has one.
+
+    Called when streaming met an error: an input with several errors may show the streaming
+    converter another one first (its items are read before the root's own members, and each
+    item is read and written before the next is read), so the whole input is read again, as
+    the tree path reads it, for the error every path gives. Bad input only: the memory of a
+    conversion that succeeds stays flat.
+    """
+    convert(data)
+
+
 def stream_xml_to_json(
     src: BinaryIO,
     dst: BinaryIO,
@@ -591,8 +603,6 @@ def stream_xml_to_json(
     head = inp.peek(4)
     if any(head.startswith(bom) for bom in _BOMS):
         # UTF-16/32: the tree path transcodes the document first.
-        from ._api import xml_to_json
-
         data = inp.read_all()
         dst.write(
             xml_to_json(
@@ -632,6 +642,22 @@ def stream_xml_to_json(
                     del report[mark:]
                 forced = restart.forced
                 inp.rewind()
+            except UcwaFormatError:
+                if report is not None:
+                    del report[mark:]
+                inp.rewind()
+                _tree_verdict(
+                    lambda data: xml_to_json(
+                        data,
+                        rel=rel,
+                        schema=sch,
+                        strict=strict,
+                        unknown_cardinality=unknown_cardinality,
+                        limits=lim,
+                    ),
+                    inp.read_all(),
+                )
+                raise
             finally:
                 conv.spool.close()
 
@@ -1002,7 +1028,8 @@ def stream_json_to_xml(
             try:
                 _run_ijson(first, inp, dst, strict or report is not None)
                 return
-            except (_Fallback, _Restart):
+            except (_Fallback, _Restart, UcwaFormatError):
+                # (An error: the exact reading below gives the tree path's, see _tree_verdict.)
                 reset()
                 inp.rewind()
                 inp.scan_json = False
@@ -1016,6 +1043,23 @@ def stream_json_to_xml(
             return
         except _json.BigInt:
             reset()
+        except UcwaFormatError:
+            reset()
+            del obj
+            _tree_verdict(
+                lambda data: json_to_xml(
+                    data,
+                    rel=rel,
+                    schema=sch,
+                    strict=strict,
+                    kind=kind,
+                    dialect=dialect,
+                    default_offset=default_offset,
+                    limits=lim,
+                ),
+                data,
+            )
+            raise
         finally:
             whole.spool.close()
         # Integers are of any size (§7.2); the stdlib parser keeps them exact.
