@@ -8,8 +8,9 @@ a temporary file); the root's own properties and links, which are small, are wri
 at the end. So:
 
 - the output equals the tree path's byte for byte (``xml_to_json``/``json_to_xml`` with the same
-  options) and so do the reported losses, in another order; bad input raises ``UcwaFormatError``
-  with the tree path's position (for an input with several errors, maybe another of them);
+  options) and so do the reported losses, in another order; bad input raises the tree path's
+  ``UcwaFormatError`` (on an error the input is read again whole, as the tree path reads it:
+  with several errors, the items read first could show another);
 - ``dst`` receives nothing until the whole input has been read and converted: an error leaves it
   untouched, as the tree path would;
 - documents of other kinds (``<input>``, DTOs, a UTF-16 document) are converted by the tree path,
@@ -978,7 +979,9 @@ def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], repeats: bool) -> 
                 members[key] = _build(event, value, events, repeats, limit)
         for _ in events:
             raise _Fallback
-    except ijson.JSONError:
+    except (ijson.JSONError, UnicodeDecodeError):
+        # (Invalid UTF-8 that ijson's decoder meets before its parser does: 0xC1 and other
+        # bytes no UTF-8 text holds.) The exact reading gives the tree path's error.
         raise _Fallback from None
     conv.finish(members, dst, False)
 
