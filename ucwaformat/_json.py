@@ -741,17 +741,27 @@ def dump(
                 "a lone surrogate cannot be written as UTF-8", path=_surrogate_path(obj, "$")
             ) from None
         # Integers are of any size in UCWA XML (§7.2); orjson stops at 64 bits, json does not.
+        used: list[str] = []
+
+        def text_of(value: Any) -> str:
+            used.append(fragments[id(value)])  # type: ignore[index]
+            return used[-1]
+
         out = json.dumps(
             obj,
             ensure_ascii=False,
             indent=2 if pretty else None,
             separators=None if pretty else (",", ":"),
-            default=None if not fragments else (lambda value: fragments[id(value)]),
+            default=None if not fragments else text_of,
         ).encode("utf-8")
-        return escape_dates(out) if escape or fragments else out
+        return escape_dates(out) if escape or used else out
     if fragments:
-        # (rfind: CPython's backward search is about twice as fast for these needles as `in`.)
-        if out.rfind(b'"/Date(') >= 0 or out.rfind(b')/"') >= 0:
+        # Rewritten only if a date fragment is in the output (a fragment of a value the reader
+        # dropped afterwards, a repeated property's first, does not count): orjson doubles
+        # every backslash of a string, so only a fragment writes a quote, one backslash and a
+        # solidus. (rfind: CPython's backward search is about twice as fast here as `in`.)
+        written = out.rfind(b'"\\/Date(') >= 0
+        if written and (out.rfind(b'"/Date(') >= 0 or out.rfind(b')/"') >= 0):
             return escape_dates(out)
         return out
     return escape_dates(out) if escape else out

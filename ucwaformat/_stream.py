@@ -315,9 +315,12 @@ class _XmlToJson:
         self.unknown = unknown
         self.hint = hint
         self.pretty = pretty
-        # The one XML reader with the JSON sink, item by item; dates stay plain text in the
-        # items, and the output is escaped as it is written (DateEscaper).
-        self.sink = JsonSink(date_offset, rec, escape_solidus, fragments=False)
+        # The one XML reader with the JSON sink, item by item; dates are escaped fragments, as
+        # on the tree path, and when one is written the rest of the output is escaped as it is
+        # written (DateEscaper), as the tree path escapes its whole output. (Whether the sink
+        # *made* a date does not say: a repeated property's first value is dropped after.)
+        self.sink = JsonSink(date_offset, rec, escape_solidus)
+        self.dated = False
         self.date_offset = date_offset
         self.reader = _xml._Reader(schema, rec, unknown, hint, self.sink)
         self.forced = forced
@@ -397,7 +400,18 @@ class _XmlToJson:
 
     @property
     def escape(self) -> bool:
-        return self.escape_solidus and self.sink.writer.dates
+        return self.escape_solidus and self.dated
+
+    def dumped(self, obj: Any) -> bytes:
+        """``obj`` as JSON; notes whether it holds a date (only a date fragment writes a quote,
+        one backslash and a solidus: orjson doubles a string's backslashes)."""
+        fragments = self.sink.fragments
+        data = _json.dump(obj, pretty=self.pretty, escape=False, fragments=fragments)
+        if fragments:
+            if data.rfind(b'"\\/Date(') >= 0:
+                self.dated = True
+            fragments.clear()  # (only the fallback writer needs them, within dump: flat memory)
+        return data
 
     # -- items ------------------------------------------------------------------------------
 
@@ -405,7 +419,7 @@ class _XmlToJson:
         return b"\n" + b"  " * depth if self.pretty else b""
 
     def item_bytes(self, obj: Any, depth: int) -> bytes:
-        data = _json.dump(obj, pretty=self.pretty, escape=False)
+        data = self.dumped(obj)
         if self.pretty:
             data = data.replace(b"\n", b"\n" + b"  " * depth)
         return data
@@ -540,7 +554,7 @@ class _XmlToJson:
         dst: IO[bytes],
     ) -> None:
         """Write the head with each sentinel replaced by its items from the spool."""
-        text = _json.dump(head, pretty=self.pretty, escape=False)
+        text = self.dumped(head)
         out = DateEscaper(dst, self.escape)
         ind = self.indent(depth)
         close = self.indent(depth - 1)
