@@ -77,6 +77,8 @@ _DOCTYPE: Final = b"<!DOCTYPE"
 #: between tokens nor in strings (yajl takes a form feed or a vertical tab for a blank). Either
 #: asks for the exact reading, whose verdict and position are the tree reader's.
 _INEXACT_JSON: Final = re.compile(rb"\\u[dD][89a-fA-F]|[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: A quote escaped inside a string: after an odd number of backslashes.
+_ESCAPED_QUOTE: Final = re.compile(rb'(?<!\\)(?:\\\\)*\\"')
 
 
 def ijson_available() -> bool:
@@ -124,7 +126,16 @@ class _Input:
         self.scan_json = False
         self._reset()
 
+    #: (JSON) the quotes that open or close a string, so far: an odd count at the end is a
+    #: string left open, which yajl takes for the end of the input after a whole document
+    #: (``{"a":1}"x``), where the tree path's parser sees content after the document.
+    quotes = 0
+    #: (JSON) the backslashes that end what was read so far (a run cut between two chunks).
+    backslashes = b""
+
     def _reset(self) -> None:
+        self.quotes = 0
+        self.backslashes = b""
         self.offset = 0  # bytes handed out before the current chunk
         self.lines = 0  # newlines before ``offset``
         self.line_start = 0  # the offset just after the last of them
@@ -160,7 +171,17 @@ class _Input:
             if _INEXACT_JSON.search(self.prev + data):
                 raise _Restart
             self.prev = data[-5:]
+            self._count_quotes(data)
         return data
+
+    def _count_quotes(self, data: bytes) -> None:
+        quotes = data.count(b'"')
+        if quotes:
+            window = self.backslashes + data
+            escaped = len(_ESCAPED_QUOTE.findall(window)) if b'\\"' in window else 0
+            self.quotes += quotes - escaped
+        run = len(data) - len(data.rstrip(b"\\"))
+        self.backslashes = self.backslashes + data if run == len(data) else data[len(data) - run :]
 
     def read_all(self) -> bytes:
         parts = [self.pending]
@@ -993,6 +1014,10 @@ def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], repeats: bool) -> 
                 members[key] = _build(event, value, events, repeats, limit)
         for _ in events:
             raise _Fallback
+        while inp.read(_CHUNK):
+            pass  # (to its end: what follows the document is counted too)
+        if inp.quotes % 2:
+            raise _Fallback  # a string left open after the document: the tree path's error
     except (ijson.JSONError, UnicodeDecodeError):
         # (Invalid UTF-8 that ijson's decoder meets before its parser does: 0xC1 and other
         # bytes no UTF-8 text holds.) The exact reading gives the tree path's error.
