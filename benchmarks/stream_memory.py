@@ -12,6 +12,13 @@ shown when ijson is there).
     python benchmarks/stream_memory.py                    # 10,000 and 100,000 contacts
     python benchmarks/stream_memory.py --sizes 1000 20000
     python benchmarks/stream_memory.py --no-tree          # streaming rows only
+    python benchmarks/stream_memory.py --hostile 150      # large parts other than items
+
+``--hostile MB`` writes documents of about MB megabytes whose bulk is *not* a list of embedded
+resources, and converts each with the command, ``ucwaformat convert FILE -o OUT
+--stream-above 1`` (in the child process): a root holding only properties (XML and JSON), a
+root holding only links (XML), contacts whose ``emailAddresses`` are arrays nested 500 deep
+(JSON, under the parsers' limit of 1024), and one array nested past that limit (JSON: refused).
 """
 
 from __future__ import annotations
@@ -54,12 +61,123 @@ def write_contacts(path: Path, n: int, seed: int = 20160926) -> None:
         out.write(b"</resource>")
 
 
+# -- documents whose bulk is not embedded resources (--hostile) --------------------------------
+
+
+def _fill(path: Path, head: bytes, part: Any, tail: bytes, size: int) -> None:
+    """``head``, then ``part(i)`` for i = 0, 1, … until ``size`` bytes, then ``tail``."""
+    with path.open("wb") as out:
+        out.write(head)
+        written, i = len(head), 0
+        while written < size:
+            chunk = b"".join(part(j) for j in range(i, i + 10_000))
+            out.write(chunk)
+            written += len(chunk)
+            i += 10_000
+        out.write(tail)
+
+
+def write_hostile(d: Path, size: int) -> list[tuple[str, Path]]:
+    ns = payloads.NS
+    cases: list[tuple[str, Path]] = []
+    path = d / "root-properties.xml"
+    _fill(
+        path,
+        f'<resource xmlns="{ns}" rel="me" href="/me">'.encode(),
+        lambda i: f'<property name="p{i}">value number {i}</property>'.encode(),
+        b"</resource>",
+        size,
+    )
+    cases.append(("root properties", path))
+    path = d / "root-properties.json"
+    _fill(
+        path,
+        b'{"rel":"me","_links":{"self":{"href":"/me"}}',
+        lambda i: f',"p{i}":"value number {i}"'.encode(),
+        b"}",
+        size,
+    )
+    cases.append(("root properties", path))
+    path = d / "root-links.xml"
+    _fill(
+        path,
+        f'<resource xmlns="{ns}" rel="me" href="/me">'.encode(),
+        lambda i: f'<link rel="r{i}" href="/link/number/{i}"/>'.encode(),
+        b"</resource>",
+        size,
+    )
+    cases.append(("root links", path))
+    nested = b"[" * 500 + b'"a@b.c"' + b"]" * 500
+    path = d / "nested-arrays.json"
+    _fill(
+        path,
+        b'{"rel":"search","_embedded":{"contact":[{"rel":"contact","emailAddresses":'
+        + nested
+        + b"}",
+        lambda i: b',{"rel":"contact","emailAddresses":' + nested + b"}",
+        b"]}}",
+        size,
+    )
+    cases.append(("contacts, arrays nested 500 deep", path))
+    path = d / "nested-too-deep.json"
+    depth = size // 2
+    with path.open("wb") as out:
+        out.write(b'{"rel":"contact","emailAddresses":')
+        for _ in range(depth // 1_000_000):
+            out.write(b"[" * 1_000_000)
+        for _ in range(depth // 1_000_000):
+            out.write(b"]" * 1_000_000)
+        out.write(b"}")
+    cases.append(("one array nested past the limit", path))
+    return cases
+
+
+def hostile(size_mb: int) -> None:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="ucwa-hostile-") as tmp:
+        d = Path(tmp)
+        for label, src in write_hostile(d, size_mb * 1_000_000):
+            out = d / "out"
+            res = run_child("cli", str(src), str(out))
+            form = "XML → JSON" if src.suffix == ".xml" else "JSON → XML"
+            rows.append(
+                (
+                    label,
+                    form,
+                    f"{src.stat().st_size / 1e6:.0f}",
+                    f"{res['rss_mb']:.0f}",
+                    f"{res['seconds']:.1f}",
+                    res["status"],
+                )
+            )
+            print("  ".join(rows[-1]), flush=True)
+            src.unlink()
+            out.unlink(missing_ok=True)
+    head = ("document", "direction", "input MB", "peak RSS MB", "time s", "result")
+    print()
+    print("| " + " | ".join(head) + " |")
+    print("|---|---|---:|---:|---:|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
 # -- the child: one conversion, then its peak RSS ------------------------------------------------
 
 
 def child(mode: str, src: str, dst: str) -> None:
     start = time.perf_counter()
-    if mode == "x2j-tree":
+    status = "converted"
+    if mode == "cli":
+        import contextlib
+        import io
+
+        from ucwaformat.cli import main as command
+
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = command(["convert", src, "-o", dst, "--stream-above", "1"])
+        status = "converted" if code == 0 else f"refused: {err.getvalue().split(': ', 1)[-1].strip()}"
+    elif mode == "x2j-tree":
         Path(dst).write_bytes(ucwaformat.xml_to_json(Path(src).read_bytes()))
     elif mode == "j2x-tree":
         Path(dst).write_bytes(ucwaformat.json_to_xml(Path(src).read_bytes()))
@@ -71,7 +189,7 @@ def child(mode: str, src: str, dst: str) -> None:
             func(fin, fout)
     seconds = time.perf_counter() - start
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"rss_mb": rss_kb / 1024, "seconds": seconds}))
+    print(json.dumps({"rss_mb": rss_kb / 1024, "seconds": seconds, "status": status}))
 
 
 def baseline() -> None:
@@ -104,6 +222,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--no-tree", action="store_true", help="skip the tree path")
+    parser.add_argument("--hostile", type=int, metavar="MB", help="the --hostile documents")
     parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -114,6 +233,10 @@ def main() -> None:
         return
 
     ijson = _stream.ijson_available()
+    if args.hostile:
+        print(f"python {sys.version.split()[0]}, ijson {'installed' if ijson else 'not installed'}")
+        hostile(args.hostile)
+        return
     print(
         f"python {sys.version.split()[0]}, ucwaformat {ucwaformat.__version__}, "
         f"ijson {'installed' if ijson else 'not installed'}, {os.cpu_count()} CPUs"

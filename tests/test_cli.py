@@ -856,6 +856,10 @@ def test_options_are_read_from_the_convert_arguments_by_name() -> None:
             "r",
             "--strict",
             "--report",
+            "--max-depth",
+            "7",
+            "--max-value-size",
+            "99",
         ]
     )
     opts = Options.from_args(args)
@@ -867,7 +871,11 @@ def test_options_are_read_from_the_convert_arguments_by_name() -> None:
         "strict": True,
         "report": True,
         "schema": (),
+        "max_depth": 7,
+        "max_attributes": 1000,
+        "max_value_size": 99,
     }
+    assert opts.limits == ucwaformat.Limits(max_depth=7, max_value_size=99)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

@@ -6,7 +6,7 @@ from ._api import from_json, from_xml, json_to_xml, to_json, to_xml, xml_to_json
 from ._batch import convert_batch, convert_media_type, is_ucwa_media_type
 from ._datauri import decode_data_uri, make_data_uri
 from ._dates import Timestamp
-from ._errors import LOSS_KINDS, Loss, UcwaFormatError
+from ._errors import LOSS_KINDS, Limits, Loss, UcwaFormatError
 from ._model import Bag, Document, Dto, DtoObject, Event, Events, Input, Link, Resource, Sender
 from ._schema import PropertyType, Schema
 
@@ -39,6 +39,7 @@ __all__ = [
     "Event",
     "Events",
     "Input",
+    "Limits",
     "Link",
     "Loss",
     "PropertyType",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import gc
 from typing import Literal
 
-from ._errors import Loss, Recorder
+from ._errors import DEFAULT_LIMITS, Limits, Loss, Recorder
 from ._kinds import read_json, read_xml, write_json, write_xml, xml_json
 from ._media import Dialect
 from ._model import Document
 from ._schema import Schema
 from ._sinks import JsonSink
-from ._xml import UnknownPolicy, _Reader, parse_raw, scan_flags, xml_bytes
+from ._xml import UnknownPolicy, _Reader, check_value_sizes, parse_raw, scan_flags, xml_bytes
 
 __all__ = ["from_json", "from_xml", "json_to_xml", "to_json", "to_xml", "xml_to_json"]
 
@@ -46,6 +46,14 @@ def _check_unknown(unknown_cardinality: str) -> None:
         )
 
 
+def _limits(limits: Limits | None) -> Limits:
+    if limits is None:
+        return DEFAULT_LIMITS
+    if not isinstance(limits, Limits):
+        raise TypeError(f"limits must be a Limits, not {type(limits).__name__!r}")
+    return limits
+
+
 def _schema(schema: Schema | None) -> Schema:
     if schema is None:
         return Schema.bundled()
@@ -63,19 +71,21 @@ def from_xml(
     strict: bool = False,
     report: list[Loss] | None = None,
     unknown_cardinality: UnknownPolicy = "single",
+    limits: Limits | None = None,
 ) -> Document:
     """Read a UCWA XML document.
 
     ``rel`` names the root's type when the XML lacks it (or, for ``<input>``, the rel of the
     link the body is sent to), for typing. ``unknown_cardinality`` says how a lone link or
-    embedded resource of a relation the schema does not know is read.
+    embedded resource of a relation the schema does not know is read. ``limits`` bound what
+    is read of a hostile document (:class:`Limits`; safe defaults).
     """
     _check_unknown(unknown_cardinality)
     return read_xml(
         data,
         rel=rel,
         schema=_schema(schema),
-        rec=Recorder(strict, report),
+        rec=Recorder(strict, report, _limits(limits)),
         unknown=unknown_cardinality,
     )
 
@@ -89,6 +99,7 @@ def from_json(
     strict: bool = False,
     report: list[Loss] | None = None,
     kind: Kind | None = None,
+    limits: Limits | None = None,
 ) -> Document:
     """Read a UCWA JSON document.
 
@@ -96,7 +107,8 @@ def from_json(
     ``_embedded`` is an input), e.g. for typeless operation results.
     """
     _check_kind(kind)
-    return read_json(data, rel=rel, schema=_schema(schema), rec=Recorder(strict, report), kind=kind)
+    rec = Recorder(strict, report, _limits(limits))
+    return read_json(data, rel=rel, schema=_schema(schema), rec=rec, kind=kind)
 
 
 def _check_kind(kind: str | None) -> None:
@@ -165,16 +177,18 @@ def xml_to_json(
     pretty: bool = False,
     escape_solidus: bool = True,
     date_offset: bool = False,
+    limits: Limits | None = None,
 ) -> bytes:
     """UCWA XML → UCWA JSON; ``report`` collects what the translation could not carry."""
     _check_unknown(unknown_cardinality)
     schema = _schema(schema)
-    rec = Recorder(strict, report)
+    rec = Recorder(strict, report, _limits(limits))
     paused = _pause_gc(data)
     try:
         raw = xml_bytes(data)
         root = parse_raw(raw)
-        nil, many = scan_flags(raw)
+        check_value_sizes(root, rec.limits.max_value_size, len(raw))
+        nil, many = scan_flags(raw, rec.limits.max_attributes)
         sink = JsonSink(date_offset, rec, escape_solidus)
         reader = _Reader(schema, rec, unknown_cardinality, rel, sink, nil=nil, many=many)
         return xml_json(
@@ -203,6 +217,7 @@ def json_to_xml(
     dialect: Dialect = "server",
     pretty: bool = False,
     default_offset: int | None = None,
+    limits: Limits | None = None,
 ) -> bytes:
     """UCWA JSON → UCWA XML; ``report`` collects what the translation could not carry."""
     paused = _pause_gc(data)
@@ -213,7 +228,7 @@ def json_to_xml(
             data,
             rel=rel,
             schema=_schema(schema),
-            rec=Recorder(strict, report),
+            rec=Recorder(strict, report, _limits(limits)),
             kind=kind,
             for_xml=True,
         )

@@ -145,7 +145,7 @@ def _value(el: etree._Element, name: str, spec: DtoSpec, path: str, rec: Recorde
             props.append((str(key), "".join(str(t) for t in child.itertext())))
         return Bag(tuple(props))
     if name in spec.links and el.get("href") is not None:
-        attrs_ = attributes(el)
+        attrs_ = attributes(el, rec.limits.max_attributes)
         href = dict(attrs_)["href"]
         return Link(name, href, tuple((k, v) for k, v in attrs_ if k != "href"))
     item_name = spec.arrays.get(name)

@@ -8,7 +8,16 @@ from typing import Final
 
 import attrs
 
-__all__ = ["LOSS_KINDS", "Loss", "Recorder", "UcwaFormatError", "member_path", "path_of"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "LOSS_KINDS",
+    "Limits",
+    "Loss",
+    "Recorder",
+    "UcwaFormatError",
+    "member_path",
+    "path_of",
+]
 
 _IDENT: Final = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 
@@ -110,14 +119,52 @@ LOSS_KINDS: Final[dict[str, str]] = {
 }
 
 
+def _positive(_obj: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{attribute.name} must be an int, not {type(value).__name__!r}")
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, not {value}")
+
+
+@attrs.frozen
+class Limits:
+    """How much of one document a conversion reads before it refuses it (a ``UcwaFormatError``).
+
+    The defaults are safe for input from the network (docs/hostile-input.md says why each):
+
+    - ``max_depth``: resources nested in resources (the XML parser itself stops at 256
+      elements, orjson at 1024 levels);
+    - ``max_attributes``: attributes of one XML element (lxml reads them in time quadratic in
+      their number; UCWA elements have a handful);
+    - ``max_value_size``: characters in one value, a property's text, an attribute or a JSON
+      string. The default is the XML parser's own bound on one text node (10,000,000 bytes,
+      which no option lifts: huge trees are never allowed), so that both forms refuse alike.
+    """
+
+    max_depth: int = attrs.field(default=200, validator=_positive)
+    max_attributes: int = attrs.field(default=1000, validator=_positive)
+    max_value_size: int = attrs.field(default=10_000_000, validator=_positive)
+
+
+#: The limits a conversion reads under when it is given none.
+DEFAULT_LIMITS: Final = Limits()
+
+
 class Recorder:
-    """Where a conversion sends its losses: raise on the first (strict) or append to a list."""
+    """Where a conversion sends its losses: raise on the first (strict) or append to a list.
 
-    __slots__ = ("hears", "losses", "strict")
+    It also carries the conversion's :class:`Limits`: it is the one object that every reader
+    of every kind is handed, so a limit reaches each reader without a parameter of its own.
+    """
 
-    def __init__(self, strict: bool, losses: list[Loss] | None) -> None:
+    __slots__ = ("hears", "limits", "losses", "strict")
+
+    def __init__(
+        self, strict: bool, losses: list[Loss] | None, limits: Limits = DEFAULT_LIMITS
+    ) -> None:
         self.strict = strict
         self.losses = losses
+        self.limits = limits
         #: Whether a loss does anything (raise or be kept): a writer can skip looking for them.
         self.hears = strict or losses is not None
 

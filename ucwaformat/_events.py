@@ -54,12 +54,16 @@ def _local(el: etree._Element) -> tuple[str | None, str]:
 # -- XML -> model ------------------------------------------------------------------------------
 
 
+def _attributes(el: etree._Element, reader: _xml._Reader) -> list[tuple[str, str]]:
+    return _xml.attributes(el, reader.rec.limits.max_attributes)
+
+
 def read_events_xml(root: etree._Element, reader: _xml._Reader) -> Any:
     """``<events>`` → what the reader's sink makes of it (:class:`Events` for the model)."""
     sink = reader.sink
     href: str | None = None
     self_attrs: list[tuple[str, str]] = []
-    for key, val in _xml.attributes(root):
+    for key, val in _attributes(root, reader):
         if key == "href":
             href = val
         else:
@@ -77,7 +81,7 @@ def read_events_xml(root: etree._Element, reader: _xml._Reader) -> Any:
         if ns not in (NS, None):
             raise UcwaFormatError(f"element <{name}> is in a foreign namespace", path="$")
         if name == "link":
-            rel, record = reader.link_record(_xml.attributes(child), child, "$._links")
+            rel, record = reader.link_record(_attributes(child, reader), child, "$._links")
             links.setdefault(rel, []).append(record)
         elif name == "sender":
             senders.append(_sender_xml(child, f"$.sender[{len(senders)}]", reader))
@@ -91,7 +95,7 @@ def read_events_xml(root: etree._Element, reader: _xml._Reader) -> Any:
 
 
 def _sender_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Any:
-    rel, href, attrs = _xml.split_attributes(_xml.attributes(el))
+    rel, href, attrs = _xml.split_attributes(_attributes(el, reader))
     if rel is None or href is None:
         raise UcwaFormatError("<sender> without rel or href", line=_xml.line_of(el), path=path)
     events: list[Any] = []
@@ -117,9 +121,10 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Any:
         if etype not in EVENT_TYPES:
             rec.loss("event", f"{path}.type", f"unknown event type {etype!r}; carried through")
     # (Parsed from bytes, lxml gives str pairs; its stubs say str | bytes.)
-    if reader.many and len(el.attrib) > _xml.MAX_ATTRIBUTES:
-        _xml.attributes(el)  # refused
-    attrs: list[tuple[str, str]] = el.items()  # type: ignore[assignment]
+    # (Parsed from bytes, lxml gives str pairs; its stubs say str | bytes.)
+    attrs: list[tuple[str, str]] = (
+        _attributes(el, reader) if reader.many else el.items()  # type: ignore[assignment]
+    )
     if len(attrs) == 2 and attrs[0][0] == "rel" and attrs[1][0] == "href":
         rel: str | None = attrs[0][1]  # the common case
         href: str | None = attrs[1][1]
@@ -158,7 +163,7 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Any:
                 reader.embedded(child, member_path(f"{path}._embedded", role), None, role, 1),
             )
         elif name == "in" and cns in (NS, None):
-            irel, ihref, iattrs = _xml.split_attributes(_xml.attributes(child))
+            irel, ihref, iattrs = _xml.split_attributes(_attributes(child, reader))
             if irel is None or ihref is None:
                 raise UcwaFormatError("<in> without rel or href", path=f"{path}.in")
             in_link = Link(irel, ihref, tuple(iattrs))
@@ -181,7 +186,7 @@ def _event_xml(el: etree._Element, path: str, reader: _xml._Reader) -> Any:
             if len(child):
                 extra.append((name, "".join(str(t) for t in child.itertext())))
             elif child.attrib:
-                extra.append((name, tuple(_xml.attributes(child))))
+                extra.append((name, tuple(_attributes(child, reader))))
             else:
                 extra.append((name, child.text or ""))
     return reader.sink.event(

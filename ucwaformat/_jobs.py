@@ -25,7 +25,7 @@ import attrs
 import orjson
 
 from ._api import Kind, from_json, from_xml, json_to_xml, to_json, to_xml, xml_to_json
-from ._errors import Loss, UcwaFormatError
+from ._errors import DEFAULT_LIMITS, Limits, Loss, UcwaFormatError
 from ._kinds import request_kind
 from ._media import (
     CodingError,
@@ -103,6 +103,14 @@ class Options:
     strict: bool
     report: bool
     schema: tuple[Overlay, ...] = attrs.field(default=(), converter=tuple)
+    # The limits on a hostile input (Limits: their defaults and their one home).
+    max_depth: int = DEFAULT_LIMITS.max_depth
+    max_attributes: int = DEFAULT_LIMITS.max_attributes
+    max_value_size: int = DEFAULT_LIMITS.max_value_size
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_depth, self.max_attributes, self.max_value_size)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Options:
@@ -167,6 +175,7 @@ def convert_body(
             report=losses,
             pretty=opts.pretty,
             schema=schema,
+            limits=opts.limits,
         )
         return out, target
     if source == "json" and target == "xml":
@@ -179,14 +188,23 @@ def convert_body(
             pretty=opts.pretty,
             schema=schema,
             kind=kind,
+            limits=opts.limits,
         )
         return out, target
     doc: Document
     if source == "xml":
-        doc = from_xml(data, rel=opts.rel, strict=opts.strict, report=losses, schema=schema)
+        doc = from_xml(
+            data, rel=opts.rel, strict=opts.strict, report=losses, schema=schema, limits=opts.limits
+        )
     else:
         doc = from_json(
-            data, rel=opts.rel, strict=opts.strict, report=losses, schema=schema, kind=kind
+            data,
+            rel=opts.rel,
+            strict=opts.strict,
+            report=losses,
+            schema=schema,
+            kind=kind,
+            limits=opts.limits,
         )
     if target == "json":
         out = to_json(doc, pretty=opts.pretty, strict=opts.strict, report=losses)

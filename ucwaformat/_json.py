@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, NoReturn, TypeAlias
 
 import orjson
 
 from ._dates import TICKS_PER_MS, Timestamp, is_ms_date, ms_date_repair, parse_iso, parse_ms_date
-from ._errors import Recorder, UcwaFormatError, member_path, path_of
+from ._errors import DEFAULT_LIMITS, Recorder, UcwaFormatError, member_path, path_of
 from ._jsondates import OFFSET_LOSS, SUB_MS_LOSS, escape_dates, escaped_date, ms_date_text
 from ._model import (
     Input,
@@ -30,8 +30,9 @@ from ._values import max_int_digits
 
 __all__ = ["dump", "load_json"]
 
-#: Resources nested deeper than this are refused (orjson itself stops at 1024 levels).
-MAX_DEPTH: Final = 200
+#: Resources nested deeper than this are refused by default (``Limits.max_depth``; orjson
+#: itself stops at 1024 levels).
+MAX_DEPTH: Final = DEFAULT_LIMITS.max_depth
 #: The members of a resource's JSON object that are not properties.
 RESERVED: Final = frozenset(("rel", "_links", "_embedded"))
 
@@ -62,6 +63,9 @@ def load_json(data: bytes | str, *, strict: bool, rec: Recorder | None = None) -
             obj = _load_big(data, exc)
         else:
             raise UcwaFormatError(exc.msg, line=exc.lineno, column=exc.colno) from None
+    limit = (rec.limits if rec is not None else DEFAULT_LIMITS).max_value_size
+    if len(data) > limit:  # (only a text larger than the limit can hold a value larger)
+        check_value_sizes(obj, "$", limit)
     if strict or (rec is not None and rec.hears and _may_repeat(data, obj)):
         try:
             for path, key in _duplicates(_read_pairs(data), "$"):
@@ -76,6 +80,37 @@ def load_json(data: bytes | str, *, strict: bool, rec: Recorder | None = None) -
                 "JSON nested too deeply to check for duplicate keys", line=1, column=1
             ) from None
     return obj
+
+
+def check_value_sizes(obj: Any, path: str, limit: int) -> None:
+    """Refuse a string (a value or a key) of more than ``limit`` characters in parsed JSON."""
+    stack = [(obj, path)]
+    while stack:
+        value, where = stack.pop()
+        if type(value) is dict:
+            for key, member in value.items():
+                if len(key) > limit:
+                    raise UcwaFormatError(
+                        f"a key of {len(key)} characters; at most {limit} are read", path=where
+                    )
+                if type(member) is str:
+                    if len(member) > limit:
+                        _too_long(member, member_path(where, key), limit)
+                elif type(member) is dict or type(member) is list:
+                    stack.append((member, member_path(where, key)))
+        elif type(value) is list:
+            for index, item in enumerate(value):
+                if type(item) is str:
+                    if len(item) > limit:
+                        _too_long(item, f"{where}[{index}]", limit)
+                elif type(item) is dict or type(item) is list:
+                    stack.append((item, f"{where}[{index}]"))
+        elif type(value) is str and len(value) > limit:
+            _too_long(value, where, limit)
+
+
+def _too_long(value: str, path: str, limit: int) -> NoReturn:
+    raise UcwaFormatError(f"a value of {len(value)} characters; at most {limit} are read", path=path)
 
 
 #: The end of a key: a string's closing quote, blanks, a colon. In a string a quote is escaped,
@@ -374,8 +409,10 @@ class _Reader:
     ) -> Resource:
         if not isinstance(obj, dict):
             raise UcwaFormatError(f"a resource must be an object, not {_json_type(obj)}", path=path)
-        if depth > MAX_DEPTH:
-            raise UcwaFormatError(f"resources nested deeper than {MAX_DEPTH}", path=path)
+        if depth > self.rec.limits.max_depth:
+            raise UcwaFormatError(
+                f"resources nested deeper than {self.rec.limits.max_depth}", path=path
+            )
         rtype = obj.get("rel")
         if rtype is not None and not isinstance(rtype, str):
             raise UcwaFormatError(
@@ -706,17 +743,27 @@ def dump(
                 "a lone surrogate cannot be written as UTF-8", path=_surrogate_path(obj, "$")
             ) from None
         # Integers are of any size in UCWA XML (§7.2); orjson stops at 64 bits, json does not.
+        used: list[str] = []
+
+        def text_of(value: Any) -> str:
+            used.append(fragments[id(value)])  # type: ignore[index]
+            return used[-1]
+
         out = json.dumps(
             obj,
             ensure_ascii=False,
             indent=2 if pretty else None,
             separators=None if pretty else (",", ":"),
-            default=None if not fragments else (lambda value: fragments[id(value)]),
+            default=None if not fragments else text_of,
         ).encode("utf-8")
-        return escape_dates(out) if escape or fragments else out
+        return escape_dates(out) if escape or used else out
     if fragments:
-        # (rfind: CPython's backward search is about twice as fast for these needles as `in`.)
-        if out.rfind(b'"/Date(') >= 0 or out.rfind(b')/"') >= 0:
+        # Rewritten only if a date fragment is in the output (a fragment of a value the reader
+        # dropped afterwards, a repeated property's first, does not count): orjson doubles
+        # every backslash of a string, so only a fragment writes a quote, one backslash and a
+        # solidus. (rfind: CPython's backward search is about twice as fast here as `in`.)
+        written = out.rfind(b'"\\/Date(') >= 0
+        if written and (out.rfind(b'"/Date(') >= 0 or out.rfind(b')/"') >= 0):
             return escape_dates(out)
         return out
     return escape_dates(out) if escape else out

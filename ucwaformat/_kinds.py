@@ -94,9 +94,11 @@ def read_xml(
 ) -> Document:
     """XML bytes or text → a document of any kind (the root element decides)."""
     raw = _xml.xml_bytes(data)
-    nil, many = _xml.scan_flags(raw)
+    nil, many = _xml.scan_flags(raw, rec.limits.max_attributes)
     reader = _xml._Reader(schema, rec, unknown, rel, nil=nil, many=many)
-    doc: Document = read_xml_root(_xml.parse_raw(raw), reader, rel)
+    root = _xml.parse_raw(raw)
+    _xml.check_value_sizes(root, rec.limits.max_value_size, len(raw))
+    doc: Document = read_xml_root(root, reader, rel)
     return doc
 
 

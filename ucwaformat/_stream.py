@@ -8,8 +8,9 @@ a temporary file); the root's own properties and links, which are small, are wri
 at the end. So:
 
 - the output equals the tree path's byte for byte (``xml_to_json``/``json_to_xml`` with the same
-  options) and so do the reported losses, in another order; bad input raises ``UcwaFormatError``
-  with the tree path's position (for an input with several errors, maybe another of them);
+  options) and so do the reported losses, in another order; bad input raises the tree path's
+  ``UcwaFormatError`` (on an error the input is read again whole, as the tree path reads it:
+  with several errors, the items read first could show another);
 - ``dst`` receives nothing until the whole input has been read and converted: an error leaves it
   untouched, as the tree path would;
 - documents of other kinds (``<input>``, DTOs, a UTF-16 document) are converted by the tree path,
@@ -37,7 +38,7 @@ import json
 import re
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any, BinaryIO, Final
 
 import attrs
@@ -45,9 +46,9 @@ import orjson
 from lxml import etree
 
 from . import _events, _json, _xml
-from ._api import Kind, _check_unknown, _schema
+from ._api import Kind, _check_unknown, _limits, _schema, json_to_xml, xml_to_json
 from ._dto import DtoXmlWriter, dto_kind_of_json
-from ._errors import Loss, Recorder, UcwaFormatError, member_path
+from ._errors import Limits, Loss, Recorder, UcwaFormatError, member_path
 from ._jsondates import DateEscaper
 from ._kinds import read_json_object, report_kind, write_xml_into, xml_json
 from ._media import Dialect
@@ -76,6 +77,8 @@ _DOCTYPE: Final = b"<!DOCTYPE"
 #: between tokens nor in strings (yajl takes a form feed or a vertical tab for a blank). Either
 #: asks for the exact reading, whose verdict and position are the tree reader's.
 _INEXACT_JSON: Final = re.compile(rb"\\u[dD][89a-fA-F]|[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: A quote escaped inside a string: after an odd number of backslashes.
+_ESCAPED_QUOTE: Final = re.compile(rb'(?<!\\)(?:\\\\)*\\"')
 
 
 def ijson_available() -> bool:
@@ -123,7 +126,16 @@ class _Input:
         self.scan_json = False
         self._reset()
 
+    #: (JSON) the quotes that open or close a string, so far: an odd count at the end is a
+    #: string left open, which yajl takes for the end of the input after a whole document
+    #: (``{"a":1}"x``), where the tree path's parser sees content after the document.
+    quotes = 0
+    #: (JSON) the backslashes that end what was read so far (a run cut between two chunks).
+    backslashes = b""
+
     def _reset(self) -> None:
+        self.quotes = 0
+        self.backslashes = b""
         self.offset = 0  # bytes handed out before the current chunk
         self.lines = 0  # newlines before ``offset``
         self.line_start = 0  # the offset just after the last of them
@@ -159,7 +171,17 @@ class _Input:
             if _INEXACT_JSON.search(self.prev + data):
                 raise _Restart
             self.prev = data[-5:]
+            self._count_quotes(data)
         return data
+
+    def _count_quotes(self, data: bytes) -> None:
+        quotes = data.count(b'"')
+        if quotes:
+            window = self.backslashes + data
+            escaped = len(_ESCAPED_QUOTE.findall(window)) if b'\\"' in window else 0
+            self.quotes += quotes - escaped
+        run = len(data) - len(data.rstrip(b"\\"))
+        self.backslashes = self.backslashes + data if run == len(data) else data[len(data) - run :]
 
     def read_all(self) -> bytes:
         parts = [self.pending]
@@ -314,9 +336,12 @@ class _XmlToJson:
         self.unknown = unknown
         self.hint = hint
         self.pretty = pretty
-        # The one XML reader with the JSON sink, item by item; dates stay plain text in the
-        # items, and the output is escaped as it is written (DateEscaper).
-        self.sink = JsonSink(date_offset, rec, escape_solidus, fragments=False)
+        # The one XML reader with the JSON sink, item by item; dates are escaped fragments, as
+        # on the tree path, and when one is written the rest of the output is escaped as it is
+        # written (DateEscaper), as the tree path escapes its whole output. (Whether the sink
+        # *made* a date does not say: a repeated property's first value is dropped after.)
+        self.sink = JsonSink(date_offset, rec, escape_solidus)
+        self.dated = False
         self.date_offset = date_offset
         self.reader = _xml._Reader(schema, rec, unknown, hint, self.sink)
         self.forced = forced
@@ -360,6 +385,7 @@ class _XmlToJson:
                         mode = "tree"
                 if mode == "tree" or el is root or el.getparent() is not root:
                     continue
+                _xml.check_value_sizes(el, self.rec.limits.max_value_size)
                 if mode == "resource":
                     if el.tag in _RESOURCE_TAGS:
                         self.embedded(root, el)
@@ -374,6 +400,8 @@ class _XmlToJson:
             raise _xml.syntax_error(exc, parser.error_log) from None
         if whole is None:
             raise UcwaFormatError("Document is empty", line=1, column=1)
+        # (The items were checked as they ended; what is left is the root's own.)
+        _xml.check_value_sizes(whole, self.rec.limits.max_value_size)
         if mode == "resource":
             self.finish_resource(whole, dst)
         elif mode == "events":
@@ -393,7 +421,18 @@ class _XmlToJson:
 
     @property
     def escape(self) -> bool:
-        return self.escape_solidus and self.sink.writer.dates
+        return self.escape_solidus and self.dated
+
+    def dumped(self, obj: Any) -> bytes:
+        """``obj`` as JSON; notes whether it holds a date (only a date fragment writes a quote,
+        one backslash and a solidus: orjson doubles a string's backslashes)."""
+        fragments = self.sink.fragments
+        data = _json.dump(obj, pretty=self.pretty, escape=False, fragments=fragments)
+        if fragments:
+            if data.rfind(b'"\\/Date(') >= 0:
+                self.dated = True
+            fragments.clear()  # (only the fallback writer needs them, within dump: flat memory)
+        return data
 
     # -- items ------------------------------------------------------------------------------
 
@@ -401,7 +440,7 @@ class _XmlToJson:
         return b"\n" + b"  " * depth if self.pretty else b""
 
     def item_bytes(self, obj: Any, depth: int) -> bytes:
-        data = _json.dump(obj, pretty=self.pretty, escape=False)
+        data = self.dumped(obj)
         if self.pretty:
             data = data.replace(b"\n", b"\n" + b"  " * depth)
         return data
@@ -438,7 +477,7 @@ class _XmlToJson:
             # Whether the role is a collection is known at its second item or at the end; the
             # first item's losses wait until then for their path.
             pending: list[Loss] = []
-            temp = Recorder(self.rec.strict, pending)
+            temp = Recorder(self.rec.strict, pending, self.rec.limits)
             reader.rec = temp
         try:
             obj = reader.embedded(el, path, effective, role, 1)
@@ -536,7 +575,7 @@ class _XmlToJson:
         dst: IO[bytes],
     ) -> None:
         """Write the head with each sentinel replaced by its items from the spool."""
-        text = _json.dump(head, pretty=self.pretty, escape=False)
+        text = self.dumped(head)
         out = DateEscaper(dst, self.escape)
         ind = self.indent(depth)
         close = self.indent(depth - 1)
@@ -561,6 +600,18 @@ class _XmlToJson:
         out.close()
 
 
+def _tree_verdict(convert: Callable[[bytes], bytes], data: bytes) -> None:
+    """Raise the tree path's error for the whole input, if it has one.
+
+    Called when streaming met an error: an input with several errors may show the streaming
+    converter another one first (its items are read before the root's own members, and each
+    item is read and written before the next is read), so the whole input is read again, as
+    the tree path reads it, for the error every path gives. Bad input only: the memory of a
+    conversion that succeeds stays flat.
+    """
+    convert(data)
+
+
 def stream_xml_to_json(
     src: BinaryIO,
     dst: BinaryIO,
@@ -573,6 +624,7 @@ def stream_xml_to_json(
     pretty: bool = False,
     escape_solidus: bool = True,
     date_offset: bool = False,
+    limits: Limits | None = None,
 ) -> None:
     """UCWA XML from the binary file ``src`` → UCWA JSON into the binary file ``dst``.
 
@@ -582,12 +634,11 @@ def stream_xml_to_json(
     """
     _check_unknown(unknown_cardinality)
     sch = _schema(schema)
+    lim = _limits(limits)
     inp = _Input(src)
     head = inp.peek(4)
     if any(head.startswith(bom) for bom in _BOMS):
         # UTF-16/32: the tree path transcodes the document first.
-        from ._api import xml_to_json
-
         data = inp.read_all()
         dst.write(
             xml_to_json(
@@ -600,6 +651,7 @@ def stream_xml_to_json(
                 pretty=pretty,
                 escape_solidus=escape_solidus,
                 date_offset=date_offset,
+                limits=lim,
             )
         )
         return
@@ -610,7 +662,7 @@ def stream_xml_to_json(
         while True:
             conv = _XmlToJson(
                 sch,
-                Recorder(strict, report),
+                Recorder(strict, report, lim),
                 unknown_cardinality,
                 rel,
                 pretty,
@@ -626,6 +678,22 @@ def stream_xml_to_json(
                     del report[mark:]
                 forced = restart.forced
                 inp.rewind()
+            except UcwaFormatError:
+                if report is not None:
+                    del report[mark:]
+                inp.rewind()
+                _tree_verdict(
+                    lambda data: xml_to_json(
+                        data,
+                        rel=rel,
+                        schema=sch,
+                        strict=strict,
+                        unknown_cardinality=unknown_cardinality,
+                        limits=lim,
+                    ),
+                    inp.read_all(),
+                )
+                raise
             finally:
                 conv.spool.close()
 
@@ -846,15 +914,22 @@ _Events = Iterator[tuple[str, Any]]
 _MAX_JSON_DEPTH: Final = 1024
 
 
-def _build(event: str, value: Any, events: _Events, repeats: bool) -> Any:
-    """The value that begins with ``event``, built from the events that follow."""
+def _build(event: str, value: Any, events: _Events, repeats: bool, limit: int) -> Any:
+    """The value that begins with ``event``, built from the events that follow.
+
+    A string or key longer than ``limit`` (``Limits.max_value_size``) sends the document to
+    the tree reader, which refuses it with its path."""
     if event != "start_map" and event != "start_array":
+        if type(value) is str and len(value) > limit:
+            raise _Fallback
         return value
     root: Any = {} if event == "start_map" else []
     stack: list[Any] = [root]
     keys: list[str] = [""]
     for ev, val in events:
         if ev == "map_key":
+            if len(val) > limit:
+                raise _Fallback
             keys[-1] = val
             continue
         if ev == "end_map" or ev == "end_array":
@@ -869,6 +944,8 @@ def _build(event: str, value: Any, events: _Events, repeats: bool) -> Any:
                 raise _Fallback  # orjson's limit: let it say so
         else:
             new = val
+            if type(new) is str and len(new) > limit:
+                raise _Fallback
         top = stack[-1]
         if type(top) is list:
             top.append(new)
@@ -887,6 +964,7 @@ def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], repeats: bool) -> 
     """``repeats``: a key repeated in an object sends the document to the tree reader (strict
     mode, or a loss report: it raises or reports it; ijson keeps the last silently)."""
     ijson = _ijson()
+    limit = conv.rec.limits.max_value_size
     events: _Events = iter(ijson.basic_parse(inp, use_float=True))
     try:
         event, _value = next(events)
@@ -896,6 +974,8 @@ def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], repeats: bool) -> 
         for event, key in events:
             if event == "end_map":
                 break
+            if len(key) > limit:
+                raise _Fallback
             event, value = next(events)
             if key in members and (members[key] is _STREAMED or repeats):
                 raise _Fallback  # a repeated key: the last one wins, or is an error
@@ -905,7 +985,7 @@ def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], repeats: bool) -> 
                 for event, role in events:
                     if event == "end_map":
                         break
-                    if role in seen:
+                    if role in seen or len(role) > limit:
                         raise _Fallback
                     seen.add(role)
                     event, value = next(events)
@@ -914,25 +994,33 @@ def _run_ijson(conv: _JsonToXml, inp: _Input, dst: IO[bytes], repeats: bool) -> 
                         for event, value in events:
                             if event == "end_array":
                                 break
-                            conv.embedded_item(role, index, _build(event, value, events, repeats))
+                            item = _build(event, value, events, repeats, limit)
+                            conv.embedded_item(role, index, item)
                             index += 1
                         if index == 0:
                             conv.empty_role(role)
                     else:
-                        conv.embedded_item(role, None, _build(event, value, events, repeats))
+                        item = _build(event, value, events, repeats, limit)
+                        conv.embedded_item(role, None, item)
                 members[key] = _STREAMED
             elif key == "sender" and event == "start_array" and conv.can_stream(key, members):
                 conv.start_senders()
                 for index, (event, value) in enumerate(events):
                     if event == "end_array":
                         break
-                    conv.sender_item(index, _build(event, value, events, repeats))
+                    conv.sender_item(index, _build(event, value, events, repeats, limit))
                 members[key] = _STREAMED
             else:
-                members[key] = _build(event, value, events, repeats)
+                members[key] = _build(event, value, events, repeats, limit)
         for _ in events:
             raise _Fallback
-    except ijson.JSONError:
+        while inp.read(_CHUNK):
+            pass  # (to its end: what follows the document is counted too)
+        if inp.quotes % 2:
+            raise _Fallback  # a string left open after the document: the tree path's error
+    except (ijson.JSONError, UnicodeDecodeError):
+        # (Invalid UTF-8 that ijson's decoder meets before its parser does: 0xC1 and other
+        # bytes no UTF-8 text holds.) The exact reading gives the tree path's error.
         raise _Fallback from None
     conv.finish(members, dst, False)
 
@@ -949,6 +1037,7 @@ def stream_json_to_xml(
     dialect: Dialect = "server",
     pretty: bool = False,
     default_offset: int | None = None,
+    limits: Limits | None = None,
 ) -> None:
     """UCWA JSON from the binary file ``src`` → UCWA XML into the binary file ``dst``.
 
@@ -962,13 +1051,13 @@ def stream_json_to_xml(
     if kind not in (None, *KINDS):
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     sch = _schema(schema)
+    lim = _limits(limits)
     inp = _Input(src)
     mark = len(report) if report is not None else 0
 
     def conv(reparsed: bool) -> _JsonToXml:
-        return _JsonToXml(
-            sch, Recorder(strict, report), rel, kind, dialect, pretty, default_offset, reparsed
-        )
+        rec = Recorder(strict, report, lim)
+        return _JsonToXml(sch, rec, rel, kind, dialect, pretty, default_offset, reparsed)
 
     def reset() -> None:
         if report is not None:
@@ -981,20 +1070,38 @@ def stream_json_to_xml(
             try:
                 _run_ijson(first, inp, dst, strict or report is not None)
                 return
-            except (_Fallback, _Restart):
+            except (_Fallback, _Restart, UcwaFormatError):
+                # (An error: the exact reading below gives the tree path's, see _tree_verdict.)
                 reset()
                 inp.rewind()
                 inp.scan_json = False
             finally:
                 first.spool.close()
         data = inp.read_all()
-        obj = _json.load_json(data, strict=strict, rec=Recorder(strict, report))
+        obj = _json.load_json(data, strict=strict, rec=Recorder(strict, report, lim))
         whole = conv(False)
         try:
             _run_object(whole, obj, dst)
             return
         except _json.BigInt:
             reset()
+        except UcwaFormatError:
+            reset()
+            del obj
+            _tree_verdict(
+                lambda data: json_to_xml(
+                    data,
+                    rel=rel,
+                    schema=sch,
+                    strict=strict,
+                    kind=kind,
+                    dialect=dialect,
+                    default_offset=default_offset,
+                    limits=lim,
+                ),
+                data,
+            )
+            raise
         finally:
             whole.spool.close()
         # Integers are of any size (§7.2); the stdlib parser keeps them exact.

@@ -15,7 +15,7 @@ from lxml import etree
 
 from . import _xmltext as xmltext
 from ._dates import Timestamp, format_iso
-from ._errors import Recorder, UcwaFormatError, member_path, path_of
+from ._errors import DEFAULT_LIMITS, Recorder, UcwaFormatError, member_path, path_of
 from ._media import Dialect, check_dialect
 from ._model import (
     Event,
@@ -54,8 +54,12 @@ _LINE_COL_SUFFIX: Final = re.compile(r",? line \d+, column \d+$")
 # What libxml2 appends to some messages: a line, sometimes the error's own (see syntax_error).
 _LINE_SUFFIX: Final = re.compile(r" line (\d+)$")
 
-#: Resources nested deeper than this are refused; libxml2 itself stops at 256 elements.
-MAX_DEPTH: Final = 200
+#: Resources nested deeper than this are refused by default (``Limits.max_depth``); libxml2
+#: itself stops at 256 elements.
+MAX_DEPTH: Final = DEFAULT_LIMITS.max_depth
+#: libxml2's own bound on one text node or attribute value, in bytes (huge trees are never
+#: allowed); a lower ``Limits.max_value_size`` is checked by :func:`check_value_sizes`.
+PARSER_VALUE_BOUND: Final = 10_000_000
 
 _THREAD: Final = threading.local()
 
@@ -86,18 +90,18 @@ def line_of(el: etree._Element) -> int | None:
     return cast("int | None", el.sourceline)
 
 
-#: The most attributes an element may have. lxml reads attribute values in time quadratic in
-#: their number (each value is looked up by name), so one element with 100,000 attributes
-#: would take a minute; UCWA elements have a handful.
-MAX_ATTRIBUTES: Final = 1000
+#: The most attributes an element may have by default (``Limits.max_attributes``). lxml reads
+#: attribute values in time quadratic in their number (each value is looked up by name), so
+#: one element with 100,000 attributes would take a minute; UCWA elements have a handful.
+MAX_ATTRIBUTES: Final = DEFAULT_LIMITS.max_attributes
 
 
-def attributes(el: etree._Element) -> list[tuple[str, str]]:
-    """An element's attributes in document order; more than :data:`MAX_ATTRIBUTES` is an error."""
-    if len(el.attrib) > MAX_ATTRIBUTES:
+def attributes(el: etree._Element, limit: int = MAX_ATTRIBUTES) -> list[tuple[str, str]]:
+    """An element's attributes in document order; more than ``limit`` is an error."""
+    if len(el.attrib) > limit:
         raise UcwaFormatError(
             f"<{etree.QName(el).localname}> has {len(el.attrib)} attributes; "
-            f"at most {MAX_ATTRIBUTES} are read",
+            f"at most {limit} are read",
             line=line_of(el),
         )
     # Parsed from bytes, lxml gives str names and values; the stubs say str | bytes.
@@ -231,6 +235,21 @@ def parse_raw(raw: bytes) -> etree._Element:
     if root is None:
         raise UcwaFormatError("Document is empty", line=1, column=1)
     return root
+
+
+def check_value_sizes(el: etree._Element, limit: int, size: int | None = None) -> None:
+    """Refuse a text or attribute value of more than ``limit`` characters in ``el`` (read from
+    ``size`` bytes, if known). The parser refuses what is beyond its own bound; below it, the
+    tree is walked once, and only when the document is larger than the limit (so, rarely)."""
+    if limit >= PARSER_VALUE_BOUND or (size is not None and size <= limit):
+        return
+    for node in el.iter():
+        for value in (node.text, node.tail, *node.values()):
+            if value is not None and len(value) > limit:
+                raise UcwaFormatError(
+                    f"a value of {len(value)} characters; at most {limit} are read",
+                    line=line_of(node),
+                )
 
 
 class Sink(Protocol):
@@ -417,14 +436,14 @@ _NO_NAMES: Final[dict[str, PropertyType | None]] = {}
 _REL: Final = b"rel"
 
 
-def scan_flags(raw: bytes) -> tuple[bool, bool]:
+def scan_flags(raw: bytes, max_attributes: int = MAX_ATTRIBUTES) -> tuple[bool, bool]:
     """(the document may hold ``xsi:nil``, an element may have too many attributes), from the
     bytes the parser read: each ``False`` spares the reader one lookup per element."""
     # xsi:nil needs a prefix bound to XSI, declared as xmlns:… (names have no character
     # references). Every attribute has a "=": fewer in the whole text, no element has too
     # many. (rfind: CPython searches backwards about twice as fast as `in` here.)
     nil = raw.rfind(b"xmlns:") >= 0 and raw.rfind(b":nil") >= 0
-    many = len(raw) > MAX_ATTRIBUTES and raw.count(b"=") > MAX_ATTRIBUTES
+    many = len(raw) > max_attributes and raw.count(b"=") > max_attributes
     return nil, many
 
 
@@ -460,7 +479,7 @@ class _Reader:
         self.input_target = input_target
         self.sink = sink
         # False promises that no element has an xsi:nil attribute, or more attributes than
-        # MAX_ATTRIBUTES (see scan_flags): the checks are skipped.
+        # the limit on attributes (see scan_flags): the checks are skipped.
         self.nil = nil
         self.many = many
 
@@ -613,8 +632,10 @@ class _Reader:
         the type after some were typed reads the element again, typed as the last mark says;
         in strict mode the losses of a pass wait until its type is settled.
         """
-        if depth > MAX_DEPTH:
-            raise UcwaFormatError(f"resources nested deeper than {MAX_DEPTH}", path=path)
+        if depth > self.rec.limits.max_depth:
+            raise UcwaFormatError(
+                f"resources nested deeper than {self.rec.limits.max_depth}", path=path
+            )
         is_input = typer is not None
         sink = self.sink
         if not len(el):
@@ -641,7 +662,7 @@ class _Reader:
             if strict:
                 # A loss must not raise before the type is settled: it waits, and the first one
                 # is raised once it is (or before an error met later in the pass).
-                self.rec = Recorder(False, [])
+                self.rec = Recorder(False, [], rec.limits)
             losses = self.rec.losses
             if losses is not None:
                 # (What the sink did in a pass that is read again: its losses, if anybody hears.)
@@ -775,8 +796,8 @@ class _Reader:
                             props[name] = self.value(child, kind, pt, path, name)
                         elif k == 2:
                             others += 1
-                            if many and len(child.attrib) > MAX_ATTRIBUTES:
-                                attributes(child)  # refused
+                            if many and len(child.attrib) > rec.limits.max_attributes:
+                                attributes(child, rec.limits.max_attributes)  # refused
                             # (Parsed from bytes, lxml gives str pairs; its stubs say str | bytes.)
                             attrs: list[tuple[str, str]] = child.items()  # type: ignore[assignment]
                             if len(attrs) == 2 and attrs[0][0] == "rel" and attrs[1][0] == "href":
@@ -963,8 +984,8 @@ class _Reader:
         self, el: etree._Element, path: str, parent_type: str | None, role: str, depth: int
     ) -> Any:
         """An embedded ``<resource>``, typed from its parent's type and its role."""
-        if self.many and len(el.attrib) > MAX_ATTRIBUTES:
-            attributes(el)  # refused
+        if self.many and len(el.attrib) > self.rec.limits.max_attributes:
+            attributes(el, self.rec.limits.max_attributes)  # refused
         # (Parsed from bytes, lxml gives str pairs; its stubs say str | bytes.)
         attrs: list[tuple[str, str]] = el.items()  # type: ignore[assignment]
         if len(attrs) == 2 and attrs[0][0] == "rel" and attrs[1][0] == "href":
@@ -1020,7 +1041,7 @@ class _Reader:
     def root(self, el: etree._Element, hint: str | None) -> Any:
         kind = self.kind(el, "$")
         if kind == "resource":
-            attrs = attributes(el)
+            attrs = attributes(el, self.rec.limits.max_attributes)
             if len(attrs) == 2 and attrs[0][0] == "rel" and attrs[1][0] == "href":
                 rel: str | None = attrs[0][1]  # the common case
                 href: str | None = attrs[1][1]
@@ -1033,7 +1054,7 @@ class _Reader:
             )
         if kind == "input":
             if el.attrib:
-                names = ", ".join(k for k, _v in attributes(el))
+                names = ", ".join(k for k, _v in attributes(el, self.rec.limits.max_attributes))
                 self.rec.loss("element", "$", f"attributes on <input> ({names}); dropped")
             target = self.input_target or hint
             schema = self.schema

@@ -28,7 +28,7 @@ import attrs
 
 from . import __version__
 from ._api import from_json, from_xml
-from ._errors import Loss, UcwaFormatError
+from ._errors import DEFAULT_LIMITS, Loss, UcwaFormatError
 from ._jobs import (
     EXT,
     LINES_BATCH,
@@ -274,9 +274,22 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=STREAM_ABOVE,
         metavar="BYTES",
-        help="convert input files of at least BYTES by streaming, in flat memory (default "
-        f"{STREAM_ABOVE}, 32 MiB); the output is the same",
+        help="convert input files of at least BYTES by streaming, in memory flat in the number "
+        f"of embedded resources (default {STREAM_ABOVE}, 32 MiB); the output is the same",
     )
+    for flag, what in (
+        ("--max-depth", "resources nested in resources"),
+        ("--max-attributes", "attributes of one XML element"),
+        ("--max-value-size", "characters in one value (property text, attribute, JSON string)"),
+    ):
+        default = getattr(DEFAULT_LIMITS, flag[2:].replace("-", "_"))
+        conv.add_argument(
+            flag,
+            type=_jobs,
+            default=default,
+            metavar="N",
+            help=f"refuse more than N {what} (default {default})",
+        )
     workers.add_argument(
         "--dask",
         metavar="ADDRESS",
@@ -558,10 +571,21 @@ def _convert_documents(
     return tally
 
 
+class _InputFailed(Exception):
+    """Reading a --lines input failed (an OSError of the input, not of its output)."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(exc)
+        self.exc = exc
+
+
 def _numbered(stream: Iterable[bytes], tally: Tally) -> Iterator[tuple[int, bytes]]:
-    for lineno, line in enumerate(stream, 1):
-        tally.size_in += len(line)
-        yield lineno, line
+    try:
+        for lineno, line in enumerate(stream, 1):
+            tally.size_in += len(line)
+            yield lineno, line
+    except OSError as exc:
+        raise _InputFailed(exc) from exc
 
 
 def _convert_lines(
@@ -614,8 +638,12 @@ def _convert_lines(
         tally.failed += 1
     except BrokenPipeError:
         raise  # stdout's reader went away: main stops the run
+    except _InputFailed as exc:
+        ui.say(os_error_line(item.label, exc.exc))
+        tally.failed += 1
     except OSError as exc:
-        ui.say(os_error_line(item.label, exc))
+        # The output failed (a full disk, a file too large): named by the output.
+        ui.say(os_error_line(sink.describe(item, form), exc))
         tally.failed += 1
     finally:
         if out is not None:
@@ -707,6 +735,7 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
                     report=losses,
                     pretty=opts.pretty,
                     schema=opts.schema_obj,
+                    limits=opts.limits,
                 )
             else:
                 stream_json_to_xml(
@@ -718,6 +747,7 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
                     dialect=opts.dialect,
                     pretty=opts.pretty,
                     schema=opts.schema_obj,
+                    limits=opts.limits,
                 )
             if last.last != b"\n":
                 last.write(b"\n")
