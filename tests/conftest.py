@@ -1,4 +1,5 @@
-"""Shared test configuration: the Hypothesis profiles (the data paths are in ``data_paths``).
+"""Shared test configuration: the Hypothesis profiles and the ``cli`` fixture (the data paths
+are in ``data_paths``).
 
 ``default`` keeps the README's test command fast (under 90 s on 2 cores); ``thorough`` is for
 deep property and fuzz runs::
@@ -11,7 +12,15 @@ Property tests do not set ``max_examples`` themselves: the profile decides.
 
 from __future__ import annotations
 
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
 from hypothesis import HealthCheck, settings
+
+from ucwaformat.cli import main
 
 settings.register_profile(
     "default",
@@ -26,3 +35,16 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("default")
+
+
+@pytest.fixture
+def cli(capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``cli(*argv, stdin=b"")`` runs the command: (exit status, stdout bytes, stderr text)."""
+
+    def run(*argv: str | Path, stdin: bytes = b"") -> tuple[int, bytes, str]:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        status = main([str(arg) for arg in argv])
+        out, err = capsysbinary.readouterr()
+        return status, out, err.decode()
+
+    return run

@@ -40,17 +40,6 @@ BATCH = "batch/post-xml-response.mime"
 NS = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
 
 
-@pytest.fixture
-def cli(capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch) -> Any:
-    """``cli(*argv, stdin=b"")`` runs the command: (exit status, stdout bytes, stderr text)."""
-
-    def run(*argv: str | Path, stdin: bytes = b"") -> tuple[int, bytes, str]:
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-        status = main([str(arg) for arg in argv])
-        out, err = capsysbinary.readouterr()
-        return status, out, err.decode()
-
-    return run
 
 
 def leftovers(root: Path) -> list[Path]:

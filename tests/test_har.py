@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
-import io
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,6 @@ from test_corpus import PAIRS, corpus_bytes
 import ucwaformat
 from ucwaformat import UcwaFormatError
 from ucwaformat._har import har_bodies, har_documents
-from ucwaformat.cli import main
 
 MEDIA = {
     "json": "application/vnd.microsoft.com.ucwa+json",
@@ -124,15 +121,6 @@ def _text(body: dict[str, Any]) -> bytes:
     return str(body["text"]).encode()
 
 
-@pytest.fixture
-def cli(capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch) -> Any:
-    def run(*argv: str | Path, stdin: bytes = b"") -> tuple[int, bytes, str]:
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-        status = main([str(arg) for arg in argv])
-        out, err = capsysbinary.readouterr()
-        return status, out, err.decode()
-
-    return run
 
 
 def test_a_har_of_the_corpus_converts_and_reads_back(cli: Any, tmp_path: Path) -> None:

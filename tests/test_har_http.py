@@ -4,9 +4,7 @@ gzip/deflate content codings are decoded, not refused."""
 from __future__ import annotations
 
 import gzip
-import io
 import json
-import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -16,22 +14,12 @@ from data_paths import DATA
 from test_batch import envelope
 
 import ucwaformat
-from ucwaformat.cli import main
 
 APPLICATION = (DATA / "captures" / "application.json").read_bytes()
 JSON_TYPE = b"application/vnd.microsoft.com.ucwa+json"
 XML_TYPE = b"application/vnd.microsoft.com.ucwa+xml"
 
 
-@pytest.fixture
-def cli(capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch) -> Any:
-    def run(*argv: str | Path, stdin: bytes = b"") -> tuple[int, bytes, str]:
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-        status = main([str(arg) for arg in argv])
-        out, err = capsysbinary.readouterr()
-        return status, out, err.decode()
-
-    return run
 
 
 def chunked(body: bytes, size: int = 100, eol: bytes = b"\r\n", trailer: bytes = b"") -> bytes:

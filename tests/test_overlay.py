@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,6 @@ from data_paths import DATA
 
 import ucwaformat
 from ucwaformat import Schema, UcwaFormatError
-from ucwaformat.cli import main
 
 #: The capture, with its date under a name no schema types (the bundled schema's server
 #: supplement types the capture's own ``expires``).
@@ -30,17 +27,6 @@ def app_file(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def cli(capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch) -> Any:
-    """``cli(*argv, stdin=b"")`` runs the command: (exit status, stdout bytes, stderr text)."""
-
-    def run(*argv: str | Path, stdin: bytes = b"") -> tuple[int, bytes, str]:
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-        status = main([str(arg) for arg in argv])
-        out, err = capsysbinary.readouterr()
-        return status, out, err.decode()
-
-    return run
 
 
 def test_an_overlay_from_a_path_or_a_mapping_types_what_it_names() -> None:
