@@ -241,3 +241,37 @@ def test_command_flags(
 def test_command_flags_are_validated(capsys: pytest.CaptureFixture[str], flag: str) -> None:
     assert main(["convert", flag, "0"]) == 2
     assert "must be at least 1, not 0" in capsys.readouterr().err
+
+
+def test_batch_parts_and_http_messages_take_the_limits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A multipart/batching body is converted part by part; each part is bounded as a document
+    # is (they were converted with the default limits whatever the caller said).
+    from test_batch import CT, response_part
+
+    from ucwaformat import convert_batch
+
+    body = (
+        f'<resource xmlns="{NS}" rel="me" href="/me"><property name="name">{"v" * 41}'
+        "</property></resource>"
+    ).encode()
+    batch = (
+        b"--B\r\n"
+        + response_part(b"application/vnd.microsoft.com.ucwa+xml", body).replace(b"\n", b"\r\n")
+        + b"\r\n--B--\r\n"
+    )
+    convert_batch(batch, CT, to="json")  # the defaults take it
+    with pytest.raises(UcwaFormatError, match="at most 40 are read") as info:
+        convert_batch(batch, CT, to="json", limits=Limits(max_value_size=40))
+    assert str(info.value).startswith("part 1:")
+    # The command's --http: a response whose body is that batch.
+    message = tmp_path / "response.http"
+    message.write_bytes(
+        b"HTTP/1.1 200 OK\r\nContent-Type: " + CT.encode() + b"\r\n"
+        b"Content-Length: " + str(len(batch)).encode() + b"\r\n\r\n" + batch
+    )
+    out = tmp_path / "out"
+    assert main(["convert", "--http", str(message), "-o", str(out)]) == 0
+    assert main(["convert", "--http", str(message), "-o", str(out), "--max-value-size", "40"]) == 1
+    assert "at most 40 are read" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from typing import Final
 import attrs
 
 from ._api import json_to_xml, xml_to_json
-from ._errors import Loss, UcwaFormatError
+from ._errors import Limits, Loss, UcwaFormatError
 from ._kinds import request_kind
 from ._media import (
     WS,
@@ -384,6 +384,7 @@ def _convert_body(
     dialect: Dialect,
     pretty: bool,
     schema: Schema | None = None,
+    limits: Limits | None = None,
 ) -> bytes:
     data = _without_bom(part.body)
     # Leading blank lines would put an XML declaration out of place; positions in errors stay
@@ -393,7 +394,9 @@ def _convert_body(
     losses: list[Loss] | None = None if report is None else []
     try:
         if form == "xml":
-            new = xml_to_json(text, strict=strict, report=losses, pretty=pretty, schema=schema)
+            new = xml_to_json(
+                text, strict=strict, report=losses, pretty=pretty, schema=schema, limits=limits
+            )
         else:
             # A request part keeps the input kind its XML said (request_kind).
             kind = request_kind(text) if _is_request(part) else None
@@ -405,6 +408,7 @@ def _convert_body(
                 pretty=pretty,
                 schema=schema,
                 kind=kind,
+                limits=limits,
             )
     except UcwaFormatError as exc:
         line, column = exc.line, exc.column
@@ -434,13 +438,14 @@ def convert_batch(
     pretty: bool = False,
     rewrite_accept: bool = True,
     schema: Schema | None = None,
+    limits: Limits | None = None,
 ) -> bytes:
     """Translate the UCWA parts of a ``multipart/batching`` body to ``to`` (FORMAT.md §12).
 
     ``content_type`` is the envelope's ``Content-Type`` (``multipart/batching;
     boundary=…``, quoted or not). Inner bodies whose ``Content-Type`` is a UCWA type (§1) are
     converted with :func:`xml_to_json` / :func:`json_to_xml` (``strict``, ``report``,
-    ``dialect``, ``pretty``, ``schema`` are passed on; a leading UTF-8 BOM and blank lines are dropped;
+    ``dialect``, ``pretty``, ``schema``, ``limits`` are passed on; a leading UTF-8 BOM and blank lines are dropped;
     bodies already in the ``to`` form are kept as they are). Every UCWA inner ``Content-Type``, and ``Accept`` in
     request parts unless ``rewrite_accept=False`` (D29), is switched with
     :func:`convert_media_type`. ``Content-Length`` is recomputed where a body (inner header) or
@@ -485,6 +490,7 @@ def convert_batch(
                 dialect=dialect,
                 pretty=pretty,
                 schema=schema,
+                limits=limits,
             )
             for header in part.headers:
                 if header.name.lower() == "content-length":

@@ -486,6 +486,7 @@ def convert_har_file(data: bytes, opts: Options, losses: list[Loss] | None) -> b
                     dialect=opts.dialect,
                     pretty=opts.pretty,
                     schema=opts.schema_obj,
+                    limits=opts.limits,
                 )
                 done = new, mime
             else:
@@ -654,6 +655,7 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss] | None) -> bytes
                 dialect=opts.dialect,
                 pretty=opts.pretty,
                 schema=opts.schema_obj,
+                limits=opts.limits,
             )
         except UcwaFormatError as err:
             # Positions count in the envelope or in a part's body, never in the message: they
