@@ -1276,3 +1276,27 @@ def test_wsgi_conditions_go_back_strong() -> None:
     )
     assert status.startswith("200") and headers["etag"] == 'W/"v1"'
     assert app.environ["HTTP_IF_NONE_MATCH"] == '"v1"'
+
+
+def test_limits_reach_the_gateway_conversions() -> None:
+    # limits= (ucwaformat.Limits) bounds what the middleware translates, both ways, as for
+    # every conversion; a body over them is refused like any bad body (400 / 502).
+    from ucwaformat import Limits
+
+    tight = Limits(max_value_size=10)
+    app = FakeApp()
+    headers = [("Content-Type", PRECISE_JSON), ("Accept", PRECISE_JSON)]
+    body = b'{"subject":"' + b"s" * 11 + b'"}'
+    assert Result(call_asgi(UcwaGatewayMiddleware(app), "POST", headers, body)).status == 200
+    result = Result(call_asgi(UcwaGatewayMiddleware(app, limits=tight), "POST", headers, body))
+    assert result.status == 400
+    assert "at most 10 are read" in str(result.reason().get("message"))
+    # the application's XML response (MEETING_XML's values are longer than 10 characters)
+    result = Result(
+        call_asgi(UcwaGatewayMiddleware(FakeApp(), limits=tight), headers=[("Accept", PRECISE_JSON)])
+    )
+    assert result.status == 502
+    with pytest.raises(TypeError, match="limits must be a Limits"):
+        UcwaGatewayMiddleware(app, limits=10)  # type: ignore[arg-type]
+    with pytest.raises(UcwaFormatError, match="at most 10 are read"):
+        transcode(body, PRECISE_JSON, PRECISE_XML, limits=tight)

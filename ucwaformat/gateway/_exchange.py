@@ -10,7 +10,7 @@ from typing import Any, Final, Generic, Literal, TypeAlias, TypeVar
 
 from .._api import json_to_xml, to_json, to_xml, xml_to_json
 from .._batch import batch_form, convert_batch, split_batch
-from .._errors import Loss, UcwaFormatError
+from .._errors import Limits, Loss, UcwaFormatError
 from .._kinds import request_kind
 from .._media import (
     FORMS,
@@ -96,6 +96,7 @@ def _convert(
     kind: Form | Literal["batch"] | None,
     schema: Schema | None = None,
     request: bool = False,
+    limits: Limits | None = None,
 ) -> tuple[bytes, str]:
     """The body and its media type in the ``to`` form; ``kind`` is what the body is taken for
     (:meth:`Config.kind`: a UCWA form, a batch, or ``None`` for a body that is not UCWA);
@@ -117,13 +118,16 @@ def _convert(
             dialect=dialect,
             pretty=pretty,
             schema=schema,
+            limits=limits,
         )
         return new, content_type
     if kind is None or kind == to:
         return body, content_type
     data = _decode(body, content_type)
     if kind == "xml":
-        new = xml_to_json(data, strict=strict, report=report, pretty=pretty, schema=schema)
+        new = xml_to_json(
+            data, strict=strict, report=report, pretty=pretty, schema=schema, limits=limits
+        )
     else:
         new = json_to_xml(
             data,
@@ -133,6 +137,7 @@ def _convert(
             pretty=pretty,
             schema=schema,
             kind=request_kind(data) if request else None,
+            limits=limits,
         )
     return new, _target_media_type(content_type, to)
 
@@ -149,6 +154,7 @@ def transcode(
     dialect: Dialect = "server",
     pretty: bool = False,
     schema: Schema | None = None,
+    limits: Limits | None = None,
 ) -> tuple[bytes, str | None]:
     """The body and its ``Content-Type`` in the UCWA form ``accept`` prefers.
 
@@ -162,7 +168,8 @@ def transcode(
     returned ``Content-Type`` keeps the precise or generic spelling and the parameters; a
     ``charset`` other than UTF-8 becomes ``utf-8``, the encoding of the output.
 
-    ``strict``, ``report``, ``dialect``, ``pretty`` and ``schema`` are passed to the conversion.
+    ``strict``, ``report``, ``dialect``, ``pretty``, ``schema`` and ``limits`` are passed to the
+    conversion.
     Raises :class:`UcwaFormatError` when a UCWA body (or a batch part) does not translate.
     """
     kind = media_kind(content_type)
@@ -181,6 +188,7 @@ def transcode(
         pretty=pretty,
         kind=kind,
         schema=schema,
+        limits=limits,
     )
 
 
@@ -297,6 +305,7 @@ class Config:
         "client_form",
         "dialect",
         "exclude_paths",
+        "limits",
         "loss_header",
         "max_body_size",
         "on_loss",
@@ -319,10 +328,13 @@ class Config:
         loss_header: str | None = None,
         plain_json: bool = False,
         schema: Schema | None = None,
+        limits: Limits | None = None,
     ) -> None:
         check_form(app_form, "app_form")
         if schema is not None and not isinstance(schema, Schema):
             raise TypeError(f"schema must be a Schema or None, not {type(schema).__name__!r}")
+        if limits is not None and not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a Limits or None, not {type(limits).__name__!r}")
         if client_form not in (None, *FORMS):
             raise ValueError(f"client_form must be 'json', 'xml' or None, not {client_form!r}")
         check_dialect(dialect)
@@ -352,6 +364,7 @@ class Config:
         self.dialect: Dialect = dialect
         self.pretty = pretty
         self.schema = schema
+        self.limits = limits
         paths = (exclude_paths,) if isinstance(exclude_paths, str) else tuple(exclude_paths)
         self.exclude_paths: tuple[str, ...] = paths
         self.plain_json = bool(plain_json)
@@ -396,6 +409,7 @@ class Gateway(Generic[App]):
         loss_header: str | None = None,
         plain_json: bool = False,
         schema: Schema | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.app = app
         self._config = Config(
@@ -410,6 +424,7 @@ class Gateway(Generic[App]):
             loss_header,
             plain_json,
             schema,
+            limits,
         )
 
 
@@ -505,6 +520,7 @@ class Exchange:
                 kind=kind,
                 schema=config.schema,
                 request=request,
+                limits=config.limits,
             )
         except UcwaFormatError as exc:
             return self.error(

@@ -190,9 +190,9 @@ class UcwaGatewayMiddleware(Gateway[ASGIApp]):
     ``app_form`` is the form the application reads and writes. ``client_form`` is the form of
     responses to clients that prefer none in their ``Accept`` and sent no UCWA body (``None``:
     what the application sent). ``max_body_size`` bounds each buffered body (request: ``413``;
-    response: ``502``). ``dialect``, ``pretty`` and ``schema`` (a :class:`~ucwaformat.Schema`,
-    e.g. the bundled one with overlays: ``Schema.bundled().with_overlay(path)``) are passed to
-    the conversions; ``strict``
+    response: ``502``). ``dialect``, ``pretty``, ``schema`` (a :class:`~ucwaformat.Schema`,
+    e.g. the bundled one with overlays: ``Schema.bundled().with_overlay(path)``) and ``limits``
+    (a :class:`~ucwaformat.Limits`; None: the defaults) are passed to the conversions; ``strict``
     (``True``, or ``"request"`` / ``"response"`` for one direction) makes a loss an error.
     Every loss is logged (``ucwaformat.gateway``, INFO) and given to ``on_loss(direction,
     loss)``; with ``loss_header`` (e.g. ``"X-UCWA-Losses"``) the response carries their count.

@@ -28,6 +28,7 @@ from typing import Final
 import httpx
 import orjson
 
+from .._errors import Limits
 from .._media import Form
 from .._schema import Schema
 from ._exchange import (
@@ -401,6 +402,7 @@ def proxy_app(
     client_form: Form | None = None,
     plain_json: bool = False,
     schema: Schema | None = None,
+    limits: Limits | None = None,
     exclude_paths: Iterable[str] = (),
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     strict: bool | Direction = False,
@@ -418,8 +420,8 @@ def proxy_app(
     ``Accept`` decides, else ``client_form``), ``upstream`` speaks ``app_form``.
 
     The translation options (``app_form``, ``client_form``, ``plain_json``, ``schema``,
-    ``exclude_paths``, ``max_body_size``, ``strict``, ``on_loss``, ``loss_header``) are the
-    middleware's
+    ``limits``, ``exclude_paths``, ``max_body_size``, ``strict``, ``on_loss``,
+    ``loss_header``) are the middleware's
     (:class:`~ucwaformat.gateway.UcwaGatewayMiddleware`); the connection options
     (``verify``, the timeouts in seconds, ``max_connections`` to the upstream) are
     :class:`UpstreamProxy`'s; ``health_path`` and ``access_log`` are :class:`ProxyFront`'s.
@@ -439,6 +441,7 @@ def proxy_app(
         client_form=client_form,
         plain_json=plain_json,
         schema=schema,
+        limits=limits,
         exclude_paths=exclude_paths,
         max_body_size=max_body_size,
         strict=strict,
