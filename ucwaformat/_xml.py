@@ -367,7 +367,7 @@ class ModelSink:
         links: list[tuple[str, Any]],
         path: str,
     ) -> Resource:
-        return Resource(rtype, href, tuple(props.items()), _model_links(links), (), extra, pos)
+        return self.resource(self.head(rtype, pos, props, href, extra, links, path), [])
 
     def input(
         self,
