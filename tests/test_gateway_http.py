@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +20,21 @@ uvicorn = pytest.importorskip("uvicorn", reason="the gateway HTTP tests need uvi
 httpx = pytest.importorskip("httpx", reason="the gateway HTTP tests need httpx (test extra)")
 pytest.importorskip("starlette", reason="the gateway HTTP tests need starlette (test extra)")
 
+from http_servers import (  # noqa: E402
+    APPLICATION,
+    APPLICATION_INPUT_JSON,
+    BATCH_REQUEST,
+    BATCH_REQUEST_TYPE,
+    BATCH_RESPONSE,
+    BATCH_RESPONSE_TYPE,
+    ERROR,
+    EVENTS,
+    MAX_BODY,
+    MEETING,
+    check_length,
+    same,
+    serving,
+)
 from starlette.applications import Starlette  # noqa: E402
 from starlette.middleware.gzip import GZipMiddleware  # noqa: E402
 from starlette.requests import Request  # noqa: E402
@@ -31,7 +44,6 @@ from starlette.routing import Mount, Route  # noqa: E402
 import ucwaformat  # noqa: E402
 from ucwaformat import UcwaFormatError, xml_to_json  # noqa: E402
 from ucwaformat._batch import split_batch  # noqa: E402
-from ucwaformat._diff import diff  # noqa: E402
 from ucwaformat.gateway import UcwaGatewayMiddleware, transcode  # noqa: E402
 
 JSON = "application/vnd.microsoft.com.ucwa+json"
@@ -39,26 +51,12 @@ XML = "application/vnd.microsoft.com.ucwa+xml"
 SERVER_XML = f"{XML}; charset=utf-8"
 BASE = "/ucwa/v1/applications/192"
 
-MEETING = (CORPUS / "myAssignedOnlineMeeting/get-xml-response.xml").read_bytes()
-APPLICATION = (CORPUS / "applications/post-xml-response.xml").read_bytes()
-APPLICATION_INPUT_JSON = (CORPUS / "applications/post-json-request.json").read_bytes()
 OPTIONS = (CORPUS / "applications/options-xml-response.xml").read_bytes()
-EVENTS = (CORPUS / "_concepts/EventChannelDetails/02-xml.xml").read_bytes()
-ERROR = (CORPUS / "_concepts/ErrorsAndInformationalMessages/02-xml.xml").read_bytes()
-BATCH_REQUEST = (CORPUS / "batch/post-xml-request.mime").read_bytes()
-BATCH_REQUEST_TYPE = 'multipart/batching;boundary="EA370946"'
-BATCH_RESPONSE = (CORPUS / "batch/post-xml-response.mime").read_bytes()
-BATCH_RESPONSE_TYPE = 'multipart/batching; boundary="0cac9abd"'
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
 BROKEN = (
     b'<?xml version="1.0" encoding="utf-8"?>\n<resource rel="me">\n<property name="x"></resource>'
 )
 LONG_POLL = 0.3
-MAX_BODY = 64 * 1024
-
-
-def same(a: bytes, b: bytes) -> None:
-    assert diff(a, b) == []
 
 
 # --- the application: speaks XML only ---------------------------------------------------------
@@ -176,36 +174,14 @@ APP = UcwaGatewayMiddleware(
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(APP, lifespan="off", log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
+    with serving(APP, lifespan="off") as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-    assert not thread.is_alive(), "uvicorn did not stop"
 
 
 @pytest.fixture(scope="module")
 def client(base_url: str) -> Iterator[Any]:
     with httpx.Client(base_url=base_url, timeout=10) as http_client:
         yield http_client
-
-
-def check_length(response: Any) -> None:
-    assert response.headers["content-length"] == str(len(response.content))
 
 
 # --- the tests --------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ in a subprocess and stops it with SIGTERM.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
@@ -34,6 +33,21 @@ httpx = pytest.importorskip("httpx", reason="the proxy tests need httpx (test ex
 pytest.importorskip("starlette", reason="the proxy tests need starlette (test extra)")
 trustme = pytest.importorskip("trustme", reason="the proxy tests need trustme (test extra)")
 
+from http_servers import (  # noqa: E402
+    APPLICATION,
+    APPLICATION_INPUT_JSON,
+    BATCH_REQUEST,
+    BATCH_REQUEST_TYPE,
+    BATCH_RESPONSE,
+    BATCH_RESPONSE_TYPE,
+    ERROR,
+    EVENTS,
+    MAX_BODY,
+    MEETING,
+    check_length,
+    same,
+    serving,
+)
 from starlette.applications import Starlette  # noqa: E402
 from starlette.middleware.gzip import GZipMiddleware  # noqa: E402
 from starlette.requests import Request  # noqa: E402
@@ -43,7 +57,6 @@ from starlette.routing import Mount, Route  # noqa: E402
 import ucwaformat  # noqa: E402
 from ucwaformat import UcwaFormatError, xml_to_json  # noqa: E402
 from ucwaformat._batch import split_batch  # noqa: E402
-from ucwaformat._diff import diff  # noqa: E402
 from ucwaformat.cli import main  # noqa: E402
 from ucwaformat.gateway import _serve, transcode  # noqa: E402
 from ucwaformat.gateway.proxy import HEALTH_PATH, UpstreamProxy, proxy_app  # noqa: E402
@@ -64,23 +77,9 @@ USER = (
     b"</resource>\n"
 )
 TOKEN = (CORPUS / "_concepts/CreateAnApplication/02-json.json").read_bytes()
-APPLICATION = (CORPUS / "applications/post-xml-response.xml").read_bytes()
-APPLICATION_INPUT_JSON = (CORPUS / "applications/post-json-request.json").read_bytes()
-MEETING = (CORPUS / "myAssignedOnlineMeeting/get-xml-response.xml").read_bytes()
-EVENTS = (CORPUS / "_concepts/EventChannelDetails/02-xml.xml").read_bytes()
-ERROR = (CORPUS / "_concepts/ErrorsAndInformationalMessages/02-xml.xml").read_bytes()
-BATCH_REQUEST = (CORPUS / "batch/post-xml-request.mime").read_bytes()
-BATCH_REQUEST_TYPE = 'multipart/batching;boundary="EA370946"'
-BATCH_RESPONSE = (CORPUS / "batch/post-xml-response.mime").read_bytes()
-BATCH_RESPONSE_TYPE = 'multipart/batching; boundary="0cac9abd"'
 ETAG = '"1234567"'
 LONG_POLL = 0.4
 READ_TIMEOUT = 0.8
-MAX_BODY = 64 * 1024
-
-
-def same(a: bytes, b: bytes) -> None:
-    assert diff(a, b) == []
 
 
 # --- the upstream: a UCWA server that speaks XML only --------------------------------------------
@@ -220,32 +219,6 @@ UPSTREAM = Starlette(
 # --- the servers ------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def serving(app: Any, **options: Any) -> Iterator[int]:
-    """``app`` on uvicorn in a thread on 127.0.0.1, a free port (as test_gateway_http does)."""
-    # IPPROTO_TCP named, so that asyncio sets TCP_NODELAY on the connections (else each
-    # response whose head and body are written apart waits out a delayed ACK, 40 ms)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, **{"log_level": "warning", "access_log": False, **options})
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-    assert not thread.is_alive(), "uvicorn did not stop"
-
-
 @pytest.fixture(scope="module")
 def ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A test CA's bundle (PEM); the upstream's certificate, for 127.0.0.1, is signed by it."""
@@ -285,10 +258,6 @@ def proxy(upstream: str, ca: Path) -> Iterator[str]:
 def client(proxy: str) -> Iterator[Any]:
     with httpx.Client(base_url=proxy, timeout=10) as http_client:
         yield http_client
-
-
-def check_length(response: Any) -> None:
-    assert response.headers["content-length"] == str(len(response.content))
 
 
 def path_of(href: str) -> str:
