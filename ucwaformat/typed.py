@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import gc
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar, overload
 
@@ -75,6 +75,7 @@ __all__ = [
 ]
 
 T = TypeVar("T", bound="TypedResource | TypedInput")
+E = TypeVar("E")  # an entry of a document's properties or links, as _replay writes it
 _Leaf: TypeAlias = Callable[[Any], Any]
 
 #: The converter between documents and typed objects. Use :func:`structure` and
@@ -530,33 +531,50 @@ def _unstructure_value(
         raise _at(exc, member_path(path, field.wire)) from None
 
 
+def _replay(
+    order: tuple[str | None, ...] | None,
+    extra: Sequence[E],
+    obj: object,
+    spec: _Spec,
+    out: list[E],
+    entry: Callable[[str, _Field, Any], E | None],
+) -> tuple[set[str], int]:
+    """Write ``obj``'s fields in a document's ``order`` into ``out``: each slot is a field (its
+    ``entry``, if any) or the next item of ``extra``; the wire names written, and how many of
+    ``extra``."""
+    done: set[str] = set()
+    used = 0
+    for slot in order or ():
+        if slot is None:
+            if used < len(extra):
+                out.append(extra[used])
+                used += 1
+            continue
+        field = spec.by_wire.get(slot)
+        if field is None or slot in done:
+            continue
+        done.add(slot)
+        item = entry(slot, field, getattr(obj, field.attr))
+        if item is not None:
+            out.append(item)
+    return done, used
+
+
 def _unstructure_properties(
     obj: TypedResource | TypedInput, spec: _Spec, path: str
 ) -> tuple[tuple[str, Value], ...]:
     wire = obj.wire
     extra = obj.extra
     out: list[tuple[str, Value]] = []
-    done: set[str] = set()
-    used = 0  # items of extra written so far
     originals: Mapping[str, Value] = dict(wire.originals) if wire is not None else {}
-    if wire is not None and wire.order is not None:
-        # The document's order: each slot is a field, or the next item of extra.
-        for slot in wire.order:
-            if slot is None:
-                if used < len(extra):
-                    out.append(extra[used])
-                    used += 1
-                continue
-            field = spec.by_wire.get(slot)
-            if field is None or slot in done:
-                continue
-            done.add(slot)
-            value = getattr(obj, field.attr)
-            if value is None:
-                if slot in wire.nulls:
-                    out.append((slot, None))
-                continue
-            out.append((slot, _unstructure_value(field, value, originals, path)))
+    nulls = wire.nulls if wire is not None else frozenset()
+
+    def entry(slot: str, field: _Field, value: Any) -> tuple[str, Value] | None:
+        if value is None:
+            return (slot, None) if slot in nulls else None
+        return slot, _unstructure_value(field, value, originals, path)
+
+    done, used = _replay(None if wire is None else wire.order, extra, obj, spec, out, entry)
     # Fields set since (or on a new object), in the schema's order, then the other extras.
     for field in spec.fields:
         if field.external or field.wire in done:
@@ -608,22 +626,12 @@ def _unstructure_input(obj: TypedInput) -> Input:
     wire = obj.wire
     others = obj.links.entries
     links: list[tuple[str, LinkEntry]] = []
-    done: set[str] = set()
-    used = 0
-    if wire is not None and wire.link_order is not None:
-        for slot in wire.link_order:
-            if slot is None:
-                if used < len(others):
-                    links.append(others[used])
-                    used += 1
-                continue
-            field = spec.by_wire.get(slot)
-            if field is None or slot in done:
-                continue
-            done.add(slot)
-            value = getattr(obj, field.attr)
-            if value is not None:
-                links.append((slot, Link(slot, _external_href(value, slot))))
+
+    def entry(slot: str, _field: _Field, value: Any) -> tuple[str, LinkEntry] | None:
+        return None if value is None else (slot, Link(slot, _external_href(value, slot)))
+
+    order = None if wire is None else wire.link_order
+    done, used = _replay(order, others, obj, spec, links, entry)
     for field in spec.fields:
         if field.external and field.wire not in done:
             value = getattr(obj, field.attr)
