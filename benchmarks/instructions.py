@@ -10,8 +10,12 @@ without the calls, and reports the difference per call)::
 
     python benchmarks/instructions.py                       # the installed/imported ucwaformat
     PYTHONPATH=<other checkout> python benchmarks/instructions.py   # another commit's
+    python benchmarks/instructions.py --anatomy             # where the small call's work goes
 
-Slow: about a minute per case.
+Slow: about a minute per case. ``--anatomy`` counts ours, the floor and xmltodict on the small
+example and on variants of it with one part taken out (the type marks, the date, the embedded
+resource, the whitespace), and on plain resources of 0, 40 and 80 string properties: what each
+part and each property costs each contender (about ten minutes on a busy machine).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ for _ in range(n):
 """
 
 
-def _instructions(case: str, calls: int) -> int:
+def _instructions(case: str, calls: int, child: str = _CHILD) -> int:
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     out = subprocess.run(
         [
@@ -52,7 +56,7 @@ def _instructions(case: str, calls: int) -> int:
             "--callgrind-out-file=/dev/null",
             sys.executable,
             "-c",
-            _CHILD.format(here=str(HERE)),
+            child.format(here=str(HERE)),
             case,
             str(calls),
         ],
@@ -68,9 +72,108 @@ def _instructions(case: str, calls: int) -> int:
     return int(found.group(1))
 
 
+# -- --anatomy: the small call, part by part -----------------------------------------------------
+
+#: contender → the statement timed on ``data`` (the floor is benchmarks/run.py's).
+CONTENDERS = {
+    "ours": "ucwaformat.xml_to_json(data)",
+    "floor": "run.floor_xml_to_json(data)",
+    "xmltodict": "orjson.dumps(xmltodict.parse(data))",
+}
+
+_ANATOMY_CHILD = r"""
+import sys
+sys.path.insert(0, {here!r})
+import gc, orjson, run, ucwaformat, xmltodict
+contender, path = sys.argv[1].split("@", 1)
+data = open(path, "rb").read()
+stmt = compile({stmts!r}[contender], "<stmt>", "eval")
+eval(stmt)
+gc.disable()
+for _ in range(int(sys.argv[2])):
+    eval(stmt)
+"""
+
+_TYPE_MARK = re.compile(r'\s*<property name="rel">[^<]*</property>')
+_DATE = '<property name="expirationTime">2016-09-26T16:20:23.0485629-07:00</property>'
+_EMBEDDED = re.compile(r'\s*<resource rel="onlineMeetingExtension".*?</resource>', re.S)
+_BLANKS = re.compile(r">\s+<")
+
+
+def variants() -> dict[str, str]:
+    """The small example, the example less one part, and plain resources of N properties."""
+    import payloads
+
+    example = payloads.meeting_xml().decode()
+    assert _DATE in example and _TYPE_MARK.search(example) and _EMBEDDED.search(example)
+    out = {
+        "example": example,
+        "no type marks": _TYPE_MARK.sub("", example),
+        "no date": example.replace(_DATE, ""),
+        "no embedded": _EMBEDDED.sub("", example),
+        "no whitespace": _BLANKS.sub("><", example),
+    }
+    head = (
+        '<?xml version="1.0" encoding="utf-8"?><resource rel="myAssignedOnlineMeeting" '
+        f'href="/x" xmlns="{payloads.NS}">'
+    )
+    for n in (0, 40, 80):
+        props = "".join(f'<property name="p{i}">value {i}</property>' for i in range(n))
+        out[f"{n} properties"] = head + props + "</resource>"
+    return out
+
+
+def anatomy() -> None:
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    # (format() fills in {here!r}: the dict's own braces are doubled)
+    child = _ANATOMY_CHILD.replace(
+        "{stmts!r}", repr(CONTENDERS).replace("{", "{{").replace("}", "}}")
+    )
+    calls = 200
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        for i, (name, text) in enumerate(variants().items()):
+            paths[name] = Path(tmp) / f"{i}.xml"
+            paths[name].write_text(text, encoding="utf-8")
+        jobs = [(name, who) for name in paths for who in CONTENDERS]
+
+        def count(job: tuple[str, str]) -> int:
+            case = f"{job[1]}@{paths[job[0]]}"
+            return (_instructions(case, calls, child) - _instructions(case, 0, child)) // calls
+
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            found = dict(zip(jobs, pool.map(count, jobs), strict=True))
+    print(f"{'instructions per call':24}" + "".join(f"{who:>12}" for who in CONTENDERS))
+    for name in paths:
+        print(f"{name:24}" + "".join(f"{found[name, who]:>12,}" for who in CONTENDERS))
+    print("\nwhat a part costs (the example less the variant without it)")
+    for name in ("no type marks", "no date", "no embedded", "no whitespace"):
+        part = name.removeprefix("no ")
+        print(
+            f"{part:24}"
+            + "".join(f"{found['example', w] - found[name, w]:>12,}" for w in CONTENDERS)
+        )
+    print(
+        f"{'a document (0 props)':24}"
+        + "".join(f"{found['0 properties', w]:>12,}" for w in CONTENDERS)
+    )
+    print(
+        f"{'a string property':24}"
+        + "".join(
+            f"{(found['80 properties', w] - found['40 properties', w]) // 40:>12,}"
+            for w in CONTENDERS
+        )
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("cases", nargs="*", metavar="CASE", help=f"of {', '.join(CASES)}")
+    parser.add_argument(
+        "--anatomy", action="store_true", help="the small call part by part, against the peers"
+    )
     args = parser.parse_args()
     unknown = [case for case in args.cases if case not in CASES]
     if unknown:
@@ -82,6 +185,9 @@ def main() -> int:
     import ucwaformat
 
     print(f"ucwaformat from {Path(ucwaformat.__file__).parent}")
+    if args.anatomy:
+        anatomy()
+        return 0
     for case in args.cases:
         calls = CASES[case]
         per_call = (_instructions(case, calls) - _instructions(case, 0)) // calls
