@@ -595,3 +595,97 @@ def test_deep_nesting_costs_memory_linear_in_its_depth(template: bytes, json_rea
         tracemalloc.stop()
     assert isinstance(error, UcwaFormatError) and error.msg == "depth limit exceeded"
     assert peak < 4 * len(data) + (4 << 20), peak
+
+
+# -- losses handed to a sink instead of a list ---------------------------------------------------
+
+
+class Sink:
+    """A report that is not a list: anything with ``append`` (the command prints each)."""
+
+    def __init__(self) -> None:
+        self.got: list[Loss] = []
+
+    def append(self, loss: Loss) -> None:
+        self.got.append(loss)
+
+
+def _to_sink(func: Callable[..., None], data: bytes, **options: Any) -> tuple[Any, list[Loss]]:
+    sink = Sink()
+    dst = io.BytesIO()
+    try:
+        func(io.BytesIO(data), dst, report=sink, **options)
+    except UcwaFormatError as exc:
+        return exc, sink.got
+    return dst.getvalue(), sink.got
+
+
+@pytest.fixture
+def few_in_memory(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Losses move to the file three at a time; returns the length of the losses left in
+    memory after each item."""
+    monkeypatch.setattr(_stream, "LOSS_MEMORY", 3)
+    kept: list[int] = []
+    settle = _stream._Losses.settle
+
+    def spy(self: Any) -> None:
+        settle(self)
+        kept.append(len(self.recent))
+
+    monkeypatch.setattr(_stream._Losses, "settle", spy)
+    return kept
+
+
+def test_a_sink_gets_what_a_list_gets_in_the_same_order(
+    big: bytes, few_in_memory: list[int]
+) -> None:
+    listed = _streamed(stream_xml_to_json, big)
+    assert len(listed[1]) > 2 * BIG  # (a sub-ms loss per contact, and more)
+    few_in_memory.clear()
+    sunk = _to_sink(stream_xml_to_json, big)
+    assert sunk == listed
+    # Never more than a batch (and one item's losses) waits in memory.
+    assert len(few_in_memory) > BIG and max(few_in_memory) < 3 + 3
+
+
+def test_a_sink_gets_what_a_list_gets_json_to_xml(
+    big: bytes, few_in_memory: list[int], json_reading: str
+) -> None:
+    # A null property in each contact: a loss each (no XML form, D11).
+    data = ucwaformat.xml_to_json(big).replace(b'"rel":"contact",', b'"rel":"contact","x":null,')
+    listed = _streamed(stream_json_to_xml, data)
+    assert len(listed[1]) >= BIG
+    few_in_memory.clear()
+    assert _to_sink(stream_json_to_xml, data) == listed
+    assert len(few_in_memory) > BIG and max(few_in_memory) < 3 + 3
+
+
+@pytest.mark.parametrize("seekable", [True, False])
+def test_a_sink_gets_nothing_twice_when_the_input_is_read_again(
+    few_in_memory: list[int], seekable: bool
+) -> None:
+    # The type comes after the embedded resources: the first reading's losses are dropped.
+    items = "".join(
+        f'<resource rel="group" href="/g/{i}"><foo/><property name="name">G</property></resource>'
+        for i in range(20)
+    )
+    data = (
+        f'<resource rel="myGroups" href="/g" xmlns="{NS}">{items}'
+        '<property name="rel">myGroups</property></resource>'
+    ).encode()
+    tree = _tree(ucwaformat.xml_to_json, data)
+    assert len(tree[1]) == 20
+    sink = Sink()
+    src: Any = io.BytesIO(data) if seekable else io.BufferedReader(Unseekable(data, 100))
+    dst = io.BytesIO()
+    stream_xml_to_json(src, dst, report=sink)
+    assert (dst.getvalue(), sorted(map(str, sink.got))) == (tree[0], sorted(map(str, tree[1])))
+
+
+def test_a_sink_gets_nothing_on_bad_input(big: bytes, few_in_memory: list[int]) -> None:
+    bad = big[: len(big) - 2000]  # losses all the way to the cut
+    got, losses = _to_sink(stream_xml_to_json, bad)
+    assert isinstance(got, UcwaFormatError) and losses == []
+    data = ucwaformat.xml_to_json(big)
+    got, losses = _to_sink(stream_json_to_xml, data[: len(data) - 2000])
+    assert isinstance(got, UcwaFormatError) and losses == []

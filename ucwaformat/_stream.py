@@ -35,6 +35,7 @@ from __future__ import annotations
 import gc
 import importlib
 import json
+import pickle
 import re
 import secrets
 import tempfile
@@ -48,7 +49,7 @@ from lxml import etree
 from . import _events, _json, _xml
 from ._api import Kind, _check_unknown, _limits, _schema, json_to_xml, xml_to_json
 from ._dto import DtoXmlWriter, dto_kind_of_json
-from ._errors import Limits, Loss, Recorder, UcwaFormatError, member_path
+from ._errors import Limits, Loss, LossSink, Recorder, UcwaFormatError, member_path
 from ._jsondates import DateEscaper
 from ._kinds import read_json_object, report_kind, write_xml_into, xml_json
 from ._media import Dialect
@@ -236,6 +237,67 @@ def _spool_file() -> IO[bytes]:
     return tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
 
 
+#: How many losses a sink's report holds in memory before they move to a temporary file.
+LOSS_MEMORY: Final = 4096
+
+
+class _Losses:
+    """The losses of one pass, given to the caller's report when the conversion succeeds.
+
+    The recorder appends to ``recent``, a list (the readers take back the losses of a pass they
+    read again). A list report receives them all at the end, as the tree path gives them; any
+    other report (a :class:`LossSink`: the command prints each as it comes) gets them at the
+    end too, but they wait in a temporary file, a batch at a time (``settle``, between items),
+    so that memory stays flat however many there are. A pass that is read again, or that
+    fails, gives its report nothing.
+    """
+
+    def __init__(self, report: list[Loss] | LossSink | None) -> None:
+        self.report = report
+        self.recent: list[Loss] | None = None if report is None else []
+        self.spill = report is not None and not isinstance(report, list)
+        self.file: IO[bytes] | None = None
+
+    def settle(self) -> None:
+        """Between items: a full batch moves to the file (only for a sink)."""
+        recent = self.recent
+        if self.spill and recent is not None and len(recent) >= LOSS_MEMORY:
+            if self.file is None:
+                self.file = _spool_file()
+            batch = [(loss.kind, loss.path, loss.message) for loss in recent]
+            pickle.dump(batch, self.file, pickle.HIGHEST_PROTOCOL)
+            recent.clear()
+
+    def deliver(self) -> None:
+        """Give every loss, in the order they were recorded, to the report."""
+        report, recent = self.report, self.recent
+        if report is None or recent is None:
+            return
+        if isinstance(report, list):
+            report.extend(recent)
+            recent.clear()
+            return
+        file = self.file
+        if file is not None:
+            file.seek(0)
+            while True:
+                try:
+                    batch = pickle.load(file)  # (our own file, written by settle)
+                except EOFError:
+                    break
+                for kind, path, message in batch:
+                    report.append(Loss(kind, path, message))
+        for loss in recent:
+            report.append(loss)
+        recent.clear()
+        self.close()
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
 # -- the spool and the output -----------------------------------------------------------------
 
 
@@ -323,6 +385,7 @@ class _XmlToJson:
         self,
         schema: Schema,
         rec: Recorder,
+        losses: _Losses,
         unknown: UnknownPolicy,
         hint: str | None,
         pretty: bool,
@@ -333,6 +396,7 @@ class _XmlToJson:
         self.escape_solidus = escape_solidus
         self.schema = schema
         self.rec = rec
+        self.losses = losses  # (where ``rec`` records: settled after each item)
         self.unknown = unknown
         self.hint = hint
         self.pretty = pretty
@@ -498,6 +562,7 @@ class _XmlToJson:
             self.flush(group.pending)
             group.pending = None
         root.remove(el)
+        self.losses.settle()
 
     def collection(self, effective: str | None, role: str) -> bool:
         coll = self.schema.embedded_collection(effective, role)
@@ -517,6 +582,7 @@ class _XmlToJson:
         self.sink.flush(self.rec)
         self.spool.add(group, self.item_bytes(sender, 2))
         root.remove(el)
+        self.losses.settle()
 
     # -- the end ----------------------------------------------------------------------------
 
@@ -619,7 +685,7 @@ def stream_xml_to_json(
     rel: str | None = None,
     schema: Schema | None = None,
     strict: bool = False,
-    report: list[Loss] | None = None,
+    report: list[Loss] | LossSink | None = None,
     unknown_cardinality: UnknownPolicy = "single",
     pretty: bool = False,
     escape_solidus: bool = True,
@@ -631,6 +697,10 @@ def stream_xml_to_json(
     The options and the output are those of :func:`ucwaformat.xml_to_json`; memory stays flat
     however many resources the root embeds or senders an event page has. ``dst`` is written only
     when the whole input has been converted, so an error leaves it untouched.
+
+    ``report`` is a list, or any object with an ``append`` method (a :class:`LossSink`): each
+    loss is appended once the whole input has converted, in the order a list receives them, and
+    until then a sink's losses wait in a temporary file, so that memory stays flat with many.
     """
     _check_unknown(unknown_cardinality)
     sch = _schema(schema)
@@ -640,13 +710,14 @@ def stream_xml_to_json(
     if any(head.startswith(bom) for bom in _BOMS):
         # UTF-16/32: the tree path transcodes the document first.
         data = inp.read_all()
+        losses = _Losses(report)
         dst.write(
             xml_to_json(
                 data,
                 rel=rel,
                 schema=sch,
                 strict=strict,
-                report=report,
+                report=losses.recent,
                 unknown_cardinality=unknown_cardinality,
                 pretty=pretty,
                 escape_solidus=escape_solidus,
@@ -654,15 +725,17 @@ def stream_xml_to_json(
                 limits=lim,
             )
         )
+        losses.deliver()
         return
     inp.scan_xml = True
-    mark = len(report) if report is not None else 0
     forced: tuple[bool, str | None] | None = None
     with _GcPaused():
         while True:
+            losses = _Losses(report)
             conv = _XmlToJson(
                 sch,
-                Recorder(strict, report, lim),
+                Recorder(strict, losses.recent, lim),
+                losses,
                 unknown_cardinality,
                 rel,
                 pretty,
@@ -672,15 +745,12 @@ def stream_xml_to_json(
             )
             try:
                 conv.run(inp, dst)
+                losses.deliver()
                 return
             except _Restart as restart:
-                if report is not None:
-                    del report[mark:]
                 forced = restart.forced
                 inp.rewind()
             except UcwaFormatError:
-                if report is not None:
-                    del report[mark:]
                 inp.rewind()
                 _tree_verdict(
                     lambda data: xml_to_json(
@@ -696,6 +766,7 @@ def stream_xml_to_json(
                 raise
             finally:
                 conv.spool.close()
+                losses.close()
 
 
 class _GcPaused:
@@ -728,6 +799,7 @@ class _JsonToXml:
         self,
         schema: Schema,
         rec: Recorder,
+        losses: _Losses,
         hint: str | None,
         kind: str | None,
         dialect: Dialect,
@@ -736,6 +808,7 @@ class _JsonToXml:
         reparsed: bool,
     ) -> None:
         self.rec = rec
+        self.losses = losses  # (where ``rec`` records: settled after each item)
         self.hint = hint
         self.kind = kind
         self.reader = _json._Reader(schema, rec, reparsed, for_xml=True)
@@ -775,6 +848,7 @@ class _JsonToXml:
         out = self.writer.out
         self.spool.add(self.group, "".join(out).encode("utf-8"))
         out.clear()
+        self.losses.settle()
 
     def embedded_item(self, role: str, index: int | None, value: Any) -> None:
         rpath = member_path(member_path("$", "_embedded"), role)
@@ -1032,7 +1106,7 @@ def stream_json_to_xml(
     rel: str | None = None,
     schema: Schema | None = None,
     strict: bool = False,
-    report: list[Loss] | None = None,
+    report: list[Loss] | LossSink | None = None,
     kind: Kind | None = None,
     dialect: Dialect = "server",
     pretty: bool = False,
@@ -1044,7 +1118,8 @@ def stream_json_to_xml(
     The options and the output are those of :func:`ucwaformat.json_to_xml`. The XML of each
     embedded resource of the root (each sender of an event page) is written as it is read; with
     ``ijson`` installed the JSON is read incrementally too, else it is loaded whole. ``dst`` is
-    written only when the whole input has been converted.
+    written only when the whole input has been converted. ``report`` is a list or a sink, as
+    for :func:`stream_xml_to_json`.
     """
     from ._api import KINDS
 
@@ -1053,40 +1128,38 @@ def stream_json_to_xml(
     sch = _schema(schema)
     lim = _limits(limits)
     inp = _Input(src)
-    mark = len(report) if report is not None else 0
 
-    def conv(reparsed: bool) -> _JsonToXml:
-        rec = Recorder(strict, report, lim)
-        return _JsonToXml(sch, rec, rel, kind, dialect, pretty, default_offset, reparsed)
-
-    def reset() -> None:
-        if report is not None:
-            del report[mark:]
+    def conv(reparsed: bool, losses: _Losses) -> _JsonToXml:
+        rec = Recorder(strict, losses.recent, lim)
+        return _JsonToXml(sch, rec, losses, rel, kind, dialect, pretty, default_offset, reparsed)
 
     with _GcPaused():
         if ijson_available():
             inp.scan_json = True
-            first = conv(True)
+            losses = _Losses(report)
+            first = conv(True, losses)
             try:
                 _run_ijson(first, inp, dst, strict or report is not None)
+                losses.deliver()
                 return
             except (_Fallback, _Restart, UcwaFormatError):
                 # (An error: the exact reading below gives the tree path's, see _tree_verdict.)
-                reset()
                 inp.rewind()
                 inp.scan_json = False
             finally:
                 first.spool.close()
+                losses.close()
         data = inp.read_all()
-        obj = _json.load_json(data, strict=strict, rec=Recorder(strict, report, lim))
-        whole = conv(False)
+        losses = _Losses(report)
+        obj = _json.load_json(data, strict=strict, rec=Recorder(strict, losses.recent, lim))
+        whole = conv(False, losses)
         try:
             _run_object(whole, obj, dst)
+            losses.deliver()
             return
         except _json.BigInt:
-            reset()
+            pass
         except UcwaFormatError:
-            reset()
             del obj
             _tree_verdict(
                 lambda data: json_to_xml(
@@ -1104,12 +1177,16 @@ def stream_json_to_xml(
             raise
         finally:
             whole.spool.close()
+            losses.close()
         # Integers are of any size (§7.2); the stdlib parser keeps them exact.
         del obj
         text = data.decode("utf-8-sig")
         del data
-        again = conv(True)
+        losses = _Losses(report)
+        again = conv(True, losses)
         try:
             _run_object(again, json.loads(text), dst)
+            losses.deliver()
         finally:
             again.spool.close()
+            losses.close()
