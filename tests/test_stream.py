@@ -375,6 +375,18 @@ def test_dates_escaped_across_the_whole_document() -> None:
     ).encode()
     out = check_x2j(data)
     assert b'"\\/Date(1)\\/"' in out
+    # A date first, the text that looks like one only in the root's own properties (written
+    # last); and either without the other: escaped only when both are there.
+    date = (
+        '<resource rel="contact" href="/c/1"><resource rel="contactPresence" href="/p">'
+        '<property name="lastActive">2016-09-26T23:20:23Z</property></resource></resource>'
+    )
+    plain = '<property name="note">/Date(2)/</property>'
+    for body, escaped in ((date + plain, True), (date, False), (plain, False)):
+        data = f'<resource rel="search" xmlns="{NS}">{body}</resource>'.encode()
+        out = check_x2j(data)
+        assert (b'"\\/Date(2)\\/"' in out) is (escaped and plain in body)
+        assert check_x2j(data, pretty=True, escape_solidus=False).count(b"\\/") == 0
 
 
 # -- errors -------------------------------------------------------------------------------------
@@ -689,3 +701,18 @@ def test_a_sink_gets_nothing_on_bad_input(big: bytes, few_in_memory: list[int]) 
     data = ucwaformat.xml_to_json(big)
     got, losses = _to_sink(stream_json_to_xml, data[: len(data) - 2000])
     assert isinstance(got, UcwaFormatError) and losses == []
+
+
+@pytest.mark.parametrize("seekable", [True, False])
+def test_xsi_nil_declared_far_into_the_document(big: bytes, seekable: bool) -> None:
+    # The reader looks for xsi:nil only once the bytes read so far could hold one (an
+    # "xmlns:" and a ":nil"): a nil property deep in the document is still read as null.
+    nil = (
+        b'<property xmlns:i="http://www.w3.org/2001/XMLSchema-instance" name="company"'
+        b' i:nil="true"/>'
+    )
+    at = big.index(b'<resource rel="contact"', len(big) * 3 // 4)
+    at = big.index(b"<property", at)
+    data = big[:at] + nil + big[at:]
+    out = json.loads(check_x2j(data, seekable=seekable))
+    assert sum(c.get("company", "") is None for c in out["_embedded"]["contact"]) == 1

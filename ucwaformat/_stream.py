@@ -64,6 +64,10 @@ __all__ = ["ijson_available", "stream_json_to_xml", "stream_xml_to_json"]
 SPOOL_MEMORY: Final = 1 << 22
 _CHUNK: Final = 1 << 16
 _COPY: Final = 1 << 20
+#: Consecutive items of one role are written to the spool together (one orjson call, one
+#: write): those that end within this many bytes of input, and at most this many of them.
+_BATCH_BYTES: Final = 1 << 18
+_BATCH_ITEMS: Final = 1024
 
 _RESOURCE_TAGS: Final = frozenset((f"{{{NS}}}resource", "resource"))
 _EVENTS_TAGS: Final = frozenset((f"{{{NS}}}events", "events"))
@@ -125,6 +129,11 @@ class _Input:
         self.pending = b""
         self.scan_xml = False
         self.scan_json = False
+        #: (XML) an ``xmlns:`` and a ``:nil`` in what was read so far: the document may hold
+        #: ``xsi:nil`` (``_xml.scan_flags``, read as it comes); until then the reader skips
+        #: looking for it.
+        self.xmlns = False
+        self.colon_nil = False
         self._reset()
 
     #: (JSON) the quotes that open or close a string, so far: an odd count at the end is a
@@ -201,6 +210,9 @@ class _Input:
         if found >= 0:
             line, column = self._position(self.offset - len(self.prev) + found, data)
             raise UcwaFormatError("DOCTYPE is not allowed in UCWA XML", line=line, column=column)
+        if not self.colon_nil or not self.xmlns:
+            self.xmlns = self.xmlns or window.find(b"xmlns:") >= 0
+            self.colon_nil = self.colon_nil or window.find(b":nil") >= 0
         self.lines += data.count(b"\n")
         last = data.rfind(b"\n")
         if last >= 0:
@@ -217,6 +229,10 @@ class _Input:
         newlines = data.count(b"\n", 0, k)
         start = self.offset + data.rfind(b"\n", 0, k) + 1 if newlines else self.line_start
         return self.lines + newlines + 1, at - start + 1
+
+    @property
+    def nil(self) -> bool:
+        return self.xmlns and self.colon_nil
 
     def rewind(self) -> None:
         """Start again from the beginning of the source."""
@@ -329,6 +345,8 @@ class _Spool:
         return group
 
     def add(self, group: _Group, data: bytes) -> None:
+        """``data``: items of ``group``, with the separators between them (the caller counts
+        them in ``group.count``)."""
         file = self.file
         if group is self.last and group.runs:
             file.write(self.sep)
@@ -340,7 +358,6 @@ class _Spool:
             group.runs.append([self.size, self.size + len(data)])
             self.size += len(data)
             self.last = group
-        group.count += 1
 
     def read(self, start: int, end: int) -> bytes:
         self.file.seek(start)
@@ -406,15 +423,26 @@ class _XmlToJson:
         # *made* a date does not say: a repeated property's first value is dropped after.)
         self.sink = JsonSink(date_offset, rec, escape_solidus)
         self.dated = False
+        #: Whether a piece of the output has date delimiters that are not escaped (a string
+        #: that looks like a date, or every date without ``escape_solidus``): the tree path
+        #: rewrites them only if a date is written too (``_json.dump``), and so does ``emit``.
+        self.plain = False
         self.date_offset = date_offset
         self.reader = _xml._Reader(schema, rec, unknown, hint, self.sink)
         self.forced = forced
         self.committed: tuple[bool, str | None] | None = forced
         self.spool = _Spool(b",")
+        # The items converted but not yet written: of one group, for one orjson call.
+        self.batch: list[Any] = []
+        self.batch_group: _Group | None = None
+        self.batch_depth = 0
+        self.batch_start = 0  # the input's offset when the batch's first item ended
+        self.inp: _Input | None = None
 
     # -- the pass ---------------------------------------------------------------------------
 
     def run(self, inp: _Input, dst: IO[bytes]) -> None:
+        self.inp = inp
         parser = etree.iterparse(
             inp,
             events=("end",),
@@ -464,6 +492,7 @@ class _XmlToJson:
             raise _xml.syntax_error(exc, parser.error_log) from None
         if whole is None:
             raise UcwaFormatError("Document is empty", line=1, column=1)
+        self.release()
         # (The items were checked as they ended; what is left is the root's own.)
         _xml.check_value_sizes(whole, self.rec.limits.max_value_size)
         if mode == "resource":
@@ -485,7 +514,7 @@ class _XmlToJson:
 
     @property
     def escape(self) -> bool:
-        return self.escape_solidus and self.dated
+        return self.escape_solidus and self.dated and self.plain
 
     def dumped(self, obj: Any) -> bytes:
         """``obj`` as JSON; notes whether it holds a date (only a date fragment writes a quote,
@@ -496,6 +525,8 @@ class _XmlToJson:
             if data.rfind(b'"\\/Date(') >= 0:
                 self.dated = True
             fragments.clear()  # (only the fallback writer needs them, within dump: flat memory)
+        if not self.plain and (data.rfind(b'"/Date(') >= 0 or data.rfind(b')/"') >= 0):
+            self.plain = True
         return data
 
     # -- items ------------------------------------------------------------------------------
@@ -503,11 +534,35 @@ class _XmlToJson:
     def indent(self, depth: int) -> bytes:
         return b"\n" + b"  " * depth if self.pretty else b""
 
-    def item_bytes(self, obj: Any, depth: int) -> bytes:
-        data = self.dumped(obj)
+    def hold(self, group: _Group, obj: Any, depth: int) -> None:
+        """One more item of ``group`` (written at ``depth``): with the batch, or in a new one."""
+        inp = self.inp
+        assert inp is not None
+        if group is not self.batch_group:
+            self.release()
+            self.batch_group = group
+            self.batch_depth = depth
+            self.batch_start = inp.offset
+        batch = self.batch
+        batch.append(obj)
+        group.count += 1
+        if inp.offset - self.batch_start >= _BATCH_BYTES or len(batch) >= _BATCH_ITEMS:
+            self.release()
+
+    def release(self) -> None:
+        """Write the batch to the spool: its items as orjson writes an array's, no brackets."""
+        batch, group = self.batch, self.batch_group
+        if not batch or group is None:
+            return
+        data = self.dumped(batch)
         if self.pretty:
-            data = data.replace(b"\n", b"\n" + b"  " * depth)
-        return data
+            # "[\n  A,\n  B\n]": each item's lines one level in; ``depth - 1`` more.
+            data = data[4:-2].replace(b"\n", b"\n" + b"  " * (self.batch_depth - 1))
+        else:
+            data = data[1:-1]
+        self.spool.add(group, data)
+        batch.clear()
+        self.batch_group = None
 
     def root_type(self, root: etree._Element) -> tuple[bool, str | None]:
         """(docs dialect, the type the root's children are read with), as the reader settles
@@ -533,6 +588,7 @@ class _XmlToJson:
             self.committed = self.root_type(root)
         docs, effective = self.committed
         reader.docs = docs
+        reader.nil = self.inp is not None and self.inp.nil
         group = self.spool.group(role)
         index = group.count
         epath = member_path(member_path("$", "_embedded"), role)
@@ -546,7 +602,6 @@ class _XmlToJson:
         try:
             obj = reader.embedded(el, path, effective, role, 1)
             self.sink.flush(reader.rec)  # the writer's losses, after the reader's, as a model's
-            data = self.item_bytes(obj, 3)
         except UcwaFormatError as exc:
             if index == 0 and exc.path is not None and not self.collection(effective, role):
                 raise UcwaFormatError(
@@ -555,7 +610,7 @@ class _XmlToJson:
             raise
         finally:
             reader.rec = self.rec
-        self.spool.add(group, data)
+        self.hold(group, obj, 3)
         if index == 0:
             group.pending = pending
         elif index == 1:
@@ -578,9 +633,10 @@ class _XmlToJson:
             self.reader.stray_tail(el, "$")
         group = self.spool.group("sender")
         path = f"$.sender[{group.count}]"
+        self.reader.nil = self.inp is not None and self.inp.nil
         sender = _events._sender_xml(el, path, self.reader)
         self.sink.flush(self.rec)
-        self.spool.add(group, self.item_bytes(sender, 2))
+        self.hold(group, sender, 2)
         root.remove(el)
         self.losses.settle()
 
@@ -847,6 +903,7 @@ class _JsonToXml:
     def write(self) -> None:
         out = self.writer.out
         self.spool.add(self.group, "".join(out).encode("utf-8"))
+        self.group.count += 1
         out.clear()
         self.losses.settle()
 
