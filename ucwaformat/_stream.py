@@ -320,10 +320,11 @@ class _Losses:
 class _Group:
     """The items of one role (or the senders) in the spool: runs of consecutive items."""
 
-    __slots__ = ("count", "pending", "runs")
+    __slots__ = ("count", "path", "pending", "runs")
 
     def __init__(self) -> None:
         self.count = 0
+        self.path: str | None = None  # (XML → JSON) the role's $.path, once its first item ends
         self.runs: list[list[int]] = []  # [start, end] of items written one after the other
         self.pending: list[Loss] | None = None  # the first item's losses, path not yet settled
 
@@ -591,7 +592,9 @@ class _XmlToJson:
         reader.nil = self.inp is not None and self.inp.nil
         group = self.spool.group(role)
         index = group.count
-        epath = member_path(member_path("$", "_embedded"), role)
+        epath = group.path
+        if epath is None:
+            epath = group.path = member_path(member_path("$", "_embedded"), role)
         path = f"{epath}[{index}]"
         if index == 0:
             # Whether the role is a collection is known at its second item or at the end; the
