@@ -213,9 +213,9 @@ class _Input:
         if not self.colon_nil or not self.xmlns:
             self.xmlns = self.xmlns or window.find(b"xmlns:") >= 0
             self.colon_nil = self.colon_nil or window.find(b":nil") >= 0
-        self.lines += data.count(b"\n")
         last = data.rfind(b"\n")
-        if last >= 0:
+        if last >= 0:  # (a server's compact XML has none: no count)
+            self.lines += data.count(b"\n")
             self.line_start = self.offset + last + 1
         self.offset += len(data)
         self.prev = window[-(len(_DOCTYPE) - 1) :]
@@ -523,9 +523,10 @@ class _XmlToJson:
         fragments = self.sink.fragments
         data = _json.dump(obj, pretty=self.pretty, escape=False, fragments=fragments)
         if fragments:
+            fragments.clear()  # (only the fallback writer needs them, within dump: flat memory)
             if data.rfind(b'"\\/Date(') >= 0:
                 self.dated = True
-            fragments.clear()  # (only the fallback writer needs them, within dump: flat memory)
+                return data  # (dump rewrote the delimiters of a piece with a date already)
         if not self.plain and (data.rfind(b'"/Date(') >= 0 or data.rfind(b')/"') >= 0):
             self.plain = True
         return data
