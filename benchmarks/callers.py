@@ -21,6 +21,10 @@ one run (interleaved repetitions, medians), and prints the ratio with its target
   does not know, against the same document without it.
 - ``typed``: ``typed.from_xml`` against ``xml_to_json`` on the small meeting and on the 10k
   document (as ``types.Search``).
+- ``stream``: ``stream_xml_to_json`` between files on the 10k document against the streaming
+  floor (``iterparse`` + ``run.py``'s minimal walk per item + orjson), CPU time; and the peak
+  RSS (``ru_maxrss`` of fresh processes) of ``convert --stream-above 1`` with and without
+  ``--report`` at 10k and 300k contacts (100k with ``--quick``).
 
 CPU time (``time.process_time``, ``RUSAGE_CHILDREN``) unless said otherwise; ``gc.collect()``
 before each sample, the collector enabled (the callers decide for themselves).
@@ -353,6 +357,98 @@ def case_typed(repeat: int) -> None:
     target("typed.from_xml / xml_to_json, 10k", m["10k typed"] / m["10k xml_to_json"], 1.3)
 
 
+#: The command on one file in a fresh process, printing its peak RSS (KiB) on stdout.
+PEAK: Final = (
+    "import resource, sys; from ucwaformat.cli import main; code = main(sys.argv[1:]); "
+    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)"
+)
+
+
+def stream_floor(src: str, dst: str) -> None:
+    """The streaming floor: lxml ``iterparse`` over the file (the parser options ``_stream``
+    uses), ``run.py``'s minimal walk of each embedded resource as it ends, orjson, each item
+    written as it is made and dropped from the tree."""
+    from run import _RESOURCE, _floor_resource
+
+    parser = lxml.etree.iterparse(
+        src,
+        events=("end",),
+        tag=_RESOURCE,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    roles: dict[str, bool] = {}
+    with open(dst, "wb") as out:
+        out.write(b'{"_embedded":{')
+        for _event, el in parser:
+            parent = el.getparent()
+            if parent is None or parent.getparent() is not None:
+                continue  # the root, or a resource inside an item
+            role = el.get("rel")
+            out.write(b"," if roles.get(role) else b'"' + role.encode() + b'":[')
+            roles[role] = True
+            out.write(orjson.dumps(_floor_resource(el)))
+            parent.remove(el)
+        out.write(b"]}," + orjson.dumps(_floor_resource(parser.root))[1:])
+
+
+def case_stream(tmp: Path, repeat: int, big: int) -> None:
+    import stream_memory
+
+    from ucwaformat._stream import stream_xml_to_json
+
+    print(f"\n[stream] streaming XML → JSON vs the iterparse floor; peak RSS at 10k and {big:,}")
+    small = tmp / "stream-10k.xml"
+    stream_memory.write_contacts(small, 10_000)  # (contacts_xml's bytes)
+    out = tmp / "stream-out.json"
+    sunk: list[ucwaformat.Loss] = []
+
+    def streamed(report: list[ucwaformat.Loss] | None) -> Callable[[], None]:
+        def run() -> None:
+            with small.open("rb") as fin, out.open("wb") as fout:
+                stream_xml_to_json(fin, fout, report=report)
+            sunk.clear()
+
+        return run
+
+    m = interleaved(
+        {
+            "iterparse floor": cpu(lambda: stream_floor(str(small), str(out))),
+            "stream_xml_to_json": cpu(streamed(None)),
+            "stream_xml_to_json, report": cpu(streamed(sunk)),
+        },
+        repeat,
+    )
+    for name, t in m.items():
+        print(f"  {name:<32} {fmt(t)} CPU")
+    target("stream / iterparse floor (CPU)", m["stream_xml_to_json"] / m["iterparse floor"], 1.3)
+    print(f"  (with report=[]: {m['stream_xml_to_json, report'] / m['iterparse floor']:.2f}×)")
+    large = tmp / "stream-big.xml"
+    stream_memory.write_contacts(large, big)
+    peaks: dict[str, float] = {}
+    for label, src in (("10k", small), (f"{big // 1000}k", large)):
+        for report in ("", "--report"):
+            argv = [sys.executable, "-c", PEAK, "convert", str(src), "-o", str(out)]
+            argv += ["--stream-above", "1", *([report] if report else [])]
+            before = _children()
+            proc = subprocess.run(
+                argv, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            )
+            peak = int(proc.stdout.split()[-1]) / 1024
+            peaks[f"{label} {report}".strip()] = peak
+            print(
+                f"  convert {label} {report or '(no report)':<12} {peak:6.0f} MB peak RSS, "
+                f"{fmt(_children() - before)} CPU"
+            )
+    name = f"{big // 1000}k"
+    target(f"peak RSS --report, {name} / 10k", peaks[f"{name} --report"] / peaks["10k --report"], 1.2)
+    print(f"  (without --report: {peaks[name] / peaks['10k']:.2f}×)")
+
+
 def _commit() -> str:
     try:
         head = subprocess.run(
@@ -394,6 +490,7 @@ def main() -> None:
         "files": lambda tmp: case_files(tmp, args.repeat, args.files),
         "unknown-rel": lambda tmp: case_unknown(args.repeat),
         "typed": lambda tmp: case_typed(args.repeat),
+        "stream": lambda tmp: case_stream(tmp, args.repeat, 100_000 if args.quick else 300_000),
     }
     for name, run in cases.items():
         if args.only and args.only not in name:

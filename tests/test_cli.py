@@ -824,6 +824,28 @@ def test_large_files_stream_with_the_same_output(
     assert capsys.readouterr().out == plain
 
 
+def test_streamed_report_prints_each_loss_and_keeps_none(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A streamed file's losses are printed one by one as the conversion hands them over (the
+    # tree path's lines, in its order or another), never gathered in a list; none on an error.
+    from ucwaformat import _stream
+
+    monkeypatch.setattr(_stream, "LOSS_MEMORY", 2)  # (most wait in the file)
+    src = CORPUS / "search" / "get-xml-response.xml"
+    data = src.read_bytes().replace(b"</resource>", b"<foo/></resource>")
+    path = tmp_path / "search.xml"
+    path.write_bytes(data)
+    lines = sorted(f"{path}: {loss}" for loss in _losses(data))
+    assert len(lines) > 4
+    status, out, err = cli("convert", path, "--report", "--stream-above", "1")
+    assert status == 0 and out == ucwaformat.xml_to_json(data) + b"\n"
+    assert sorted(err.splitlines()) == lines
+    path.write_bytes(data[:-20])
+    status, out, err = cli("convert", path, "--report", "--stream-above", "1")
+    assert status == 1 and err.count("\n") == 1 and f"{path}:" in err
+
+
 def test_options_are_read_from_the_convert_arguments_by_name() -> None:
     # A new convert flag is an argument and an Options field of the same name: nothing else
     # builds Options from a command line (ucwaformat._jobs.Options.from_args).

@@ -375,6 +375,18 @@ def test_dates_escaped_across_the_whole_document() -> None:
     ).encode()
     out = check_x2j(data)
     assert b'"\\/Date(1)\\/"' in out
+    # A date first, the text that looks like one only in the root's own properties (written
+    # last); and either without the other: escaped only when both are there.
+    date = (
+        '<resource rel="contact" href="/c/1"><resource rel="contactPresence" href="/p">'
+        '<property name="lastActive">2016-09-26T23:20:23Z</property></resource></resource>'
+    )
+    plain = '<property name="note">/Date(2)/</property>'
+    for body, escaped in ((date + plain, True), (date, False), (plain, False)):
+        data = f'<resource rel="search" xmlns="{NS}">{body}</resource>'.encode()
+        out = check_x2j(data)
+        assert (b'"\\/Date(2)\\/"' in out) is (escaped and plain in body)
+        assert check_x2j(data, pretty=True, escape_solidus=False).count(b"\\/") == 0
 
 
 # -- errors -------------------------------------------------------------------------------------
@@ -595,3 +607,112 @@ def test_deep_nesting_costs_memory_linear_in_its_depth(template: bytes, json_rea
         tracemalloc.stop()
     assert isinstance(error, UcwaFormatError) and error.msg == "depth limit exceeded"
     assert peak < 4 * len(data) + (4 << 20), peak
+
+
+# -- losses handed to a sink instead of a list ---------------------------------------------------
+
+
+class Sink:
+    """A report that is not a list: anything with ``append`` (the command prints each)."""
+
+    def __init__(self) -> None:
+        self.got: list[Loss] = []
+
+    def append(self, loss: Loss) -> None:
+        self.got.append(loss)
+
+
+def _to_sink(func: Callable[..., None], data: bytes, **options: Any) -> tuple[Any, list[Loss]]:
+    sink = Sink()
+    dst = io.BytesIO()
+    try:
+        func(io.BytesIO(data), dst, report=sink, **options)
+    except UcwaFormatError as exc:
+        return exc, sink.got
+    return dst.getvalue(), sink.got
+
+
+@pytest.fixture
+def few_in_memory(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Losses move to the file three at a time; returns the length of the losses left in
+    memory after each item."""
+    monkeypatch.setattr(_stream, "LOSS_MEMORY", 3)
+    kept: list[int] = []
+    settle = _stream._Losses.settle
+
+    def spy(self: Any) -> None:
+        settle(self)
+        kept.append(len(self.recent))
+
+    monkeypatch.setattr(_stream._Losses, "settle", spy)
+    return kept
+
+
+def test_a_sink_gets_what_a_list_gets_in_the_same_order(
+    big: bytes, few_in_memory: list[int]
+) -> None:
+    listed = _streamed(stream_xml_to_json, big)
+    assert len(listed[1]) > 2 * BIG  # (a sub-ms loss per contact, and more)
+    few_in_memory.clear()
+    sunk = _to_sink(stream_xml_to_json, big)
+    assert sunk == listed
+    # Never more than a batch (and one item's losses) waits in memory.
+    assert len(few_in_memory) > BIG and max(few_in_memory) < 3 + 3
+
+
+def test_a_sink_gets_what_a_list_gets_json_to_xml(
+    big: bytes, few_in_memory: list[int], json_reading: str
+) -> None:
+    # A null property in each contact: a loss each (no XML form, D11).
+    data = ucwaformat.xml_to_json(big).replace(b'"rel":"contact",', b'"rel":"contact","x":null,')
+    listed = _streamed(stream_json_to_xml, data)
+    assert len(listed[1]) >= BIG
+    few_in_memory.clear()
+    assert _to_sink(stream_json_to_xml, data) == listed
+    assert len(few_in_memory) > BIG and max(few_in_memory) < 3 + 3
+
+
+@pytest.mark.parametrize("seekable", [True, False])
+def test_a_sink_gets_nothing_twice_when_the_input_is_read_again(
+    few_in_memory: list[int], seekable: bool
+) -> None:
+    # The type comes after the embedded resources: the first reading's losses are dropped.
+    items = "".join(
+        f'<resource rel="group" href="/g/{i}"><foo/><property name="name">G</property></resource>'
+        for i in range(20)
+    )
+    data = (
+        f'<resource rel="myGroups" href="/g" xmlns="{NS}">{items}'
+        '<property name="rel">myGroups</property></resource>'
+    ).encode()
+    tree = _tree(ucwaformat.xml_to_json, data)
+    assert len(tree[1]) == 20
+    sink = Sink()
+    src: Any = io.BytesIO(data) if seekable else io.BufferedReader(Unseekable(data, 100))
+    dst = io.BytesIO()
+    stream_xml_to_json(src, dst, report=sink)
+    assert (dst.getvalue(), sorted(map(str, sink.got))) == (tree[0], sorted(map(str, tree[1])))
+
+
+def test_a_sink_gets_nothing_on_bad_input(big: bytes, few_in_memory: list[int]) -> None:
+    bad = big[: len(big) - 2000]  # losses all the way to the cut
+    got, losses = _to_sink(stream_xml_to_json, bad)
+    assert isinstance(got, UcwaFormatError) and losses == []
+    data = ucwaformat.xml_to_json(big)
+    got, losses = _to_sink(stream_json_to_xml, data[: len(data) - 2000])
+    assert isinstance(got, UcwaFormatError) and losses == []
+
+
+@pytest.mark.parametrize("seekable", [True, False])
+def test_xsi_nil_declared_far_into_the_document(big: bytes, seekable: bool) -> None:
+    # The reader looks for xsi:nil only once the bytes read so far could hold one (an
+    # "xmlns:" and a ":nil"): a nil property deep in the document is still read as null.
+    nil = (
+        b'<property xmlns:i="http://www.w3.org/2001/XMLSchema-instance" name="company"'
+        b' i:nil="true"/>'
+    )
+    at = big.index(b'<resource rel="contact"', len(big) * 3 // 4)
+    at = big.index(b"<property", at)
+    data = big[:at] + nil + big[at:]
+    out = json.loads(check_x2j(data, seekable=seekable))
+    assert sum(c.get("company", "") is None for c in out["_embedded"]["contact"]) == 1

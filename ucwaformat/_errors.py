@@ -4,7 +4,7 @@ and the fidelity report entries."""
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Final, Protocol
 
 import attrs
 
@@ -13,6 +13,7 @@ __all__ = [
     "LOSS_KINDS",
     "Limits",
     "Loss",
+    "LossSink",
     "Recorder",
     "UcwaFormatError",
     "member_path",
@@ -91,6 +92,13 @@ class Loss:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message} [{self.kind}]"
+
+
+class LossSink(Protocol):
+    """Where a streaming conversion can send its losses instead of a list: anything with an
+    ``append`` method (a list is one), called once per loss, in order."""
+
+    def append(self, loss: Loss, /) -> None: ...
 
 
 #: Every kind of loss a conversion can report, with what it means. The README lists the same.

@@ -35,6 +35,7 @@ from __future__ import annotations
 import gc
 import importlib
 import json
+import pickle
 import re
 import secrets
 import tempfile
@@ -48,7 +49,7 @@ from lxml import etree
 from . import _events, _json, _xml
 from ._api import Kind, _check_unknown, _limits, _schema, json_to_xml, xml_to_json
 from ._dto import DtoXmlWriter, dto_kind_of_json
-from ._errors import Limits, Loss, Recorder, UcwaFormatError, member_path
+from ._errors import Limits, Loss, LossSink, Recorder, UcwaFormatError, member_path
 from ._jsondates import DateEscaper
 from ._kinds import read_json_object, report_kind, write_xml_into, xml_json
 from ._media import Dialect
@@ -63,6 +64,10 @@ __all__ = ["ijson_available", "stream_json_to_xml", "stream_xml_to_json"]
 SPOOL_MEMORY: Final = 1 << 22
 _CHUNK: Final = 1 << 16
 _COPY: Final = 1 << 20
+#: Consecutive items of one role are written to the spool together (one orjson call, one
+#: write): those that end within this many bytes of input, and at most this many of them.
+_BATCH_BYTES: Final = 1 << 18
+_BATCH_ITEMS: Final = 1024
 
 _RESOURCE_TAGS: Final = frozenset((f"{{{NS}}}resource", "resource"))
 _EVENTS_TAGS: Final = frozenset((f"{{{NS}}}events", "events"))
@@ -124,6 +129,11 @@ class _Input:
         self.pending = b""
         self.scan_xml = False
         self.scan_json = False
+        #: (XML) an ``xmlns:`` and a ``:nil`` in what was read so far: the document may hold
+        #: ``xsi:nil`` (``_xml.scan_flags``, read as it comes); until then the reader skips
+        #: looking for it.
+        self.xmlns = False
+        self.colon_nil = False
         self._reset()
 
     #: (JSON) the quotes that open or close a string, so far: an odd count at the end is a
@@ -200,9 +210,12 @@ class _Input:
         if found >= 0:
             line, column = self._position(self.offset - len(self.prev) + found, data)
             raise UcwaFormatError("DOCTYPE is not allowed in UCWA XML", line=line, column=column)
-        self.lines += data.count(b"\n")
+        if not self.colon_nil or not self.xmlns:
+            self.xmlns = self.xmlns or window.find(b"xmlns:") >= 0
+            self.colon_nil = self.colon_nil or window.find(b":nil") >= 0
         last = data.rfind(b"\n")
-        if last >= 0:
+        if last >= 0:  # (a server's compact XML has none: no count)
+            self.lines += data.count(b"\n")
             self.line_start = self.offset + last + 1
         self.offset += len(data)
         self.prev = window[-(len(_DOCTYPE) - 1) :]
@@ -216,6 +229,10 @@ class _Input:
         newlines = data.count(b"\n", 0, k)
         start = self.offset + data.rfind(b"\n", 0, k) + 1 if newlines else self.line_start
         return self.lines + newlines + 1, at - start + 1
+
+    @property
+    def nil(self) -> bool:
+        return self.xmlns and self.colon_nil
 
     def rewind(self) -> None:
         """Start again from the beginning of the source."""
@@ -236,16 +253,78 @@ def _spool_file() -> IO[bytes]:
     return tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
 
 
+#: How many losses a sink's report holds in memory before they move to a temporary file.
+LOSS_MEMORY: Final = 4096
+
+
+class _Losses:
+    """The losses of one pass, given to the caller's report when the conversion succeeds.
+
+    The recorder appends to ``recent``, a list (the readers take back the losses of a pass they
+    read again). A list report receives them all at the end, as the tree path gives them; any
+    other report (a :class:`LossSink`: the command prints each as it comes) gets them at the
+    end too, but they wait in a temporary file, a batch at a time (``settle``, between items),
+    so that memory stays flat however many there are. A pass that is read again, or that
+    fails, gives its report nothing.
+    """
+
+    def __init__(self, report: list[Loss] | LossSink | None) -> None:
+        self.report = report
+        self.recent: list[Loss] | None = None if report is None else []
+        self.spill = report is not None and not isinstance(report, list)
+        self.file: IO[bytes] | None = None
+
+    def settle(self) -> None:
+        """Between items: a full batch moves to the file (only for a sink)."""
+        recent = self.recent
+        if self.spill and recent is not None and len(recent) >= LOSS_MEMORY:
+            if self.file is None:
+                self.file = _spool_file()
+            batch = [(loss.kind, loss.path, loss.message) for loss in recent]
+            pickle.dump(batch, self.file, pickle.HIGHEST_PROTOCOL)
+            recent.clear()
+
+    def deliver(self) -> None:
+        """Give every loss, in the order they were recorded, to the report."""
+        report, recent = self.report, self.recent
+        if report is None or recent is None:
+            return
+        if isinstance(report, list):
+            report.extend(recent)
+            recent.clear()
+            return
+        file = self.file
+        if file is not None:
+            file.seek(0)
+            while True:
+                try:
+                    batch = pickle.load(file)  # (our own file, written by settle)
+                except EOFError:
+                    break
+                for kind, path, message in batch:
+                    report.append(Loss(kind, path, message))
+        for loss in recent:
+            report.append(loss)
+        recent.clear()
+        self.close()
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
 # -- the spool and the output -----------------------------------------------------------------
 
 
 class _Group:
     """The items of one role (or the senders) in the spool: runs of consecutive items."""
 
-    __slots__ = ("count", "pending", "runs")
+    __slots__ = ("count", "path", "pending", "runs")
 
     def __init__(self) -> None:
         self.count = 0
+        self.path: str | None = None  # (XML → JSON) the role's $.path, once its first item ends
         self.runs: list[list[int]] = []  # [start, end] of items written one after the other
         self.pending: list[Loss] | None = None  # the first item's losses, path not yet settled
 
@@ -267,6 +346,8 @@ class _Spool:
         return group
 
     def add(self, group: _Group, data: bytes) -> None:
+        """``data``: items of ``group``, with the separators between them (the caller counts
+        them in ``group.count``)."""
         file = self.file
         if group is self.last and group.runs:
             file.write(self.sep)
@@ -278,7 +359,6 @@ class _Spool:
             group.runs.append([self.size, self.size + len(data)])
             self.size += len(data)
             self.last = group
-        group.count += 1
 
     def read(self, start: int, end: int) -> bytes:
         self.file.seek(start)
@@ -323,6 +403,7 @@ class _XmlToJson:
         self,
         schema: Schema,
         rec: Recorder,
+        losses: _Losses,
         unknown: UnknownPolicy,
         hint: str | None,
         pretty: bool,
@@ -333,6 +414,7 @@ class _XmlToJson:
         self.escape_solidus = escape_solidus
         self.schema = schema
         self.rec = rec
+        self.losses = losses  # (where ``rec`` records: settled after each item)
         self.unknown = unknown
         self.hint = hint
         self.pretty = pretty
@@ -342,15 +424,26 @@ class _XmlToJson:
         # *made* a date does not say: a repeated property's first value is dropped after.)
         self.sink = JsonSink(date_offset, rec, escape_solidus)
         self.dated = False
+        #: Whether a piece of the output has date delimiters that are not escaped (a string
+        #: that looks like a date, or every date without ``escape_solidus``): the tree path
+        #: rewrites them only if a date is written too (``_json.dump``), and so does ``emit``.
+        self.plain = False
         self.date_offset = date_offset
         self.reader = _xml._Reader(schema, rec, unknown, hint, self.sink)
         self.forced = forced
         self.committed: tuple[bool, str | None] | None = forced
         self.spool = _Spool(b",")
+        # The items converted but not yet written: of one group, for one orjson call.
+        self.batch: list[Any] = []
+        self.batch_group: _Group | None = None
+        self.batch_depth = 0
+        self.batch_start = 0  # the input's offset when the batch's first item ended
+        self.inp: _Input | None = None
 
     # -- the pass ---------------------------------------------------------------------------
 
     def run(self, inp: _Input, dst: IO[bytes]) -> None:
+        self.inp = inp
         parser = etree.iterparse(
             inp,
             events=("end",),
@@ -400,6 +493,7 @@ class _XmlToJson:
             raise _xml.syntax_error(exc, parser.error_log) from None
         if whole is None:
             raise UcwaFormatError("Document is empty", line=1, column=1)
+        self.release()
         # (The items were checked as they ended; what is left is the root's own.)
         _xml.check_value_sizes(whole, self.rec.limits.max_value_size)
         if mode == "resource":
@@ -421,7 +515,7 @@ class _XmlToJson:
 
     @property
     def escape(self) -> bool:
-        return self.escape_solidus and self.dated
+        return self.escape_solidus and self.dated and self.plain
 
     def dumped(self, obj: Any) -> bytes:
         """``obj`` as JSON; notes whether it holds a date (only a date fragment writes a quote,
@@ -429,9 +523,12 @@ class _XmlToJson:
         fragments = self.sink.fragments
         data = _json.dump(obj, pretty=self.pretty, escape=False, fragments=fragments)
         if fragments:
+            fragments.clear()  # (only the fallback writer needs them, within dump: flat memory)
             if data.rfind(b'"\\/Date(') >= 0:
                 self.dated = True
-            fragments.clear()  # (only the fallback writer needs them, within dump: flat memory)
+                return data  # (dump rewrote the delimiters of a piece with a date already)
+        if not self.plain and (data.rfind(b'"/Date(') >= 0 or data.rfind(b')/"') >= 0):
+            self.plain = True
         return data
 
     # -- items ------------------------------------------------------------------------------
@@ -439,11 +536,35 @@ class _XmlToJson:
     def indent(self, depth: int) -> bytes:
         return b"\n" + b"  " * depth if self.pretty else b""
 
-    def item_bytes(self, obj: Any, depth: int) -> bytes:
-        data = self.dumped(obj)
+    def hold(self, group: _Group, obj: Any, depth: int) -> None:
+        """One more item of ``group`` (written at ``depth``): with the batch, or in a new one."""
+        inp = self.inp
+        assert inp is not None
+        if group is not self.batch_group:
+            self.release()
+            self.batch_group = group
+            self.batch_depth = depth
+            self.batch_start = inp.offset
+        batch = self.batch
+        batch.append(obj)
+        group.count += 1
+        if inp.offset - self.batch_start >= _BATCH_BYTES or len(batch) >= _BATCH_ITEMS:
+            self.release()
+
+    def release(self) -> None:
+        """Write the batch to the spool: its items as orjson writes an array's, no brackets."""
+        batch, group = self.batch, self.batch_group
+        if not batch or group is None:
+            return
+        data = self.dumped(batch)
         if self.pretty:
-            data = data.replace(b"\n", b"\n" + b"  " * depth)
-        return data
+            # "[\n  A,\n  B\n]": each item's lines one level in; ``depth - 1`` more.
+            data = data[4:-2].replace(b"\n", b"\n" + b"  " * (self.batch_depth - 1))
+        else:
+            data = data[1:-1]
+        self.spool.add(group, data)
+        batch.clear()
+        self.batch_group = None
 
     def root_type(self, root: etree._Element) -> tuple[bool, str | None]:
         """(docs dialect, the type the root's children are read with), as the reader settles
@@ -469,9 +590,12 @@ class _XmlToJson:
             self.committed = self.root_type(root)
         docs, effective = self.committed
         reader.docs = docs
+        reader.nil = self.inp is not None and self.inp.nil
         group = self.spool.group(role)
         index = group.count
-        epath = member_path(member_path("$", "_embedded"), role)
+        epath = group.path
+        if epath is None:
+            epath = group.path = member_path(member_path("$", "_embedded"), role)
         path = f"{epath}[{index}]"
         if index == 0:
             # Whether the role is a collection is known at its second item or at the end; the
@@ -482,7 +606,6 @@ class _XmlToJson:
         try:
             obj = reader.embedded(el, path, effective, role, 1)
             self.sink.flush(reader.rec)  # the writer's losses, after the reader's, as a model's
-            data = self.item_bytes(obj, 3)
         except UcwaFormatError as exc:
             if index == 0 and exc.path is not None and not self.collection(effective, role):
                 raise UcwaFormatError(
@@ -491,13 +614,14 @@ class _XmlToJson:
             raise
         finally:
             reader.rec = self.rec
-        self.spool.add(group, data)
+        self.hold(group, obj, 3)
         if index == 0:
             group.pending = pending
         elif index == 1:
             self.flush(group.pending)
             group.pending = None
         root.remove(el)
+        self.losses.settle()
 
     def collection(self, effective: str | None, role: str) -> bool:
         coll = self.schema.embedded_collection(effective, role)
@@ -513,10 +637,12 @@ class _XmlToJson:
             self.reader.stray_tail(el, "$")
         group = self.spool.group("sender")
         path = f"$.sender[{group.count}]"
+        self.reader.nil = self.inp is not None and self.inp.nil
         sender = _events._sender_xml(el, path, self.reader)
         self.sink.flush(self.rec)
-        self.spool.add(group, self.item_bytes(sender, 2))
+        self.hold(group, sender, 2)
         root.remove(el)
+        self.losses.settle()
 
     # -- the end ----------------------------------------------------------------------------
 
@@ -619,7 +745,7 @@ def stream_xml_to_json(
     rel: str | None = None,
     schema: Schema | None = None,
     strict: bool = False,
-    report: list[Loss] | None = None,
+    report: list[Loss] | LossSink | None = None,
     unknown_cardinality: UnknownPolicy = "single",
     pretty: bool = False,
     escape_solidus: bool = True,
@@ -631,6 +757,10 @@ def stream_xml_to_json(
     The options and the output are those of :func:`ucwaformat.xml_to_json`; memory stays flat
     however many resources the root embeds or senders an event page has. ``dst`` is written only
     when the whole input has been converted, so an error leaves it untouched.
+
+    ``report`` is a list, or any object with an ``append`` method (a :class:`LossSink`): each
+    loss is appended once the whole input has converted, in the order a list receives them, and
+    until then a sink's losses wait in a temporary file, so that memory stays flat with many.
     """
     _check_unknown(unknown_cardinality)
     sch = _schema(schema)
@@ -640,13 +770,14 @@ def stream_xml_to_json(
     if any(head.startswith(bom) for bom in _BOMS):
         # UTF-16/32: the tree path transcodes the document first.
         data = inp.read_all()
+        losses = _Losses(report)
         dst.write(
             xml_to_json(
                 data,
                 rel=rel,
                 schema=sch,
                 strict=strict,
-                report=report,
+                report=losses.recent,
                 unknown_cardinality=unknown_cardinality,
                 pretty=pretty,
                 escape_solidus=escape_solidus,
@@ -654,15 +785,17 @@ def stream_xml_to_json(
                 limits=lim,
             )
         )
+        losses.deliver()
         return
     inp.scan_xml = True
-    mark = len(report) if report is not None else 0
     forced: tuple[bool, str | None] | None = None
     with _GcPaused():
         while True:
+            losses = _Losses(report)
             conv = _XmlToJson(
                 sch,
-                Recorder(strict, report, lim),
+                Recorder(strict, losses.recent, lim),
+                losses,
                 unknown_cardinality,
                 rel,
                 pretty,
@@ -672,15 +805,12 @@ def stream_xml_to_json(
             )
             try:
                 conv.run(inp, dst)
+                losses.deliver()
                 return
             except _Restart as restart:
-                if report is not None:
-                    del report[mark:]
                 forced = restart.forced
                 inp.rewind()
             except UcwaFormatError:
-                if report is not None:
-                    del report[mark:]
                 inp.rewind()
                 _tree_verdict(
                     lambda data: xml_to_json(
@@ -696,6 +826,7 @@ def stream_xml_to_json(
                 raise
             finally:
                 conv.spool.close()
+                losses.close()
 
 
 class _GcPaused:
@@ -728,6 +859,7 @@ class _JsonToXml:
         self,
         schema: Schema,
         rec: Recorder,
+        losses: _Losses,
         hint: str | None,
         kind: str | None,
         dialect: Dialect,
@@ -736,6 +868,7 @@ class _JsonToXml:
         reparsed: bool,
     ) -> None:
         self.rec = rec
+        self.losses = losses  # (where ``rec`` records: settled after each item)
         self.hint = hint
         self.kind = kind
         self.reader = _json._Reader(schema, rec, reparsed, for_xml=True)
@@ -774,7 +907,9 @@ class _JsonToXml:
     def write(self) -> None:
         out = self.writer.out
         self.spool.add(self.group, "".join(out).encode("utf-8"))
+        self.group.count += 1
         out.clear()
+        self.losses.settle()
 
     def embedded_item(self, role: str, index: int | None, value: Any) -> None:
         rpath = member_path(member_path("$", "_embedded"), role)
@@ -1032,7 +1167,7 @@ def stream_json_to_xml(
     rel: str | None = None,
     schema: Schema | None = None,
     strict: bool = False,
-    report: list[Loss] | None = None,
+    report: list[Loss] | LossSink | None = None,
     kind: Kind | None = None,
     dialect: Dialect = "server",
     pretty: bool = False,
@@ -1044,7 +1179,8 @@ def stream_json_to_xml(
     The options and the output are those of :func:`ucwaformat.json_to_xml`. The XML of each
     embedded resource of the root (each sender of an event page) is written as it is read; with
     ``ijson`` installed the JSON is read incrementally too, else it is loaded whole. ``dst`` is
-    written only when the whole input has been converted.
+    written only when the whole input has been converted. ``report`` is a list or a sink, as
+    for :func:`stream_xml_to_json`.
     """
     from ._api import KINDS
 
@@ -1053,40 +1189,38 @@ def stream_json_to_xml(
     sch = _schema(schema)
     lim = _limits(limits)
     inp = _Input(src)
-    mark = len(report) if report is not None else 0
 
-    def conv(reparsed: bool) -> _JsonToXml:
-        rec = Recorder(strict, report, lim)
-        return _JsonToXml(sch, rec, rel, kind, dialect, pretty, default_offset, reparsed)
-
-    def reset() -> None:
-        if report is not None:
-            del report[mark:]
+    def conv(reparsed: bool, losses: _Losses) -> _JsonToXml:
+        rec = Recorder(strict, losses.recent, lim)
+        return _JsonToXml(sch, rec, losses, rel, kind, dialect, pretty, default_offset, reparsed)
 
     with _GcPaused():
         if ijson_available():
             inp.scan_json = True
-            first = conv(True)
+            losses = _Losses(report)
+            first = conv(True, losses)
             try:
                 _run_ijson(first, inp, dst, strict or report is not None)
+                losses.deliver()
                 return
             except (_Fallback, _Restart, UcwaFormatError):
                 # (An error: the exact reading below gives the tree path's, see _tree_verdict.)
-                reset()
                 inp.rewind()
                 inp.scan_json = False
             finally:
                 first.spool.close()
+                losses.close()
         data = inp.read_all()
-        obj = _json.load_json(data, strict=strict, rec=Recorder(strict, report, lim))
-        whole = conv(False)
+        losses = _Losses(report)
+        obj = _json.load_json(data, strict=strict, rec=Recorder(strict, losses.recent, lim))
+        whole = conv(False, losses)
         try:
             _run_object(whole, obj, dst)
+            losses.deliver()
             return
         except _json.BigInt:
-            reset()
+            pass
         except UcwaFormatError:
-            reset()
             del obj
             _tree_verdict(
                 lambda data: json_to_xml(
@@ -1104,12 +1238,16 @@ def stream_json_to_xml(
             raise
         finally:
             whole.spool.close()
+            losses.close()
         # Integers are of any size (§7.2); the stdlib parser keeps them exact.
         del obj
         text = data.decode("utf-8-sig")
         del data
-        again = conv(True)
+        losses = _Losses(report)
+        again = conv(True, losses)
         try:
             _run_object(again, json.loads(text), dst)
+            losses.deliver()
         finally:
             again.spool.close()
+            losses.close()

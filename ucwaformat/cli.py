@@ -701,6 +701,19 @@ class _LastByte:
         return self.dst.write(data)
 
 
+class _LossPrinter:
+    """A streamed file's losses (``--report``), each printed as the conversion hands it over
+    and then dropped: a document with very many stays in flat memory."""
+
+    def __init__(self, label: str, ui: _Ui) -> None:
+        self.label = label
+        self.ui = ui
+
+    def append(self, loss: Loss) -> None:
+        (line,) = loss_lines(self.label, [loss])
+        self.ui.say(line)
+
+
 def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tally) -> bool:
     """Convert one large file by streaming (``ucwaformat._stream``) straight into its output.
 
@@ -716,7 +729,8 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
         if source == target:
             return False
         fin.seek(0)
-        losses: list[Loss] | None = [] if opts.report else None  # kept only when printed
+        # Printed when the whole file has converted (nothing on an error), never kept.
+        losses = _LossPrinter(item.label, ui) if opts.report else None
         out: AtomicFile | None = None
         path: Path | None = None
         try:
@@ -791,8 +805,6 @@ def _stream_one(item: InputFile, opts: Options, sink: _Sink, ui: _Ui, tally: Tal
             return True
         tally.size_in += item.path.stat().st_size
         tally.converted += 1
-        for message in [] if losses is None else loss_lines(item.label, losses):
-            ui.say(message)
         return True
 
 
