@@ -17,9 +17,8 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import IO, Final, TypeVar
+from typing import IO, TYPE_CHECKING, Final, TypeVar
 
 import attrs
 import orjson
@@ -41,6 +40,9 @@ from ._media import (
 )
 from ._model import Document
 from ._schema import Schema
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -65,7 +67,9 @@ LINES_BATCH: Final = 256  # lines per worker task with --lines --jobs
 # --------------------------------------------------------------------------------------------
 
 
-def error_line(label: str, err: UcwaFormatError, line_offset: int = 0, column_offset: int = 0) -> str:
+def error_line(
+    label: str, err: UcwaFormatError, line_offset: int = 0, column_offset: int = 0
+) -> str:
     """``label:line:col: message`` for syntax errors, ``label: message (at $.path)`` for
     structural ones, ``label:line: message (at $.path)`` for an element that lacks something."""
     if err.line is not None:
@@ -363,6 +367,10 @@ def ordered_map(
     if jobs <= 1 and executor is None:
         yield from map(fn, items)
         return
+    # Imported here: the process pool brings multiprocessing, logging, socket... which a run
+    # without --jobs need not pay for at start-up.
+    from concurrent.futures import ProcessPoolExecutor
+
     with contextlib.ExitStack() as stack:
         pool = executor or stack.enter_context(
             ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
@@ -567,7 +575,9 @@ def _decoded(
     if transfer is not None:
         names = [n for n in _codings(transfer.value) if n != "identity"]
         if names and names != ["chunked"]:
-            raise UcwaFormatError(f"cannot convert a body with transfer-encoding {transfer.value!r}")
+            raise UcwaFormatError(
+                f"cannot convert a body with transfer-encoding {transfer.value!r}"
+            )
         if names:
             body, chunked = _dechunk(body, body_line), True
     content = first("content-encoding")
@@ -724,7 +734,9 @@ def _suffix(name: str) -> str:
     return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
-def expand_inputs(names: Sequence[str], picks: frozenset[str] | None) -> tuple[list[InputFile], list[str]]:
+def expand_inputs(
+    names: Sequence[str], picks: frozenset[str] | None
+) -> tuple[list[InputFile], list[str]]:
     """The inputs named, directories walked (sorted; hidden names skipped), and walk errors.
 
     ``picks`` are the suffixes a walk takes; None takes every file. Files found in a directory
@@ -904,4 +916,3 @@ class Tally:
             f"ucwaformat: {self.converted} {unit} converted, {self.failed} failed, "
             f"{self.size_in} bytes in, {self.size_out} bytes out, {seconds:.2f} s"
         )
-

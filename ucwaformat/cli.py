@@ -20,13 +20,11 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor
 from pathlib import Path
-from typing import IO, Any, BinaryIO, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar, cast
 
 import attrs
 
-from . import __version__
 from ._api import from_json, from_xml
 from ._errors import DEFAULT_LIMITS, Loss, UcwaFormatError
 from ._jobs import (
@@ -58,6 +56,9 @@ from ._jobs import (
 )
 from ._media import Form, detect_form, other_form
 from ._model import Document
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = ["main"]
 
@@ -187,12 +188,27 @@ def _add_schema(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Version(argparse.Action):
+    """``--version``, as argparse's own action prints it, with the version looked up only when
+    asked: reading it (importlib.metadata) costs an import every other run would pay."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "show program's version number and exit")
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
+        from . import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ucwaformat",
         description="Translate, check and compare Microsoft UCWA documents (XML and JSON).",
     )
-    parser.add_argument("--version", action="version", version=f"ucwaformat {__version__}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     conv = sub.add_parser(
