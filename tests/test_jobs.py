@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import stat
 import sys
 from pathlib import Path, PurePosixPath
@@ -17,9 +18,12 @@ import ucwaformat
 from ucwaformat._jobs import (
     EXT,
     LINES_EXT,
+    Done,
+    Line,
     Options,
     Task,
     doc_job,
+    line_job,
     output_path,
     output_stem,
     write_atomic,
@@ -30,7 +34,18 @@ MEETING_XML = Path(__file__).parent.parent / "examples" / "myAssignedOnlineMeeti
 OPTS = Options(to=None, pretty=False, dialect="server", rel=None, strict=False, report=True)
 
 # Names whose suffix is unusual: none, a leading dot, a trailing dot, several dots.
-NAMES = ["a.xml", "a", ".a", "a.", "a.b.json", "a..xml", "dir.d/a", "dir.d/a.json", "x/.y.z", "é.XML"]
+NAMES = [
+    "a.xml",
+    "a",
+    ".a",
+    "a.",
+    "a.b.json",
+    "a..xml",
+    "dir.d/a",
+    "dir.d/a.json",
+    "x/.y.z",
+    "é.XML",
+]
 
 
 def leftovers(root: Path) -> list[Path]:
@@ -115,7 +130,9 @@ def test_outputs_the_workers_write_and_the_ones_the_parent_writes(
     status = main(["convert", "--to", "json", str(root), "--out-dir", str(out), "-j", jobs])
     err = capsys.readouterr().err
     assert status == 1
-    assert f"{root / 'b.xml'}: not written: {out / 'b.json'} is the output of {root / 'b.json'}" in err
+    assert (
+        f"{root / 'b.xml'}: not written: {out / 'b.json'} is the output of {root / 'b.json'}" in err
+    )
     assert f"{root / 'bad.xml'}:1:" in err
     assert "3 files converted, 2 failed" in err
     expected = ucwaformat.xml_to_json(xml) + b"\n"
@@ -182,3 +199,28 @@ def test_a_forked_process_names_its_temporaries_by_its_own_id(tmp_path: Path) ->
     assert os.read(read, 100).decode() == f".ucwaformat-{pid}-"
     os.close(read)
     os.close(write)
+
+
+def test_what_crosses_the_pipes_reads_back_the_same(tmp_path: Path) -> None:
+    # Tasks, outcomes and lines pickle as their fields (quicker than attrs' default): each comes
+    # back equal, failures and all, and a job given one read back does the same.
+    src = tmp_path / "m.xml"
+    src.write_bytes(MEETING_XML.read_bytes())
+    tasks = [
+        Task(str(src), str(src), dest=str(tmp_path / "out" / "m.xml")),
+        Task("<stdin>", None, b"<nope"),
+        Task("gone.xml", "gone.xml", failure=FileNotFoundError(2, "No such file or directory")),
+    ]
+    outcomes = [doc_job(t, OPTS) for t in tasks]
+    lines = [line_job((1, b'{"a": 1}\n'), OPTS, "l"), line_job((2, b"<x"), OPTS, "l")]
+    assert outcomes[0].written > 0 and outcomes[1].out is None and lines[0].out
+    for obj in [OPTS, *tasks, *outcomes, *lines]:
+        back = pickle.loads(pickle.dumps(obj))
+        assert type(back) is type(obj)
+        if isinstance(obj, Task) and obj.failure is not None:
+            assert back.failure is not None and back.failure.args == obj.failure.args
+        else:
+            assert back == obj
+    again = [doc_job(pickle.loads(pickle.dumps(t)), OPTS) for t in tasks[1:]]
+    assert again == outcomes[1:]
+    assert isinstance(outcomes[0], Done) and isinstance(lines[1], Line)
