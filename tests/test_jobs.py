@@ -224,3 +224,39 @@ def test_what_crosses_the_pipes_reads_back_the_same(tmp_path: Path) -> None:
     again = [doc_job(pickle.loads(pickle.dumps(t)), OPTS) for t in tasks[1:]]
     assert again == outcomes[1:]
     assert isinstance(outcomes[0], Done) and isinstance(lines[1], Line)
+
+
+def _with_pid(item: int) -> tuple[int, int]:
+    return item, os.getpid()
+
+
+class _Broken(Exception):
+    pass
+
+
+def _failing_at(n: int) -> Any:
+    yield from range(n)
+    raise _Broken
+
+
+@pytest.mark.parametrize(("jobs", "chunksize", "n"), [(2, 1, 7), (2, 5, 203), (3, 4, 150)])
+def test_ordered_map_in_processes_keeps_the_order(jobs: int, chunksize: int, n: int) -> None:
+    from ucwaformat._jobs import ordered_map
+
+    results = list(ordered_map(_with_pid, range(n), jobs, chunksize))
+    assert [item for item, _ in results] == list(range(n))
+    # This process and jobs - 1 workers, never more.
+    assert len({pid for _, pid in results} - {os.getpid()}) <= jobs - 1
+
+
+def test_ordered_map_in_processes_passes_on_a_failing_input_and_an_early_stop() -> None:
+    from ucwaformat._jobs import ordered_map
+
+    got: list[int] = []
+    with pytest.raises(_Broken):
+        for item, _ in ordered_map(_with_pid, _failing_at(100), 2, 3):
+            got.append(item)
+    assert got == list(range(len(got)))  # in order, as far as it went
+    results = ordered_map(_with_pid, range(1000), 2, 3)
+    assert [next(results)[0] for _ in range(10)] == list(range(10))
+    results.close()  # the consumer stops: the pool is shut down, nothing hangs

@@ -375,6 +375,17 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def ordered_map(
     fn: Callable[[T], R],
     items: Iterable[T],
@@ -382,11 +393,15 @@ def ordered_map(
     chunksize: int,
     executor: Executor | None = None,
 ) -> Iterator[R]:
-    """``map(fn, items)``, in ``jobs`` processes when more than one, results in input order.
+    """``map(fn, items)`` in ``jobs`` processes when more than one, results in input order.
 
-    Work goes out in chunks of ``chunksize`` items with at most two chunks per process in
-    flight, so a long stream is never read into memory at once. An ``executor`` (a Dask
-    cluster's, with ``jobs`` its worker threads) runs the chunks instead of new processes.
+    This process is one of them: it starts ``jobs - 1`` workers and, whenever the next result
+    it must hand on is not ready, converts the next chunk itself instead of waiting (a parent
+    that only waited would still take its share of the cores for the pipes, while the workers
+    pay a fork, a schema to load and the pickling of all they convert). Work goes out in chunks
+    of ``chunksize`` items, at most two per worker in flight and a few done here ahead of the
+    one awaited, so a long stream is never read into memory at once. An ``executor`` (a Dask
+    cluster's, with ``jobs`` its worker threads) runs every chunk instead; this process waits.
     """
     if jobs <= 1 and executor is None:
         yield from map(fn, items)
@@ -395,29 +410,41 @@ def ordered_map(
     # without --jobs need not pay for at start-up.
     from concurrent.futures import ProcessPoolExecutor
 
+    here = executor is None  # whether this process converts chunks too
+    workers = jobs - 1 if here else jobs
+    chunks = _chunks(items, chunksize)
     with contextlib.ExitStack() as stack:
         pool = executor or stack.enter_context(
-            ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+            ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
         )
-        pending: deque[Future[list[R]]] = deque()
+        # In input order: chunks sent to the pool, and chunks converted here (their results).
+        pending: deque[Future[list[R]] | list[R]] = deque()
+        sent = 0  # futures in ``pending``
         try:
-            chunk: list[T] = []
-            for item in items:
-                chunk.append(item)
-                if len(chunk) >= chunksize:
+            while True:
+                while sent < 2 * workers and (chunk := next(chunks, None)) is not None:
                     pending.append(pool.submit(_map_chunk, fn, chunk))
-                    chunk = []
-                    if len(pending) >= 2 * jobs:
-                        yield from pending.popleft().result()
-            if chunk:
-                pending.append(pool.submit(_map_chunk, fn, chunk))
-            while pending:
-                yield from pending.popleft().result()
+                    sent += 1
+                if not pending:
+                    return
+                head = pending.popleft()
+                if isinstance(head, list):
+                    yield from head
+                    continue
+                if here and not head.done() and len(pending) < 4 * jobs:
+                    chunk = next(chunks, None)
+                    if chunk is not None:
+                        pending.appendleft(head)
+                        pending.append(_map_chunk(fn, chunk))
+                        continue
+                sent -= 1
+                yield from head.result()
         except BaseException:
             # Interrupted (or the consumer stopped): what has not started never will; the
             # chunks being converted end on their own (workers ignore Ctrl-C).
             for future in pending:
-                future.cancel()
+                if not isinstance(future, list):
+                    future.cancel()
             if executor is None:
                 pool.shutdown(wait=True, cancel_futures=True)
             raise

@@ -3,9 +3,10 @@
 Like ``python -m json.tool``: ``main(argv=None) -> int``, ``-`` is stdin, bytes in and out
 (``sys.stdin.buffer``/``sys.stdout.buffer``), exit 0 when all went well, 1 for bad input (each
 problem on stderr as ``PATH:LINE:COL: MESSAGE`` or ``PATH: MESSAGE (at $.path)``), 2 for usage
-errors. Conversions of many inputs can run in worker processes (``--jobs``) or on a Dask cluster
-(``--dask``); the parent process does all the reading (with ``--dask``) and all the writing, in
-input order, and an output file appears only once it is complete.
+errors. Conversions of many inputs can run in several processes (``--jobs``: this one and
+workers, each writing the output files of what it converts) or on a Dask cluster (``--dask``: the
+parent process does all the reading and writing); outputs keep the input order, and an output
+file appears only once it is complete.
 """
 
 from __future__ import annotations
@@ -283,7 +284,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_jobs,
         default=1,
         metavar="N",
-        help="convert in N worker processes (default 1); outputs keep the input order",
+        help="convert in N processes, this one and N-1 workers (default 1); outputs keep the "
+        "input order",
     )
     conv.add_argument(
         "--stream-above",
@@ -547,7 +549,7 @@ def _convert_documents(
 ) -> Tally:
     tally = Tally()
     stdin = sys.stdin.buffer.read() if any(i.file is None for i in inputs) else b""
-    # Outputs to files of their own are written by the jobs (in the worker processes with
+    # Outputs to files of their own are written by the jobs (in whichever process runs them with
     # --jobs); on a cluster, whose workers may not see this machine's files, here.
     dests = sink.own_outputs(inputs) if executor is None else [None] * len(inputs)
     tasks = [
