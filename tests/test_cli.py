@@ -68,12 +68,12 @@ def test_python_m_version() -> None:
 
 #: What only some runs need, which the command's start (its imports and its parser) must not
 #: load: the installed metadata (--version), the process pool (--jobs), the whole XML-name rule
-#: (a name that is not ASCII).
+#: (a name that is not ASCII), the gateway (serve).
 _STARTUP = """
 import sys
 before = set(sys.modules)
 import json, ucwaformat.cli, ucwaformat._xmltext
-ucwaformat.cli._parser()
+ucwaformat.cli._parser("convert")
 print(json.dumps(sorted(set(sys.modules) - before)))
 print(ucwaformat._xmltext._ncname.cache_info().currsize)
 """
@@ -88,6 +88,7 @@ def test_the_command_starts_without_what_only_some_runs_need() -> None:
     assert "ucwaformat.cli" in modules and "argparse" in modules
     assert modules.isdisjoint(
         {
+            "ucwaformat.gateway",
             "importlib.metadata",
             "concurrent.futures",
             "concurrent.futures.process",
@@ -95,6 +96,22 @@ def test_the_command_starts_without_what_only_some_runs_need() -> None:
         }
     )
     assert compiled == "0"
+
+
+def test_serve_is_left_out_only_of_the_parser_of_another_command(cli: Any) -> None:
+    from ucwaformat.cli import _parser
+
+    assert "serve" in _parser().format_help()
+    for command in ("convert", "check", "diff", "learn"):
+        assert "serve" not in _parser(command).format_help()
+    # A command line that does not start with another command sees serve.
+    for argv in (["--help"], ["-h", "convert"]):
+        status, out, _ = cli(*argv)
+        assert status == 0 and b"    serve " in out
+    status, _, err = cli("conv")
+    assert status == 2 and "'learn', 'serve')" in err
+    status, out, _ = cli("serve", "--help")
+    assert status == 0 and b"--upstream" in out
 
 
 @pytest.mark.parametrize("command", [[], ["convert"], ["check"], ["diff"]])

@@ -204,7 +204,15 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def _parser() -> argparse.ArgumentParser:
+#: The commands whose options live here: a command line that starts with one of them does not
+#: need ``serve``'s (see :func:`_parser`).
+_OWN_COMMANDS = frozenset({"convert", "check", "diff", "learn"})
+
+
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command's parser; ``command``: the first argument, when it names one of the
+    :data:`_OWN_COMMANDS` (the parser then lacks ``serve``, which nothing on that command line
+    can reach: its options, and the gateway it imports, cost a few milliseconds of every run)."""
     parser = argparse.ArgumentParser(
         prog="ucwaformat",
         description="Translate, check and compare Microsoft UCWA documents (XML and JSON).",
@@ -388,9 +396,10 @@ def _parser() -> argparse.ArgumentParser:
 
     # serve: the transcoding reverse proxy; its options and code live in ucwaformat.gateway
     # (uvicorn and httpx, the serve extra, are imported only when it runs).
-    from .gateway._serve import add_serve_parser
+    if command not in _OWN_COMMANDS:
+        from .gateway._serve import add_serve_parser
 
-    add_serve_parser(sub)
+        add_serve_parser(sub)
     return parser
 
 
@@ -994,7 +1003,8 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     try:
-        args = _parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        args = _parser(argv[0] if argv else None).parse_args(argv)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except SystemExit as exc:  # argparse: --help and --version (0), usage errors (2)
