@@ -16,6 +16,7 @@ import itertools
 import operator
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -62,6 +63,8 @@ PICK: Final[dict[str, frozenset[str]]] = {
     "http": frozenset({".http"}),
 }
 LINES_BATCH: Final = 256  # lines per worker task with --lines --jobs
+#: The interpreter's switch interval while this process converts beside its workers (seconds).
+SWITCH_INTERVAL: Final = 0.0005
 
 
 # --------------------------------------------------------------------------------------------
@@ -399,8 +402,9 @@ def ordered_map(
     it must hand on is not ready, converts the next chunk itself instead of waiting (a parent
     that only waited would still take its share of the cores for the pipes, while the workers
     pay a fork, a schema to load and the pickling of all they convert). Work goes out in chunks
-    of ``chunksize`` items, at most two per worker in flight and a few done here ahead of the
-    one awaited, so a long stream is never read into memory at once. An ``executor`` (a Dask
+    of ``chunksize`` items, at most four per worker in flight (one converting, the others
+    queued, so that a worker never waits for this process to hand it the next) and a few done
+    here ahead of the one awaited, so a long stream is never read into memory at once. An ``executor`` (a Dask
     cluster's, with ``jobs`` its worker threads) runs every chunk instead; this process waits.
     """
     if jobs <= 1 and executor is None:
@@ -414,6 +418,13 @@ def ordered_map(
     workers = jobs - 1 if here else jobs
     chunks = _chunks(items, chunksize)
     with contextlib.ExitStack() as stack:
+        if here:
+            # The pool's threads hand each chunk to a worker and take its result back; while
+            # this process converts, each waits for the interpreter lock up to the switch
+            # interval (5 ms by default: about what a worker takes for a chunk of small files,
+            # so workers sat idle between chunks). Shortened for the run.
+            stack.callback(sys.setswitchinterval, sys.getswitchinterval())
+            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         pool = executor or stack.enter_context(
             ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
         )
@@ -422,7 +433,7 @@ def ordered_map(
         sent = 0  # futures in ``pending``
         try:
             while True:
-                while sent < 2 * workers and (chunk := next(chunks, None)) is not None:
+                while sent < 4 * workers and (chunk := next(chunks, None)) is not None:
                     pending.append(pool.submit(_map_chunk, fn, chunk))
                     sent += 1
                 if not pending:
