@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import pickle
 import stat
 import sys
+import time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -267,3 +269,29 @@ def test_ordered_map_in_processes_passes_on_a_failing_input_and_an_early_stop() 
     results = ordered_map(_with_pid, range(1000), 2, 3)
     assert [next(results)[0] for _ in range(10)] == list(range(10))
     results.close()  # the consumer stops: the pool is shut down, nothing hangs
+
+
+def _held_at_first(item: int, parent: int, signal_file: str) -> tuple[int, int]:
+    """In a worker, item 0 waits until the parent has converted a chunk it had sent away."""
+    if os.getpid() != parent and item == 0:
+        for _ in range(6000):  # a minute at most: the failure this is about
+            if os.path.exists(signal_file):
+                break
+            time.sleep(0.01)
+    elif os.getpid() == parent and item in (1, 2, 3):
+        Path(signal_file).touch()
+    return item, os.getpid()
+
+
+def test_ordered_map_takes_back_chunks_a_busy_worker_has_not_started(tmp_path: Path) -> None:
+    # The worker is held on item 0 with items 1-3 sent to the pool after it: rather than wait,
+    # the parent converts what it can, then takes back a chunk the worker has not started.
+    from ucwaformat._jobs import ordered_map
+
+    signal_file = str(tmp_path / "taken")
+    fn = functools.partial(_held_at_first, parent=os.getpid(), signal_file=signal_file)
+    results = list(ordered_map(fn, range(40), 2, 1))
+    assert [item for item, _ in results] == list(range(40))
+    assert os.path.exists(signal_file)
+    assert results[0][1] != os.getpid()  # the worker's
+    assert any(pid == os.getpid() for _, pid in results[1:4])  # taken back

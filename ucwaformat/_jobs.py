@@ -389,6 +389,19 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+def _take_back(
+    pending: deque[tuple[Future[list[R]], list[T]] | list[R]], fn: Callable[[T], R]
+) -> bool:
+    """Convert here the last chunk of ``pending`` the pool has not handed to a worker yet
+    (cancelled there, its results in its place); False when there is none."""
+    for i in range(len(pending) - 1, -1, -1):
+        entry = pending[i]
+        if not isinstance(entry, list) and entry[0].cancel():
+            pending[i] = _map_chunk(fn, entry[1])
+            return True
+    return False
+
+
 def ordered_map(
     fn: Callable[[T], R],
     items: Iterable[T],
@@ -399,13 +412,14 @@ def ordered_map(
     """``map(fn, items)`` in ``jobs`` processes when more than one, results in input order.
 
     This process is one of them: it starts ``jobs - 1`` workers and, whenever the next result
-    it must hand on is not ready, converts the next chunk itself instead of waiting (a parent
-    that only waited would still take its share of the cores for the pipes, while the workers
-    pay a fork, a schema to load and the pickling of all they convert). Work goes out in chunks
-    of ``chunksize`` items, at most four per worker in flight (one converting, the others
-    queued, so that a worker never waits for this process to hand it the next) and a few done
-    here ahead of the one awaited, so a long stream is never read into memory at once. An ``executor`` (a Dask
-    cluster's, with ``jobs`` its worker threads) runs every chunk instead; this process waits.
+    it must hand on is not ready, converts a chunk itself instead of waiting (a parent that only
+    waited would still take its share of the cores for the pipes, while the workers pay a fork,
+    a schema to load and the pickling of all they convert): the next one, or at the end one the
+    pool has not handed to a worker yet. Work goes out in chunks of ``chunksize`` items, up to
+    four per worker (one converting, the others queued: a worker never waits for this process
+    to send the next) and ``4 * jobs`` in all, so a long stream is never read into memory at
+    once. An ``executor`` (a Dask cluster's, with ``jobs`` its worker threads) runs every chunk
+    instead, two per thread in flight; this process waits.
     """
     if jobs <= 1 and executor is None:
         yield from map(fn, items)
@@ -428,34 +442,48 @@ def ordered_map(
         pool = executor or stack.enter_context(
             ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
         )
-        # In input order: chunks sent to the pool, and chunks converted here (their results).
-        pending: deque[Future[list[R]] | list[R]] = deque()
-        sent = 0  # futures in ``pending``
+        # In input order: chunks sent to the pool (with the chunk), and chunks converted here
+        # (their results).
+        pending: deque[tuple[Future[list[R]], list[T]] | list[R]] = deque()
+        sent = 0  # chunks sent, in ``pending``
+        depth = 4 * workers if here else 2 * jobs  # chunks sent and not handed on, at most
+        limit = 4 * jobs  # chunks in ``pending``, at most
         try:
             while True:
-                while sent < 4 * workers and (chunk := next(chunks, None)) is not None:
-                    pending.append(pool.submit(_map_chunk, fn, chunk))
+                while (
+                    sent < depth
+                    and len(pending) < limit
+                    and (chunk := next(chunks, None)) is not None
+                ):
+                    pending.append((pool.submit(_map_chunk, fn, chunk), chunk))
                     sent += 1
                 if not pending:
                     return
-                head = pending.popleft()
+                head = pending[0]
                 if isinstance(head, list):
+                    pending.popleft()
                     yield from head
                     continue
-                if here and not head.done() and len(pending) < 4 * jobs:
-                    chunk = next(chunks, None)
+                if here and not head[0].done():
+                    # Rather than wait: the next chunk, or one the pool has not handed to a
+                    # worker yet (the last first): no worker is left with a queue to finish
+                    # while this process waits.
+                    chunk = next(chunks, None) if len(pending) < limit else None
                     if chunk is not None:
-                        pending.appendleft(head)
                         pending.append(_map_chunk(fn, chunk))
                         continue
+                    if _take_back(pending, fn):
+                        sent -= 1
+                        continue
+                pending.popleft()
                 sent -= 1
-                yield from head.result()
+                yield from head[0].result()
         except BaseException:
             # Interrupted (or the consumer stopped): what has not started never will; the
             # chunks being converted end on their own (workers ignore Ctrl-C).
-            for future in pending:
-                if not isinstance(future, list):
-                    future.cancel()
+            for entry in pending:
+                if not isinstance(entry, list):
+                    entry[0].cancel()
             if executor is None:
                 pool.shutdown(wait=True, cancel_futures=True)
             raise
