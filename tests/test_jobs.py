@@ -252,6 +252,7 @@ def test_ordered_map_in_processes_keeps_the_order(jobs: int, chunksize: int, n: 
         intervals.append(sys.getswitchinterval())
         results.append(result)
     assert [item for item, _ in results] == list(range(n))
+    assert {pid for _, pid in results[:chunksize]} == {os.getpid()}  # before the workers start
     # The interpreter hands the pool's threads the lock sooner during the run, and as before after.
     assert max(intervals) <= SWITCH_INTERVAL < before == sys.getswitchinterval()
     # This process and jobs - 1 workers, never more.
@@ -272,20 +273,21 @@ def test_ordered_map_in_processes_passes_on_a_failing_input_and_an_early_stop() 
 
 
 def _held_at_first(item: int, parent: int, signal_file: str) -> tuple[int, int]:
-    """In a worker, item 0 waits until the parent has converted a chunk it had sent away."""
-    if os.getpid() != parent and item == 0:
+    """In a worker, item 1 waits until the parent has converted a chunk it had sent away."""
+    if os.getpid() != parent and item == 1:
         for _ in range(6000):  # a minute at most: the failure this is about
             if os.path.exists(signal_file):
                 break
             time.sleep(0.01)
-    elif os.getpid() == parent and item in (1, 2, 3):
+    elif os.getpid() == parent and item in (2, 3, 4):
         Path(signal_file).touch()
     return item, os.getpid()
 
 
 def test_ordered_map_takes_back_chunks_a_busy_worker_has_not_started(tmp_path: Path) -> None:
-    # The worker is held on item 0 with items 1-3 sent to the pool after it: rather than wait,
-    # the parent converts what it can, then takes back a chunk the worker has not started.
+    # The parent converts item 0 before the worker starts; the worker is held on item 1 with
+    # items 2-4 sent to the pool after it: rather than wait, the parent converts what it can,
+    # then takes back a chunk the worker has not started.
     from ucwaformat._jobs import ordered_map
 
     signal_file = str(tmp_path / "taken")
@@ -293,5 +295,5 @@ def test_ordered_map_takes_back_chunks_a_busy_worker_has_not_started(tmp_path: P
     results = list(ordered_map(fn, range(40), 2, 1))
     assert [item for item, _ in results] == list(range(40))
     assert os.path.exists(signal_file)
-    assert results[0][1] != os.getpid()  # the worker's
-    assert any(pid == os.getpid() for _, pid in results[1:4])  # taken back
+    assert results[0][1] == os.getpid() != results[1][1]
+    assert any(pid == os.getpid() for _, pid in results[2:5])  # taken back

@@ -431,6 +431,15 @@ def ordered_map(
     here = executor is None  # whether this process converts chunks too
     workers = jobs - 1 if here else jobs
     chunks = _chunks(items, chunksize)
+    # In input order: chunks sent to the pool (with the chunk), and chunks converted here
+    # (their results). The first is converted before the workers start: forked, they have what
+    # it loaded (the schema, the converters' caches) and need not load it again.
+    pending: deque[tuple[Future[list[R]], list[T]] | list[R]] = deque()
+    if here:
+        first = next(chunks, None)
+        if first is None:
+            return
+        pending.append(_map_chunk(fn, first))
     with contextlib.ExitStack() as stack:
         if here:
             # The pool's threads hand each chunk to a worker and take its result back; while
@@ -442,9 +451,6 @@ def ordered_map(
         pool = executor or stack.enter_context(
             ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
         )
-        # In input order: chunks sent to the pool (with the chunk), and chunks converted here
-        # (their results).
-        pending: deque[tuple[Future[list[R]], list[T]] | list[R]] = deque()
         sent = 0  # chunks sent, in ``pending``
         depth = 4 * workers if here else 2 * jobs  # chunks sent and not handed on, at most
         limit = 4 * jobs  # chunks in ``pending``, at most
