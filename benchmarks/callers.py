@@ -28,11 +28,17 @@ one run (interleaved repetitions, medians), and prints the ratio with its target
 
 CPU time (``time.process_time``, ``RUSAGE_CHILDREN``) unless said otherwise; ``gc.collect()``
 before each sample, the collector enabled (the callers decide for themselves).
+
+Subprocesses run as an installed package does: with its bytecode cached. The package is
+compiled (``compileall``) before the cases run, and the children run without
+``PYTHONDONTWRITEBYTECODE`` (which some environments set: every start would compile each module
+from source again, tens of milliseconds an installed package never pays).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import gc
 import os
@@ -66,7 +72,15 @@ FRESH: Final = (
     "Path(sys.argv[2]).write_bytes(ucwaformat.xml_to_json(Path(sys.argv[1]).read_bytes()))"
 )
 
+#: The children's environment: bytecode is read from the cache, as for an installed package.
+CHILD_ENV: Final = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
 Sample = Callable[[], float]  # runs once, returns seconds
+
+
+def cache_bytecode() -> None:
+    """Compile the package being measured, as installing it does (pip writes the .pyc files)."""
+    compileall.compile_dir(Path(ucwaformat.__file__).parent, quiet=1)
 
 
 def cpu(fn: Callable[[], object]) -> Sample:
@@ -92,7 +106,9 @@ def child(argv: list[str], wall: bool = False, cpu_out: list[float] | None = Non
     def run() -> float:
         before = _children()
         start = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=CHILD_ENV
+        )
         elapsed = time.perf_counter() - start
         used = _children() - before
         if cpu_out is not None:
@@ -154,7 +170,9 @@ def case_command(tmp: Path, repeat: int) -> None:
             "cli.main": cpu(lambda: main(["convert", str(src), "-o", str(out)])),
             "subprocess": child(command(str(src), "-o", str(out))),
             # The same call in a fresh process: the heap grows from nothing there (page faults).
-            "xml_to_json in a fresh process": child([sys.executable, "-c", FRESH, str(src), str(core_out)]),
+            "xml_to_json in a fresh process": child(
+                [sys.executable, "-c", FRESH, str(src), str(core_out)]
+            ),
             "startup": child([sys.executable, "-c", "import ucwaformat.cli"]),
         },
         repeat,
@@ -290,15 +308,27 @@ def case_files(tmp: Path, repeat: int, n: int) -> None:
         "-j 2": cmd(2, "j2", cpu2),
     }
     m = interleaved(samples, repeat)
-    first = {p.relative_to(tmp / "j1-1").as_posix(): p.read_bytes() for p in (tmp / "j1-1").rglob("*") if p.is_file()}
-    again = {p.relative_to(tmp / "j2-1").as_posix(): p.read_bytes() for p in (tmp / "j2-1").rglob("*") if p.is_file()}
+    first = {
+        p.relative_to(tmp / "j1-1").as_posix(): p.read_bytes()
+        for p in (tmp / "j1-1").rglob("*")
+        if p.is_file()
+    }
+    again = {
+        p.relative_to(tmp / "j2-1").as_posix(): p.read_bytes()
+        for p in (tmp / "j2-1").rglob("*")
+        if p.is_file()
+    }
     assert first == again and len(first) == n, "the -j 1 and -j 2 outputs differ"
     print(f"  in-process loop  {fmt(m['loop'])} wall")
     print(f"  cli.main -j 1    {fmt(m['main'])} wall (in this process)")
     print(f"  cli.main -j 2    {fmt(m['main -j 2'])} wall (in this process: no interpreter start)")
     print(f"  -j 1             {fmt(m['-j 1'])} wall, {fmt(statistics.median(cpu1))} CPU")
-    print(f"  -j 2             {fmt(m['-j 2'])} wall, {fmt(statistics.median(cpu2))} CPU (parent + workers)")
-    startup = interleaved({"s": child([sys.executable, "-c", "import ucwaformat.cli"], True)}, 3)["s"]
+    print(
+        f"  -j 2             {fmt(m['-j 2'])} wall, {fmt(statistics.median(cpu2))} CPU (parent + workers)"
+    )
+    startup = interleaved({"s": child([sys.executable, "-c", "import ucwaformat.cli"], True)}, 3)[
+        "s"
+    ]
     print(f"  (interpreter start and imports alone: {fmt(startup)} wall)")
     target("-j 1 / -j 2 (wall)", m["-j 1"] / m["-j 2"], 1.6, at_least=True)
     target("-j 1 / -j 2 (cli.main, wall)", m["main"] / m["main -j 2"], 1.6, at_least=True)
@@ -351,7 +381,9 @@ def case_typed(repeat: int) -> None:
         },
         repeat,
     )
-    print(f"  small  xml_to_json {fmt(m['small xml_to_json'] / n)}  typed {fmt(m['small typed'] / n)} (per call)")
+    print(
+        f"  small  xml_to_json {fmt(m['small xml_to_json'] / n)}  typed {fmt(m['small typed'] / n)} (per call)"
+    )
     print(f"  10k    xml_to_json {fmt(m['10k xml_to_json'])}  typed {fmt(m['10k typed'])}")
     target("typed.from_xml / xml_to_json, small", m["small typed"] / m["small xml_to_json"], 1.3)
     target("typed.from_xml / xml_to_json, 10k", m["10k typed"] / m["10k xml_to_json"], 1.3)
@@ -483,7 +515,13 @@ def main() -> None:
     )
     print(f"machine:  {platform.platform()} | {os.cpu_count()} CPUs")
     print(f"commit:   {_commit()}")
-    print("load:     {:.2f} {:.2f} {:.2f} (1, 5, 15 min; other work on the machine)".format(*os.getloadavg()))
+    cache_bytecode()
+    print("children: bytecode cached (compileall; PYTHONDONTWRITEBYTECODE unset), as installed")
+    print(
+        "load:     {:.2f} {:.2f} {:.2f} (1, 5, 15 min; other work on the machine)".format(
+            *os.getloadavg()
+        )
+    )
     cases: dict[str, Callable[[Path], None]] = {
         "command-10k": lambda tmp: case_command(tmp, args.repeat),
         "command-growth": lambda tmp: case_growth(tmp, args.repeat, args.big),

@@ -40,8 +40,6 @@ BATCH = "batch/post-xml-response.mime"
 NS = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
 
 
-
-
 def leftovers(root: Path) -> list[Path]:
     """Temporary files an atomic write may have left behind."""
     return [p for p in root.rglob("*") if p.name.startswith(".ucwaformat-")]
@@ -66,6 +64,54 @@ def test_python_m_version() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.decode().strip() == f"ucwaformat {ucwaformat.__version__}"
+
+
+#: What only some runs need, which the command's start (its imports and its parser) must not
+#: load: the installed metadata (--version), the process pool (--jobs), the whole XML-name rule
+#: (a name that is not ASCII), the gateway (serve).
+_STARTUP = """
+import sys
+before = set(sys.modules)
+import json, ucwaformat.cli, ucwaformat._xmltext
+ucwaformat.cli._parser("convert")
+print(json.dumps(sorted(set(sys.modules) - before)))
+print(ucwaformat._xmltext._ncname.cache_info().currsize)
+"""
+
+
+def test_the_command_starts_without_what_only_some_runs_need() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _STARTUP], capture_output=True, check=True, text=True, timeout=60
+    )
+    loaded, compiled = done.stdout.splitlines()
+    modules = set(json.loads(loaded))
+    assert "ucwaformat.cli" in modules and "argparse" in modules
+    assert modules.isdisjoint(
+        {
+            "ucwaformat.gateway",
+            "importlib.metadata",
+            "concurrent.futures",
+            "concurrent.futures.process",
+            "multiprocessing",
+        }
+    )
+    assert compiled == "0"
+
+
+def test_serve_is_left_out_only_of_the_parser_of_another_command(cli: Any) -> None:
+    from ucwaformat.cli import _parser
+
+    assert "serve" in _parser().format_help()
+    for command in ("convert", "check", "diff", "learn"):
+        assert "serve" not in _parser(command).format_help()
+    # A command line that does not start with another command sees serve.
+    for argv in (["--help"], ["-h", "convert"]):
+        status, out, _ = cli(*argv)
+        assert status == 0 and b"    serve " in out
+    status, _, err = cli("conv")
+    assert status == 2 and "'learn', 'serve')" in err
+    status, out, _ = cli("serve", "--help")
+    assert status == 0 and b"--upstream" in out
 
 
 @pytest.mark.parametrize("command", [[], ["convert"], ["check"], ["diff"]])
@@ -184,7 +230,10 @@ def test_report_json_to_xml_says_what_reads_back_as_a_string(cli: Any) -> None:
     # An integer under a name the schema does not type goes to XML as text; the one-call
     # conversion reports it (reading the JSON and writing the model did not).
     status, out, err = cli(
-        "convert", "--report", "-", stdin=b'{"rel":"me","mystery":5,"_links":{"self":{"href":"/m"}}}'
+        "convert",
+        "--report",
+        "-",
+        stdin=b'{"rel":"me","mystery":5,"_links":{"self":{"href":"/m"}}}',
     )
     assert status == 0 and b'<property name="mystery">5</property>' in out
     assert "[untyped]" in err and "$.mystery" in err
@@ -1036,8 +1085,17 @@ def test_ctrl_c_with_two_processes_stops_cleanly(tmp_path: Path) -> None:
     for attempt, delay in enumerate((0.0, 0.1, 0.2)):
         out = tmp_path / f"out{attempt}"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ucwaformat", "convert", str(src), "--out-dir", str(out),
-             "-j", "2"],
+            [
+                sys.executable,
+                "-m",
+                "ucwaformat",
+                "convert",
+                str(src),
+                "--out-dir",
+                str(out),
+                "-j",
+                "2",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches it

@@ -958,6 +958,41 @@ def test_xml_name_agrees_with_the_parser(name: str) -> None:
     assert is_xml_name(name) == parsed
 
 
+def _parses_as_element(name: str) -> bool:
+    from lxml import etree
+
+    try:
+        return etree.fromstring(f"<{name}/>".encode("utf-8", "surrogatepass")).tag == name
+    except (etree.XMLSyntaxError, ValueError):
+        return False
+
+
+def test_xml_name_agrees_with_the_parser_on_every_ascii_name_of_two_characters() -> None:
+    # ASCII names take a quicker pattern than the others: it accepts no name the parser refuses,
+    # and refuses none it accepts (those would reach the whole rule, which must say the same).
+    from ucwaformat._xmltext import is_xml_name, xml_name
+
+    ascii = [chr(c) for c in range(128)]
+    names = ascii + [a + b for a in ascii for b in ascii]
+    wrong = [n for n in names if is_xml_name(n) != _parses_as_element(n)]
+    assert wrong == []
+    legal = [n for n in names if is_xml_name(n)]
+    assert len(legal) == 53 + 53 * 65  # [A-Z_a-z] then [A-Z_a-z.0-9-]
+    assert [xml_name(n, "$") for n in legal] == legal
+
+
+def test_xml_name_agrees_with_the_parser_across_unicode() -> None:
+    # Non-ASCII characters first and second in a name, every one below U+0800 (where the
+    # combining marks and the Latin ranges' edges are) and a spread of the others.
+    from ucwaformat._xmltext import is_xml_name
+
+    chars = [*map(chr, range(0x80, 0x800)), *map(chr, range(0x800, 0x110000, 97))]
+    names = chars + ["a" + c for c in chars]
+    wrong = [n for n in names if is_xml_name(n) != _parses_as_element(n)]
+    assert wrong == []
+    assert sum(map(is_xml_name, names)) > len(chars)  # plenty of them are names
+
+
 @given(st.text(max_size=20))
 @settings()
 def test_no_event_member_key_adds_an_element(key: str) -> None:

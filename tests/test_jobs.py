@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
+import pickle
 import stat
 import sys
+import time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -17,9 +20,12 @@ import ucwaformat
 from ucwaformat._jobs import (
     EXT,
     LINES_EXT,
+    Done,
+    Line,
     Options,
     Task,
     doc_job,
+    line_job,
     output_path,
     output_stem,
     write_atomic,
@@ -30,7 +36,18 @@ MEETING_XML = Path(__file__).parent.parent / "examples" / "myAssignedOnlineMeeti
 OPTS = Options(to=None, pretty=False, dialect="server", rel=None, strict=False, report=True)
 
 # Names whose suffix is unusual: none, a leading dot, a trailing dot, several dots.
-NAMES = ["a.xml", "a", ".a", "a.", "a.b.json", "a..xml", "dir.d/a", "dir.d/a.json", "x/.y.z", "é.XML"]
+NAMES = [
+    "a.xml",
+    "a",
+    ".a",
+    "a.",
+    "a.b.json",
+    "a..xml",
+    "dir.d/a",
+    "dir.d/a.json",
+    "x/.y.z",
+    "é.XML",
+]
 
 
 def leftovers(root: Path) -> list[Path]:
@@ -115,7 +132,9 @@ def test_outputs_the_workers_write_and_the_ones_the_parent_writes(
     status = main(["convert", "--to", "json", str(root), "--out-dir", str(out), "-j", jobs])
     err = capsys.readouterr().err
     assert status == 1
-    assert f"{root / 'b.xml'}: not written: {out / 'b.json'} is the output of {root / 'b.json'}" in err
+    assert (
+        f"{root / 'b.xml'}: not written: {out / 'b.json'} is the output of {root / 'b.json'}" in err
+    )
     assert f"{root / 'bad.xml'}:1:" in err
     assert "3 files converted, 2 failed" in err
     expected = ucwaformat.xml_to_json(xml) + b"\n"
@@ -182,3 +201,99 @@ def test_a_forked_process_names_its_temporaries_by_its_own_id(tmp_path: Path) ->
     assert os.read(read, 100).decode() == f".ucwaformat-{pid}-"
     os.close(read)
     os.close(write)
+
+
+def test_what_crosses_the_pipes_reads_back_the_same(tmp_path: Path) -> None:
+    # Tasks, outcomes and lines pickle as their fields (quicker than attrs' default): each comes
+    # back equal, failures and all, and a job given one read back does the same.
+    src = tmp_path / "m.xml"
+    src.write_bytes(MEETING_XML.read_bytes())
+    tasks = [
+        Task(str(src), str(src), dest=str(tmp_path / "out" / "m.xml")),
+        Task("<stdin>", None, b"<nope"),
+        Task("gone.xml", "gone.xml", failure=FileNotFoundError(2, "No such file or directory")),
+    ]
+    outcomes = [doc_job(t, OPTS) for t in tasks]
+    lines = [line_job((1, b'{"a": 1}\n'), OPTS, "l"), line_job((2, b"<x"), OPTS, "l")]
+    assert outcomes[0].written > 0 and outcomes[1].out is None and lines[0].out
+    for obj in [OPTS, *tasks, *outcomes, *lines]:
+        back = pickle.loads(pickle.dumps(obj))
+        assert type(back) is type(obj)
+        if isinstance(obj, Task) and obj.failure is not None:
+            assert back.failure is not None and back.failure.args == obj.failure.args
+        else:
+            assert back == obj
+    again = [doc_job(pickle.loads(pickle.dumps(t)), OPTS) for t in tasks[1:]]
+    assert again == outcomes[1:]
+    assert isinstance(outcomes[0], Done) and isinstance(lines[1], Line)
+
+
+def _with_pid(item: int) -> tuple[int, int]:
+    return item, os.getpid()
+
+
+class _Broken(Exception):
+    pass
+
+
+def _failing_at(n: int) -> Any:
+    yield from range(n)
+    raise _Broken
+
+
+@pytest.mark.parametrize(("jobs", "chunksize", "n"), [(2, 1, 7), (2, 5, 203), (3, 4, 150)])
+def test_ordered_map_in_processes_keeps_the_order(jobs: int, chunksize: int, n: int) -> None:
+    from ucwaformat._jobs import SWITCH_INTERVAL, ordered_map
+
+    before = sys.getswitchinterval()
+    intervals: list[float] = []
+    results = []
+    for result in ordered_map(_with_pid, range(n), jobs, chunksize):
+        intervals.append(sys.getswitchinterval())
+        results.append(result)
+    assert [item for item, _ in results] == list(range(n))
+    assert {pid for _, pid in results[:chunksize]} == {os.getpid()}  # before the workers start
+    # The interpreter hands the pool's threads the lock sooner during the run, and as before after.
+    assert max(intervals) <= SWITCH_INTERVAL < before == sys.getswitchinterval()
+    # This process and jobs - 1 workers, never more.
+    assert len({pid for _, pid in results} - {os.getpid()}) <= jobs - 1
+
+
+def test_ordered_map_in_processes_passes_on_a_failing_input_and_an_early_stop() -> None:
+    from ucwaformat._jobs import ordered_map
+
+    got: list[int] = []
+    with pytest.raises(_Broken):
+        for item, _ in ordered_map(_with_pid, _failing_at(100), 2, 3):
+            got.append(item)
+    assert got == list(range(len(got)))  # in order, as far as it went
+    results = ordered_map(_with_pid, range(1000), 2, 3)
+    assert [next(results)[0] for _ in range(10)] == list(range(10))
+    results.close()  # the consumer stops: the pool is shut down, nothing hangs
+
+
+def _held_at_first(item: int, parent: int, signal_file: str) -> tuple[int, int]:
+    """In a worker, item 1 waits until the parent has converted a chunk it had sent away."""
+    if os.getpid() != parent and item == 1:
+        for _ in range(6000):  # a minute at most: the failure this is about
+            if os.path.exists(signal_file):
+                break
+            time.sleep(0.01)
+    elif os.getpid() == parent and item in (2, 3, 4):
+        Path(signal_file).touch()
+    return item, os.getpid()
+
+
+def test_ordered_map_takes_back_chunks_a_busy_worker_has_not_started(tmp_path: Path) -> None:
+    # The parent converts item 0 before the worker starts; the worker is held on item 1 with
+    # items 2-4 sent to the pool after it: rather than wait, the parent converts what it can,
+    # then takes back a chunk the worker has not started.
+    from ucwaformat._jobs import ordered_map
+
+    signal_file = str(tmp_path / "taken")
+    fn = functools.partial(_held_at_first, parent=os.getpid(), signal_file=signal_file)
+    results = list(ordered_map(fn, range(40), 2, 1))
+    assert [item for item, _ in results] == list(range(40))
+    assert os.path.exists(signal_file)
+    assert results[0][1] == os.getpid() != results[1][1]
+    assert any(pid == os.getpid() for _, pid in results[2:5])  # taken back

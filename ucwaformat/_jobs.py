@@ -13,13 +13,14 @@ import argparse
 import contextlib
 import functools
 import itertools
+import operator
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import IO, Final, TypeVar
+from typing import IO, TYPE_CHECKING, Final, TypeVar
 
 import attrs
 import orjson
@@ -42,8 +43,12 @@ from ._media import (
 from ._model import Document
 from ._schema import Schema
 
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
+
 T = TypeVar("T")
 R = TypeVar("R")
+A = TypeVar("A", bound="attrs.AttrsInstance")
 
 STDIN: Final = "<stdin>"
 BOM: Final = b"\xef\xbb\xbf"
@@ -58,6 +63,8 @@ PICK: Final[dict[str, frozenset[str]]] = {
     "http": frozenset({".http"}),
 }
 LINES_BATCH: Final = 256  # lines per worker task with --lines --jobs
+#: The interpreter's switch interval while this process converts beside its workers (seconds).
+SWITCH_INTERVAL: Final = 0.0005
 
 
 # --------------------------------------------------------------------------------------------
@@ -65,7 +72,9 @@ LINES_BATCH: Final = 256  # lines per worker task with --lines --jobs
 # --------------------------------------------------------------------------------------------
 
 
-def error_line(label: str, err: UcwaFormatError, line_offset: int = 0, column_offset: int = 0) -> str:
+def error_line(
+    label: str, err: UcwaFormatError, line_offset: int = 0, column_offset: int = 0
+) -> str:
     """``label:line:col: message`` for syntax errors, ``label: message (at $.path)`` for
     structural ones, ``label:line: message (at $.path)`` for an element that lacks something."""
     if err.line is not None:
@@ -92,6 +101,12 @@ def os_error_line(label: str, exc: OSError) -> str:
 Overlay = tuple[str, bytes]
 
 
+def _overlays(overlays: Iterable[Overlay]) -> tuple[Overlay, ...]:
+    """Options.schema as a tuple. (A function, not ``tuple``: attrs reads a converter's
+    signature, and a builtin's costs inspect a tokenizer regex, ~7 ms of the command's start.)"""
+    return tuple(overlays)
+
+
 @attrs.frozen
 class Options:
     """What a conversion needs to know; sent to the worker processes."""
@@ -102,7 +117,7 @@ class Options:
     rel: str | None
     strict: bool
     report: bool
-    schema: tuple[Overlay, ...] = attrs.field(default=(), converter=tuple)
+    schema: tuple[Overlay, ...] = attrs.field(default=(), converter=_overlays)
     # The limits on a hostile input (Limits: their defaults and their one home).
     max_depth: int = DEFAULT_LIMITS.max_depth
     max_attributes: int = DEFAULT_LIMITS.max_attributes
@@ -219,6 +234,20 @@ def loss_lines(label: str, losses: list[Loss]) -> list[str]:
     return [f"{label}: {loss}" for loss in losses]
 
 
+def _pickled_by_fields(cls: type[A]) -> type[A]:
+    """An attrs class whose instances pickle as the class and its field values, a call of it
+    when read back: the objects that cross the pipes to and from the workers, one per input,
+    pickle in half the time the attrs default takes (state set field by field)."""
+    values = operator.attrgetter(*(field.name for field in attrs.fields(cls)))
+
+    def __reduce__(self: A) -> tuple[type[A], tuple[object, ...]]:
+        return cls, values(self)
+
+    setattr(cls, "__reduce__", __reduce__)  # noqa: B010 (mypy: a method is not assigned to)
+    return cls
+
+
+@_pickled_by_fields
 @attrs.frozen
 class Task:
     """One input of a document or --http conversion: a file to read, or stdin's bytes."""
@@ -232,6 +261,7 @@ class Task:
     dest: str | None = None
 
 
+@_pickled_by_fields
 @attrs.frozen
 class Done:
     """The outcome of one input: the output (None when it failed, or when the job wrote it
@@ -308,6 +338,7 @@ def _job(
     return Done(None, form, tuple(messages), len(data), len(out))
 
 
+@_pickled_by_fields
 @attrs.frozen
 class Line:
     """The outcome of one --lines document: its output line (None when it failed)."""
@@ -347,6 +378,30 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _take_back(
+    pending: deque[tuple[Future[list[R]], list[T]] | list[R]], fn: Callable[[T], R]
+) -> bool:
+    """Convert here the last chunk of ``pending`` the pool has not handed to a worker yet
+    (cancelled there, its results in its place); False when there is none."""
+    for i in range(len(pending) - 1, -1, -1):
+        entry = pending[i]
+        if not isinstance(entry, list) and entry[0].cancel():
+            pending[i] = _map_chunk(fn, entry[1])
+            return True
+    return False
+
+
 def ordered_map(
     fn: Callable[[T], R],
     items: Iterable[T],
@@ -354,38 +409,87 @@ def ordered_map(
     chunksize: int,
     executor: Executor | None = None,
 ) -> Iterator[R]:
-    """``map(fn, items)``, in ``jobs`` processes when more than one, results in input order.
+    """``map(fn, items)`` in ``jobs`` processes when more than one, results in input order.
 
-    Work goes out in chunks of ``chunksize`` items with at most two chunks per process in
-    flight, so a long stream is never read into memory at once. An ``executor`` (a Dask
-    cluster's, with ``jobs`` its worker threads) runs the chunks instead of new processes.
+    This process is one of them: it starts ``jobs - 1`` workers and, whenever the next result
+    it must hand on is not ready, converts a chunk itself instead of waiting (a parent that only
+    waited would still take its share of the cores for the pipes, while the workers pay a fork,
+    a schema to load and the pickling of all they convert): the next one, or at the end one the
+    pool has not handed to a worker yet. Work goes out in chunks of ``chunksize`` items, up to
+    four per worker (one converting, the others queued: a worker never waits for this process
+    to send the next) and ``4 * jobs`` in all, so a long stream is never read into memory at
+    once. An ``executor`` (a Dask cluster's, with ``jobs`` its worker threads) runs every chunk
+    instead, two per thread in flight; this process waits.
     """
     if jobs <= 1 and executor is None:
         yield from map(fn, items)
         return
+    # Imported here: the process pool brings multiprocessing, logging, socket... which a run
+    # without --jobs need not pay for at start-up.
+    from concurrent.futures import ProcessPoolExecutor
+
+    here = executor is None  # whether this process converts chunks too
+    workers = jobs - 1 if here else jobs
+    chunks = _chunks(items, chunksize)
+    # In input order: chunks sent to the pool (with the chunk), and chunks converted here
+    # (their results). The first is converted before the workers start: forked, they have what
+    # it loaded (the schema, the converters' caches) and need not load it again.
+    pending: deque[tuple[Future[list[R]], list[T]] | list[R]] = deque()
+    if here:
+        first = next(chunks, None)
+        if first is None:
+            return
+        pending.append(_map_chunk(fn, first))
     with contextlib.ExitStack() as stack:
+        if here:
+            # The pool's threads hand each chunk to a worker and take its result back; while
+            # this process converts, each waits for the interpreter lock up to the switch
+            # interval (5 ms by default: about what a worker takes for a chunk of small files,
+            # so workers sat idle between chunks). Shortened for the run.
+            stack.callback(sys.setswitchinterval, sys.getswitchinterval())
+            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         pool = executor or stack.enter_context(
-            ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+            ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
         )
-        pending: deque[Future[list[R]]] = deque()
+        sent = 0  # chunks sent, in ``pending``
+        depth = 4 * workers if here else 2 * jobs  # chunks sent and not handed on, at most
+        limit = 4 * jobs  # chunks in ``pending``, at most
         try:
-            chunk: list[T] = []
-            for item in items:
-                chunk.append(item)
-                if len(chunk) >= chunksize:
-                    pending.append(pool.submit(_map_chunk, fn, chunk))
-                    chunk = []
-                    if len(pending) >= 2 * jobs:
-                        yield from pending.popleft().result()
-            if chunk:
-                pending.append(pool.submit(_map_chunk, fn, chunk))
-            while pending:
-                yield from pending.popleft().result()
+            while True:
+                while (
+                    sent < depth
+                    and len(pending) < limit
+                    and (chunk := next(chunks, None)) is not None
+                ):
+                    pending.append((pool.submit(_map_chunk, fn, chunk), chunk))
+                    sent += 1
+                if not pending:
+                    return
+                head = pending[0]
+                if isinstance(head, list):
+                    pending.popleft()
+                    yield from head
+                    continue
+                if here and not head[0].done():
+                    # Rather than wait: the next chunk, or one the pool has not handed to a
+                    # worker yet (the last first): no worker is left with a queue to finish
+                    # while this process waits.
+                    chunk = next(chunks, None) if len(pending) < limit else None
+                    if chunk is not None:
+                        pending.append(_map_chunk(fn, chunk))
+                        continue
+                    if _take_back(pending, fn):
+                        sent -= 1
+                        continue
+                pending.popleft()
+                sent -= 1
+                yield from head[0].result()
         except BaseException:
             # Interrupted (or the consumer stopped): what has not started never will; the
             # chunks being converted end on their own (workers ignore Ctrl-C).
-            for future in pending:
-                future.cancel()
+            for entry in pending:
+                if not isinstance(entry, list):
+                    entry[0].cancel()
             if executor is None:
                 pool.shutdown(wait=True, cancel_futures=True)
             raise
@@ -567,7 +671,9 @@ def _decoded(
     if transfer is not None:
         names = [n for n in _codings(transfer.value) if n != "identity"]
         if names and names != ["chunked"]:
-            raise UcwaFormatError(f"cannot convert a body with transfer-encoding {transfer.value!r}")
+            raise UcwaFormatError(
+                f"cannot convert a body with transfer-encoding {transfer.value!r}"
+            )
         if names:
             body, chunked = _dechunk(body, body_line), True
     content = first("content-encoding")
@@ -724,7 +830,9 @@ def _suffix(name: str) -> str:
     return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
-def expand_inputs(names: Sequence[str], picks: frozenset[str] | None) -> tuple[list[InputFile], list[str]]:
+def expand_inputs(
+    names: Sequence[str], picks: frozenset[str] | None
+) -> tuple[list[InputFile], list[str]]:
     """The inputs named, directories walked (sorted; hidden names skipped), and walk errors.
 
     ``picks`` are the suffixes a walk takes; None takes every file. Files found in a directory
@@ -904,4 +1012,3 @@ class Tally:
             f"ucwaformat: {self.converted} {unit} converted, {self.failed} failed, "
             f"{self.size_in} bytes in, {self.size_out} bytes out, {seconds:.2f} s"
         )
-

@@ -9,6 +9,7 @@ elements the JSON never had.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 
@@ -23,7 +24,17 @@ _START: Final = (
     "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
     "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
 )
-_NCNAME: Final = re.compile(f"[{_START}][{_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*\\Z")
+_NAME_CHAR: Final = f"{_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040"
+#: The ASCII names (all a document normally has): a part of the rule that is quick to compile.
+_ASCII_NCNAME: Final = re.compile(r"[A-Z_a-z][A-Z_a-z\-.0-9]*\Z")
+
+
+@functools.cache
+def _ncname() -> re.Pattern[str]:
+    """The whole rule, compiled when a name is not an ASCII one: its classes span most of
+    Unicode, which the regex compiler walks character by character (~10 ms at every start)."""
+    return re.compile(f"[{_START}][{_NAME_CHAR}]*\\Z")
+
 
 # Characters XML 1.0 cannot hold (D28): controls other than TAB/LF/CR, lone surrogates, FFFE/FFFF.
 _ILLEGAL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -35,7 +46,7 @@ ATTR_SPECIAL: Final = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\u
 
 def is_xml_name(name: str) -> bool:
     """Whether ``name`` can stand as an element or attribute name (an NCName)."""
-    return _NCNAME.match(name) is not None
+    return _ASCII_NCNAME.match(name) is not None or _ncname().match(name) is not None
 
 
 def xml_name(name: str, path: str, what: str = "element") -> str:
@@ -43,7 +54,9 @@ def xml_name(name: str, path: str, what: str = "element") -> str:
 
     ``what`` says which kind of name it was to be (``element``, ``attribute``) in the message.
     """
-    if _NCNAME.match(name) is None or (what == "attribute" and name == "xmlns"):
+    if (_ASCII_NCNAME.match(name) is None and not is_xml_name(name)) or (
+        what == "attribute" and name == "xmlns"
+    ):
         raise UcwaFormatError(f"{name!r} cannot be an XML {what} name", path=path)
     return name
 

@@ -3,9 +3,10 @@
 Like ``python -m json.tool``: ``main(argv=None) -> int``, ``-`` is stdin, bytes in and out
 (``sys.stdin.buffer``/``sys.stdout.buffer``), exit 0 when all went well, 1 for bad input (each
 problem on stderr as ``PATH:LINE:COL: MESSAGE`` or ``PATH: MESSAGE (at $.path)``), 2 for usage
-errors. Conversions of many inputs can run in worker processes (``--jobs``) or on a Dask cluster
-(``--dask``); the parent process does all the reading (with ``--dask``) and all the writing, in
-input order, and an output file appears only once it is complete.
+errors. Conversions of many inputs can run in several processes (``--jobs``: this one and
+workers, each writing the output files of what it converts) or on a Dask cluster (``--dask``: the
+parent process does all the reading and writing); outputs keep the input order, and an output
+file appears only once it is complete.
 """
 
 from __future__ import annotations
@@ -20,13 +21,11 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor
 from pathlib import Path
-from typing import IO, Any, BinaryIO, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar, cast
 
 import attrs
 
-from . import __version__
 from ._api import from_json, from_xml
 from ._errors import DEFAULT_LIMITS, Loss, UcwaFormatError
 from ._jobs import (
@@ -58,6 +57,9 @@ from ._jobs import (
 )
 from ._media import Form, detect_form, other_form
 from ._model import Document
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = ["main"]
 
@@ -187,12 +189,35 @@ def _add_schema(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _parser() -> argparse.ArgumentParser:
+class _Version(argparse.Action):
+    """``--version``, as argparse's own action prints it, with the version looked up only when
+    asked: reading it (importlib.metadata) costs an import every other run would pay."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "show program's version number and exit")
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
+        from . import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
+
+
+#: The commands whose options live here: a command line that starts with one of them does not
+#: need ``serve``'s (see :func:`_parser`).
+_OWN_COMMANDS = frozenset({"convert", "check", "diff", "learn"})
+
+
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command's parser; ``command``: the first argument, when it names one of the
+    :data:`_OWN_COMMANDS` (the parser then lacks ``serve``, which nothing on that command line
+    can reach: its options, and the gateway it imports, cost a few milliseconds of every run)."""
     parser = argparse.ArgumentParser(
         prog="ucwaformat",
         description="Translate, check and compare Microsoft UCWA documents (XML and JSON).",
     )
-    parser.add_argument("--version", action="version", version=f"ucwaformat {__version__}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     conv = sub.add_parser(
@@ -267,7 +292,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_jobs,
         default=1,
         metavar="N",
-        help="convert in N worker processes (default 1); outputs keep the input order",
+        help="convert in N processes, this one and N-1 workers (default 1); outputs keep the "
+        "input order",
     )
     conv.add_argument(
         "--stream-above",
@@ -370,9 +396,10 @@ def _parser() -> argparse.ArgumentParser:
 
     # serve: the transcoding reverse proxy; its options and code live in ucwaformat.gateway
     # (uvicorn and httpx, the serve extra, are imported only when it runs).
-    from .gateway._serve import add_serve_parser
+    if command not in _OWN_COMMANDS:
+        from .gateway._serve import add_serve_parser
 
-    add_serve_parser(sub)
+        add_serve_parser(sub)
     return parser
 
 
@@ -531,7 +558,7 @@ def _convert_documents(
 ) -> Tally:
     tally = Tally()
     stdin = sys.stdin.buffer.read() if any(i.file is None for i in inputs) else b""
-    # Outputs to files of their own are written by the jobs (in the worker processes with
+    # Outputs to files of their own are written by the jobs (in whichever process runs them with
     # --jobs); on a cluster, whose workers may not see this machine's files, here.
     dests = sink.own_outputs(inputs) if executor is None else [None] * len(inputs)
     tasks = [
@@ -681,9 +708,11 @@ STREAM_ABOVE = 32 << 20
 
 
 def _size(item: InputFile) -> int:
-    """The input file's size, or -1 (stdin, or unreadable: the ordinary path reports it)."""
+    """The input file's size, or -1 (stdin, or unreadable: the ordinary path reports it).
+
+    Asked of every input before the first conversion starts: one system call, no Path."""
     try:
-        return -1 if item.path is None else item.path.stat().st_size
+        return -1 if item.file is None else os.stat(item.file).st_size
     except OSError:
         return -1
 
@@ -986,7 +1015,8 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     try:
-        args = _parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        args = _parser(argv[0] if argv else None).parse_args(argv)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except SystemExit as exc:  # argparse: --help and --version (0), usage errors (2)
