@@ -15,7 +15,15 @@ import orjson
 
 from ._dates import TICKS_PER_MS, Timestamp, is_ms_date, ms_date_repair, parse_iso, parse_ms_date
 from ._errors import DEFAULT_LIMITS, Recorder, UcwaFormatError, member_path, path_of
-from ._jsondates import OFFSET_LOSS, SUB_MS_LOSS, escape_dates, escaped_date, ms_date_text
+from ._jsondates import (
+    OFFSET_LOSS,
+    SUB_MS_LOSS,
+    escape_dates,
+    escaped_date,
+    fragment_written,
+    ms_date_text,
+    plain_written,
+)
 from ._model import (
     Input,
     Link,
@@ -759,11 +767,8 @@ def dump(
         return escape_dates(out) if escape or used else out
     if fragments:
         # Rewritten only if a date fragment is in the output (a fragment of a value the reader
-        # dropped afterwards, a repeated property's first, does not count): orjson doubles
-        # every backslash of a string, so only a fragment writes a quote, one backslash and a
-        # solidus. (rfind: CPython's backward search is about twice as fast here as `in`.)
-        written = out.rfind(b'"\\/Date(') >= 0
-        if written and (out.rfind(b'"/Date(') >= 0 or out.rfind(b')/"') >= 0):
+        # dropped afterwards, a repeated property's first, does not count).
+        if fragment_written(out) and plain_written(out):
             return escape_dates(out)
         return out
     return escape_dates(out) if escape else out

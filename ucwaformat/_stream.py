@@ -50,7 +50,7 @@ from . import _events, _json, _xml
 from ._api import Kind, _check_unknown, _limits, _schema, json_to_xml, xml_to_json
 from ._dto import DtoXmlWriter, dto_kind_of_json
 from ._errors import Limits, Loss, LossSink, Recorder, UcwaFormatError, member_path
-from ._jsondates import DateEscaper
+from ._jsondates import DateEscaper, fragment_written, plain_written
 from ._kinds import read_json_object, report_kind, write_xml_into, xml_json
 from ._media import Dialect
 from ._model import Resource, Sender
@@ -518,16 +518,16 @@ class _XmlToJson:
         return self.escape_solidus and self.dated and self.plain
 
     def dumped(self, obj: Any) -> bytes:
-        """``obj`` as JSON; notes whether it holds a date (only a date fragment writes a quote,
-        one backslash and a solidus: orjson doubles a string's backslashes)."""
+        """``obj`` as JSON; notes whether it holds a date, or text that looks like a date's
+        delimiters."""
         fragments = self.sink.fragments
         data = _json.dump(obj, pretty=self.pretty, escape=False, fragments=fragments)
         if fragments:
             fragments.clear()  # (only the fallback writer needs them, within dump: flat memory)
-            if data.rfind(b'"\\/Date(') >= 0:
+            if fragment_written(data):
                 self.dated = True
                 return data  # (dump rewrote the delimiters of a piece with a date already)
-        if not self.plain and (data.rfind(b'"/Date(') >= 0 or data.rfind(b')/"') >= 0):
+        if not self.plain and plain_written(data):
             self.plain = True
         return data
 
