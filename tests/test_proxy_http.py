@@ -685,3 +685,28 @@ def test_serve_takes_schema_overlays_for_the_middleware(tmp_path: Path) -> None:
     assert app.app._config.schema is schema
     (tmp_path / "bad.json").write_bytes(b"{")
     assert main(["serve", "--upstream", "http://x", "--schema", str(tmp_path / "bad.json")]) == 2
+
+
+def test_serve_takes_the_limits_convert_takes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--max-depth, --max-attributes and --max-value-size, as on convert, reach proxy_app."""
+    from ucwaformat import Limits
+    from ucwaformat.gateway import proxy as proxy_module
+
+    seen: dict[str, Any] = {}
+    real = proxy_module.proxy_app
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(proxy_module, "proxy_app", spy)
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: None)  # never serves
+    argv = ["serve", "--upstream", "http://127.0.0.1:9", "--max-depth", "3"]
+    assert main([*argv, "--max-value-size", "1000"]) == 1  # (not started: run did nothing)
+    assert seen["limits"] == Limits(max_depth=3, max_value_size=1000)
+    assert main(["serve", "--upstream", "http://127.0.0.1:9"]) == 1
+    assert seen["limits"] == Limits()
+    assert main([*argv, "--max-attributes", "0"]) == 2
+    assert "--max-attributes" in capsys.readouterr().err

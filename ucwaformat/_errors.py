@@ -4,7 +4,8 @@ and the fidelity report entries."""
 from __future__ import annotations
 
 import re
-from typing import Final, Protocol
+from collections.abc import Callable
+from typing import Any, Final, Protocol
 
 import attrs
 
@@ -156,6 +157,32 @@ class Limits:
 
 #: The limits a conversion reads under when it is given none.
 DEFAULT_LIMITS: Final = Limits()
+
+#: The command's flag for each limit (``convert`` and ``serve``): its field of
+#: :class:`Limits` (the argument's name too) and what its N counts.
+LIMIT_FLAGS: Final = (
+    ("max_depth", "resources nested in resources"),
+    ("max_attributes", "attributes of one XML element"),
+    ("max_value_size", "characters in one value (property text, attribute, JSON string)"),
+)
+
+
+def add_limit_arguments(group: Any, number: Callable[[str], int]) -> None:
+    """``--max-depth N`` and the other limits on an argparse ``group`` (``number`` parses N)."""
+    for field, what in LIMIT_FLAGS:
+        default = getattr(DEFAULT_LIMITS, field)
+        group.add_argument(
+            "--" + field.replace("_", "-"),
+            type=number,
+            default=default,
+            metavar="N",
+            help=f"refuse more than N {what} (default {default})",
+        )
+
+
+def limits_of(args: Any) -> Limits:
+    """The :class:`Limits` of parsed arguments that :func:`add_limit_arguments` added."""
+    return Limits(**{field: getattr(args, field) for field, _what in LIMIT_FLAGS})
 
 
 class Recorder:

@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar, cast
 import attrs
 
 from ._api import from_json, from_xml
-from ._errors import DEFAULT_LIMITS, Loss, UcwaFormatError
+from ._errors import Loss, UcwaFormatError, add_limit_arguments
 from ._jobs import (
     EXT,
     LINES_BATCH,
@@ -303,19 +303,7 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
         help="convert input files of at least BYTES by streaming, in memory flat in the number "
         f"of embedded resources (default {STREAM_ABOVE}, 32 MiB); the output is the same",
     )
-    for flag, what in (
-        ("--max-depth", "resources nested in resources"),
-        ("--max-attributes", "attributes of one XML element"),
-        ("--max-value-size", "characters in one value (property text, attribute, JSON string)"),
-    ):
-        default = getattr(DEFAULT_LIMITS, flag[2:].replace("-", "_"))
-        conv.add_argument(
-            flag,
-            type=_jobs,
-            default=default,
-            metavar="N",
-            help=f"refuse more than N {what} (default {default})",
-        )
+    add_limit_arguments(conv, _jobs)
     workers.add_argument(
         "--dask",
         metavar="ADDRESS",

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
-from .._errors import UcwaFormatError
+from .._errors import UcwaFormatError, add_limit_arguments, limits_of
 from .._schema import Schema
 from ._exchange import DEFAULT_MAX_BODY_SIZE
 from ._proxyconf import CONNECT_TIMEOUT, HEALTH_PATH, MAX_CONNECTIONS, READ_TIMEOUT
@@ -147,6 +147,7 @@ def add_serve_parser(sub: Any) -> argparse.ArgumentParser:
         help="largest body translated, decoded (413 for a request, 502 for a response; "
         "bodies streamed through are not limited; default: %(default)s)",
     )
+    add_limit_arguments(forms, _positive(int))
 
     up = srv.add_argument_group("the upstream connection")
     verify = up.add_mutually_exclusive_group()
@@ -269,6 +270,7 @@ def run_serve(args: argparse.Namespace) -> int:
             schema=schema,
             exclude_paths=args.exclude,
             max_body_size=args.max_body_size,
+            limits=limits_of(args),
             strict=True if args.strict == "both" else args.strict or False,
             loss_header=args.loss_header,
             verify=verify,
