@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import ucwaformat
 from ucwaformat import Loss, Schema, UcwaFormatError, _json, _kinds
+from ucwaformat import _xmltext as xmltext
 from ucwaformat._errors import Recorder
 from ucwaformat.testing import strategies as ust
 
@@ -326,3 +327,74 @@ def test_generated_documents(doc: Any, pretty: bool) -> None:
     except UcwaFormatError:
         return  # a model the JSON writer refuses; not this module's concern
     assert_same(data)
+
+
+# -- the plain-strings shortcut -----------------------------------------------------------------
+
+_ANY_CHAR = st.characters(blacklist_categories=())  # surrogates and non-characters too
+
+
+@given(st.text(_ANY_CHAR, max_size=40))
+def test_plain_text_and_attr_are_the_expressions(s: str) -> None:
+    assert xmltext.plain_text(s) == (xmltext.TEXT_SPECIAL.search(s) is None)
+    assert xmltext.plain_attr(s) == (xmltext.ATTR_SPECIAL.search(s) is None)
+
+
+def _strings_of(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for key, item in value.items() for s in (key, *_strings_of(item))]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings_of(item)]
+    return []
+
+
+_JSON_VALUES = st.recursive(
+    st.text(_ANY_CHAR, max_size=12) | st.integers() | st.none(),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(_ANY_CHAR, max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(value=_JSON_VALUES, ascii_only=st.booleans(), solidus=st.booleans())
+def test_plain_json_holds_only_plain_strings(value: Any, ascii_only: bool, solidus: bool) -> None:
+    """When plain_json says a JSON text is plain, no key or string in it needs escaping."""
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    if solidus:
+        text = text.replace("/", "\\/")  # as UCWA servers write it
+    for data in (text, text.encode("utf-8", "surrogatepass")):
+        if xmltext.plain_json(data):
+            for s in _strings_of(json.loads(text)):
+                assert xmltext.plain_text(s) and xmltext.plain_attr(s), s
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        (EXAMPLE.read_bytes(), True),  # \/ and \u0027 escapes only
+        (b'{"a": "b"}', True),
+        (b'{"a": "b\\u003c"}', False),  # an escaped <
+        (b'{"a": "b\\\\/"}', False),  # a backslash, then a solidus
+        (b'{"a": "b\\"c"}', False),  # a quote
+        (b'{"a": "b&c"}', False),
+        (b'{"a": "\xef\xbf\xbe"}', False),  # U+FFFE
+        ('{"a": "\u00e9"}', False),  # a str, not ASCII: not looked at
+        ('{"a": "b\\/"}', True),
+    ],
+)
+def test_plain_json_examples(text: bytes | str, plain: bool) -> None:
+    assert xmltext.plain_json(text) is plain
+
+
+def test_a_plain_document_writes_as_an_escaped_one() -> None:
+    """The same strings, once in a plain text and once with an escape that makes the text not
+    plain: the same XML (the shortcut skips only checks that would find nothing)."""
+    plain = json.dumps(_BASE).encode()
+    assert xmltext.plain_json(plain)
+    escaped = plain.replace(b'"Connected"', b'"Co\\u006enected"')
+    assert not xmltext.plain_json(escaped)
+    assert ucwaformat.json_to_xml(plain) == ucwaformat.json_to_xml(escaped)

@@ -22,6 +22,7 @@ from ._model import Document, Dto, Events, Input, Resource
 from ._schema import Schema
 from ._sinks import JsonSink
 from ._xmlsink import XmlSink
+from ._xmltext import plain_json
 
 __all__ = [
     "json_kind",
@@ -264,7 +265,7 @@ def json_xml(
     XML sink (no model); the other kinds are read into the model and written from it."""
     obj = _json.load_json(data, strict=rec.strict, rec=rec)
     mark = len(rec.losses) if rec.losses is not None else 0
-    write = (dialect, pretty, default_offset)
+    write = (dialect, pretty, default_offset, plain_json(data))
     try:
         return _json_xml_object(obj, rel, schema, rec, kind, False, write)
     except _json.BigInt:
@@ -282,13 +283,13 @@ def _json_xml_object(
     rec: Recorder,
     kind: str | None,
     again: bool,
-    write: tuple[Dialect, bool, int | None],
+    write: tuple[Dialect, bool, int | None, bool],
 ) -> bytes:
-    dialect, pretty, default_offset = write
+    dialect, pretty, default_offset, plain = write
     if isinstance(obj, dict):
         read_as = json_kind(obj) if kind is None else kind
         if read_as == "resource" or read_as == "input":
-            sink = XmlSink(dialect, pretty, rec, default_offset)
+            sink = XmlSink(dialect, pretty, rec, default_offset, plain)
             reader = _json._Reader(schema, rec, again, True, sink)
             if read_as == "resource":
                 sink.root_type(obj.get("rel"))

@@ -30,7 +30,7 @@ from ._model import (
 )
 from ._schema import CONVERTED, PropertyType, Schema
 from ._values import xml_bool, xml_datetime, xml_int
-from ._xmltext import ATTR_SPECIAL, TEXT_SPECIAL, xml_name
+from ._xmltext import plain_attr, plain_text, xml_name
 
 __all__ = ["NS", "parse_xml_bytes"]
 
@@ -1077,7 +1077,7 @@ _XMLNS_NS: Final = "http://www.w3.org/2000/xmlns/"
 
 
 class _Writer:
-    __slots__ = ("bools", "default_offset", "docs", "marked", "out", "pretty", "rec")
+    __slots__ = ("bools", "default_offset", "docs", "marked", "out", "plain", "pretty", "rec")
 
     def __init__(
         self, dialect: Dialect, pretty: bool, rec: Recorder, default_offset: int | None
@@ -1090,13 +1090,16 @@ class _Writer:
         self.default_offset = default_offset
         self.out: list[str] = ['<?xml version="1.0" encoding="utf-8"?>']
         self.marked = False  # the document carries the docs dialect's type marks
+        #: Every string handed over is known to need no escaping (its JSON text said so:
+        #: ``_xmltext.plain_json``), so none is looked at. Names are still checked.
+        self.plain = False
 
     def text(self, s: str, path: str) -> str:
-        return s if TEXT_SPECIAL.search(s) is None else xmltext.text(s, path)
+        return s if self.plain or plain_text(s) else xmltext.text(s, path)
 
     def attr(self, s: str, path: str, *parts: str | int) -> str:
         # The path is built only when there is something to escape or refuse.
-        return s if ATTR_SPECIAL.search(s) is None else xmltext.attr(s, path_of(path, *parts))
+        return s if self.plain or plain_attr(s) else xmltext.attr(s, path_of(path, *parts))
 
     def attrs(self, pairs: tuple[tuple[str, str], ...], path: str, *where: str | int) -> str:
         if not pairs:
@@ -1172,18 +1175,19 @@ class _Writer:
         out = self.out
         ind = self.nl(depth)
         pos = (type_position or 0) if (self.docs and rtype is not None) else -1
+        plain = self.plain
         for i, (name, value) in enumerate(props):
             if i == pos:
                 out.append(f'{ind}<property name="rel">{self.text(rtype or "", path)}</property>')
             if isinstance(value, str):
-                if TEXT_SPECIAL.search(value) is None and ATTR_SPECIAL.search(name) is None:
+                if plain or (plain_text(value) and plain_attr(name)):
                     # The common case first; a path is only built when a check fails.
                     if value:
                         out.append(f'{ind}<property name="{name}">{value}</property>')
                     else:
                         out.append(f'{ind}<property name="{name}"/>')
                     continue
-            elif isinstance(value, (int, Timestamp)) and ATTR_SPECIAL.search(name) is None:
+            elif isinstance(value, (int, Timestamp)) and (plain or plain_attr(name)):
                 # Integers, booleans and dates: never empty, nothing to escape.
                 text = self.scalar(value, path, name)
                 out.append(f'{ind}<property name="{name}">{text}</property>')

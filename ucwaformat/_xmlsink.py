@@ -39,8 +39,15 @@ class XmlSink:
     __slots__ = ("later", "pending", "top", "writer")
 
     def __init__(
-        self, dialect: Dialect, pretty: bool, rec: Recorder, default_offset: int | None
+        self,
+        dialect: Dialect,
+        pretty: bool,
+        rec: Recorder,
+        default_offset: int | None,
+        plain: bool = False,
     ) -> None:
+        """``plain``: no string the reader hands over needs escaping (``_xmltext.plain_json``
+        said so of the JSON text), so the writer looks at none."""
         #: The writer's losses and error while it writes one resource.
         self.later: list[Any] = []
         #: The losses and error (a :class:`UcwaFormatError`, last) of a resource written but not
@@ -49,6 +56,7 @@ class XmlSink:
         self.writer = _Writer(
             dialect, pretty, Recorder(False, self.later) if rec.hears else _NOBODY, default_offset
         )
+        self.writer.plain = plain
         #: The document's text: the declaration, then the root.
         self.top = self.writer.out
 
