@@ -1077,7 +1077,17 @@ _XMLNS_NS: Final = "http://www.w3.org/2000/xmlns/"
 
 
 class _Writer:
-    __slots__ = ("bools", "default_offset", "docs", "marked", "out", "plain", "pretty", "rec")
+    __slots__ = (
+        "bools",
+        "default_offset",
+        "docs",
+        "marked",
+        "names",
+        "out",
+        "plain",
+        "pretty",
+        "rec",
+    )
 
     def __init__(
         self, dialect: Dialect, pretty: bool, rec: Recorder, default_offset: int | None
@@ -1093,6 +1103,8 @@ class _Writer:
         #: Every string handed over is known to need no escaping (its JSON text said so:
         #: ``_xmltext.plain_json``), so none is looked at. Names are still checked.
         self.plain = False
+        #: Property names found plain (``plain_attr``) in this document, which repeats its few.
+        self.names: set[str] = set()
 
     def text(self, s: str, path: str) -> str:
         return s if self.plain or plain_text(s) else xmltext.text(s, path)
@@ -1138,6 +1150,13 @@ class _Writer:
             parts.append(f' {name}="{self.attr(val, apath)}"')
         return "".join(parts)
 
+    def plain_name(self, name: str) -> bool:
+        """Whether the property name goes into ``name="…"`` as it is (remembered if so)."""
+        if plain_attr(name):
+            self.names.add(name)
+            return True
+        return False
+
     def nl(self, depth: int) -> str:
         return "\n" + "  " * depth if self.pretty else ""
 
@@ -1176,18 +1195,21 @@ class _Writer:
         ind = self.nl(depth)
         pos = (type_position or 0) if (self.docs and rtype is not None) else -1
         plain = self.plain
+        names = self.names
         for i, (name, value) in enumerate(props):
             if i == pos:
                 out.append(f'{ind}<property name="rel">{self.text(rtype or "", path)}</property>')
             if isinstance(value, str):
-                if plain or (plain_text(value) and plain_attr(name)):
+                if plain or (plain_text(value) and (name in names or self.plain_name(name))):
                     # The common case first; a path is only built when a check fails.
                     if value:
                         out.append(f'{ind}<property name="{name}">{value}</property>')
                     else:
                         out.append(f'{ind}<property name="{name}"/>')
                     continue
-            elif isinstance(value, (int, Timestamp)) and (plain or plain_attr(name)):
+            elif isinstance(value, (int, Timestamp)) and (
+                plain or name in names or self.plain_name(name)
+            ):
                 # Integers, booleans and dates: never empty, nothing to escape.
                 text = self.scalar(value, path, name)
                 out.append(f'{ind}<property name="{name}">{text}</property>')
@@ -1204,7 +1226,10 @@ class _Writer:
                     if item is None:
                         self.rec.loss("null", f"{ppath}[{j}]", "null has no XML form; left out")
                         continue
-                    text = self.scalar(item, f"{ppath}[{j}]")
+                    if type(item) is str and (plain or plain_text(item)):
+                        text = item  # the common case, without a path
+                    else:
+                        text = self.scalar(item, f"{ppath}[{j}]")
                     out.append(f"{iind}<item>{text}</item>" if text else f"{iind}<item/>")
                 out.append(f"{ind}</propertyList>")
             elif value is None:
