@@ -1,4 +1,4 @@
-"""Instructions per XML → JSON call, counted by valgrind: a measure the machine's load cannot move.
+"""Instructions per conversion call (XML → JSON, and JSON → XML with ``-j2x``), counted by valgrind: a measure the machine's load cannot move.
 
 Wall and CPU time on a shared 2-core machine move by 5–40 % between runs; the number of machine
 instructions a call executes does not (with a fixed hash seed). It is not the time: cache misses
@@ -9,6 +9,7 @@ Usage (needs ``valgrind`` on PATH; each case runs the interpreter twice under ca
 without the calls, and reports the difference per call)::
 
     python benchmarks/instructions.py                       # the installed/imported ucwaformat
+    python benchmarks/instructions.py small-j2x contacts-j2x    # JSON → XML cases only
     PYTHONPATH=<other checkout> python benchmarks/instructions.py   # another commit's
     python benchmarks/instructions.py --anatomy             # where the small call's work goes
 
@@ -30,8 +31,16 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-#: case → calls timed (enough that the per-call figure is stable to a few hundred instructions)
-CASES = {"small": 200, "events": 2, "contacts": 1}
+#: case → calls timed (enough that the per-call figure is stable to a few hundred instructions);
+#: a case without ``-j2x`` is XML → JSON
+CASES = {
+    "small": 200,
+    "events": 2,
+    "contacts": 1,
+    "small-j2x": 200,
+    "events-j2x": 2,
+    "contacts-j2x": 1,
+}
 
 _CHILD = r"""
 import sys
@@ -39,11 +48,14 @@ sys.path.insert(0, {here!r})
 import payloads, ucwaformat
 case, n = sys.argv[1], int(sys.argv[2])
 data = {{"small": payloads.meeting_xml, "events": payloads.events_xml,
-        "contacts": lambda: payloads.contacts_xml(2000)}}[case]()
+        "contacts": lambda: payloads.contacts_xml(2000),
+        "small-j2x": payloads.meeting_json, "events-j2x": payloads.events_json,
+        "contacts-j2x": lambda: payloads.contacts_json(2000)}}[case]()
+convert = ucwaformat.json_to_xml if case.endswith("-j2x") else ucwaformat.xml_to_json
 import gc
 gc.disable()
 for _ in range(n):
-    ucwaformat.xml_to_json(data)
+    convert(data)
 """
 
 
@@ -191,7 +203,7 @@ def main() -> int:
     for case in args.cases:
         calls = CASES[case]
         per_call = (_instructions(case, calls) - _instructions(case, 0)) // calls
-        print(f"{case:10} {per_call:>14,} instructions per call")
+        print(f"{case:12} {per_call:>14,} instructions per call")
     return 0
 
 

@@ -6,8 +6,8 @@ import gc
 from typing import Literal
 
 from ._errors import DEFAULT_LIMITS, Limits, Loss, Recorder
-from ._kinds import read_json, read_xml, write_json, write_xml, xml_json
-from ._media import Dialect
+from ._kinds import json_xml, read_json, read_xml, write_json, write_xml, xml_json
+from ._media import Dialect, check_dialect
 from ._model import Document
 from ._schema import Schema
 from ._sinks import JsonSink
@@ -220,24 +220,19 @@ def json_to_xml(
     limits: Limits | None = None,
 ) -> bytes:
     """UCWA JSON → UCWA XML; ``report`` collects what the translation could not carry."""
+    _check_kind(kind)
+    check_dialect(dialect)  # (the caller's option: refused before the document is read)
     paused = _pause_gc(data)
     try:
-        _check_kind(kind)
         # Read for XML: integers and booleans the schema does not type are reported (D1).
-        doc = read_json(
+        return json_xml(
             data,
             rel=rel,
             schema=_schema(schema),
             rec=Recorder(strict, report, _limits(limits)),
             kind=kind,
-            for_xml=True,
-        )
-        return to_xml(
-            doc,
             dialect=dialect,
             pretty=pretty,
-            strict=strict,
-            report=report,
             default_offset=default_offset,
         )
     finally:

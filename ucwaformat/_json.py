@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, Final, NoReturn, TypeAlias
+from typing import Any, Final, NoReturn, Protocol, TypeAlias
 
 import orjson
 
@@ -237,16 +237,83 @@ def resource_or_input(obj: dict[str, Any]) -> str:
     return "input"
 
 
+class Sink(Protocol):
+    """What the JSON reader hands a resource or an input to once it has read it (its embedded
+    resources first, as this sink made them): :class:`ModelSink` builds the model, the XML sink
+    (``_xmlsink``) writes the XML text."""
+
+    def resource(
+        self,
+        rtype: str | None,
+        href: str | None,
+        props: list[tuple[str, Value]],
+        links: tuple[tuple[str, LinkEntry], ...],
+        embedded: tuple[tuple[str, Any], ...],
+        self_attrs: tuple[tuple[str, str], ...],
+        position: int | None,
+        path: str,
+        role: str | None,
+        depth: int,
+    ) -> Any: ...
+
+    def input(
+        self,
+        props: list[tuple[str, Value]],
+        links: tuple[tuple[str, LinkEntry], ...],
+        embedded: tuple[tuple[str, Any], ...],
+    ) -> Any: ...
+
+
+class ModelSink:
+    """Builds the model's :class:`Resource` and :class:`Input` of what the JSON reader read."""
+
+    __slots__ = ()
+
+    def resource(
+        self,
+        rtype: str | None,
+        href: str | None,
+        props: list[tuple[str, Value]],
+        links: tuple[tuple[str, LinkEntry], ...],
+        embedded: tuple[tuple[str, Any], ...],
+        self_attrs: tuple[tuple[str, str], ...],
+        position: int | None,
+        path: str,
+        role: str | None,
+        depth: int,
+    ) -> Resource:
+        return Resource(rtype, href, tuple(props), links, embedded, self_attrs, position)
+
+    def input(
+        self,
+        props: list[tuple[str, Value]],
+        links: tuple[tuple[str, LinkEntry], ...],
+        embedded: tuple[tuple[str, Any], ...],
+    ) -> Input:
+        return Input(tuple(props), links, embedded)
+
+
+#: The model sink: it keeps no state, so every reader can share one.
+MODEL: Final = ModelSink()
+
+
 class _Reader:
-    __slots__ = ("for_xml", "rec", "reparsed", "schema")
+    __slots__ = ("for_xml", "rec", "reparsed", "schema", "sink")
 
     def __init__(
-        self, schema: Schema, rec: Recorder, reparsed: bool = False, for_xml: bool = False
+        self,
+        schema: Schema,
+        rec: Recorder,
+        reparsed: bool = False,
+        for_xml: bool = False,
+        sink: Sink = MODEL,
     ) -> None:
         self.schema = schema
         self.rec = rec
         self.reparsed = reparsed  # the text was read again by json, so floats are floats
         self.for_xml = for_xml  # the document is read to be written as XML (see untyped())
+        #: What each resource and input read becomes (the model by default).
+        self.sink = sink
 
     def untyped(self, pt: PropertyType | None, name: str, value: Any, path: str) -> None:
         """JSON → XML: an integer, boolean or ``/Date()/`` date under a name the schema does not
@@ -384,12 +451,13 @@ class _Reader:
 
     def embedded(
         self, obj: Any, path: str, parent: str | None, depth: int
-    ) -> tuple[tuple[str, ResourceEntry], ...]:
+    ) -> tuple[tuple[str, Any], ...]:
+        """Each role's resource or tuple of resources, as the sink made them."""
         if not isinstance(obj, dict):
             raise UcwaFormatError(
                 f"'_embedded' must be an object, not {_json_type(obj)}", path=path
             )
-        entries: list[tuple[str, ResourceEntry]] = []
+        entries: list[tuple[str, Any]] = []
         for role, val in obj.items():
             rpath = member_path(path, role)
             if isinstance(val, list):
@@ -414,7 +482,8 @@ class _Reader:
         role: str | None,
         depth: int,
         hint: str | None = None,
-    ) -> Resource:
+    ) -> Any:
+        """The resource ``obj`` (the root, or embedded as ``role``), as the sink makes it."""
         if not isinstance(obj, dict):
             raise UcwaFormatError(f"a resource must be an object, not {_json_type(obj)}", path=path)
         if depth > self.rec.limits.max_depth:
@@ -433,7 +502,7 @@ class _Reader:
         href: str | None = None
         self_attrs: tuple[tuple[str, str], ...] = ()
         links: tuple[tuple[str, LinkEntry], ...] = ()
-        embedded: tuple[tuple[str, ResourceEntry], ...] = ()
+        embedded: tuple[tuple[str, Any], ...] = ()
         props: list[tuple[str, Value]] = []
         position: int | None = None
         exact = None  # the type's converted properties (Schema.typing, plain), at the first string
@@ -471,12 +540,15 @@ class _Reader:
                 value = self.value(val, ppath, pt)
                 if value is not _Skip:
                     props.append((key, value))  # type: ignore[arg-type]
-        return Resource(rtype, href, tuple(props), links, embedded, self_attrs, position)
+        return self.sink.resource(
+            rtype, href, props, links, embedded, self_attrs, position, path, role, depth
+        )
 
-    def input(self, obj: dict[str, Any], target: str | None) -> Input:
+    def input(self, obj: dict[str, Any], target: str | None) -> Any:
+        """The input ``obj`` (a request body sent to ``target``), as the sink makes it."""
         schema = self.schema
         links: tuple[tuple[str, LinkEntry], ...] = ()
-        embedded: tuple[tuple[str, ResourceEntry], ...] = ()
+        embedded: tuple[tuple[str, Any], ...] = ()
         props: list[tuple[str, Value]] = []
         for key, val in obj.items():
             if key == "_links":
@@ -499,7 +571,7 @@ class _Reader:
                 value = self.value(val, ppath, pt)
                 if value is not _Skip:
                     props.append((key, value))  # type: ignore[arg-type]
-        return Input(tuple(props), links, embedded)
+        return self.sink.input(props, links, embedded)
 
 
 class _Skip:

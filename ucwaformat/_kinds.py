@@ -21,10 +21,13 @@ from ._media import Dialect
 from ._model import Document, Dto, Events, Input, Resource
 from ._schema import Schema
 from ._sinks import JsonSink
+from ._xmlsink import XmlSink
+from ._xmltext import plain_json
 
 __all__ = [
     "json_kind",
     "json_object",
+    "json_xml",
     "read_json",
     "read_xml",
     "read_xml_root",
@@ -169,7 +172,9 @@ def request_kind(data: bytes | str) -> Literal["input"] | None:
     return "input"
 
 
-_JsonRead = Callable[[dict[str, Any], "_json._Reader", str | None, str], Document]
+#: A reader of one kind of JSON object: what the reader's sink makes of it (the model's
+#: Document by default; resources and inputs as the XML sink writes them).
+_JsonRead = Callable[[dict[str, Any], "_json._Reader", str | None, str], Any]
 
 #: The readers of each kind's JSON object.
 _JSON_READERS: Final[dict[str, _JsonRead]] = {
@@ -204,7 +209,8 @@ def read_json_object(
     read = _JSON_READERS.get(kind)
     if read is None:
         raise UcwaFormatError(f"unknown document kind {kind!r}")
-    return read(obj, reader, rel, kind)
+    doc: Document = read(obj, reader, rel, kind)
+    return doc
 
 
 def read_json(
@@ -238,6 +244,66 @@ def read_json(
             again=True,
             for_xml=for_xml,
         )
+
+
+# -- JSON -> XML, without the model ------------------------------------------------------------
+
+
+def json_xml(
+    data: bytes | str,
+    *,
+    rel: str | None,
+    schema: Schema,
+    rec: Recorder,
+    kind: str | None,
+    dialect: Dialect,
+    pretty: bool,
+    default_offset: int | None,
+) -> bytes:
+    """JSON bytes or text → XML bytes: what ``write_xml(read_json(..., for_xml=True))`` gives,
+    losses and errors in the same order. Resources and inputs go from the JSON reader to the
+    XML sink (no model); the other kinds are read into the model and written from it."""
+    obj = _json.load_json(data, strict=rec.strict, rec=rec)
+    mark = len(rec.losses) if rec.losses is not None else 0
+    write = (dialect, pretty, default_offset, plain_json(data))
+    try:
+        return _json_xml_object(obj, rel, schema, rec, kind, False, write)
+    except _json.BigInt:
+        # As read_json: integers are of any size (§7.2); the stdlib parser keeps them exact.
+        if rec.losses is not None:
+            del rec.losses[mark:]
+        text = data.decode("utf-8-sig") if isinstance(data, (bytes, bytearray)) else data
+        return _json_xml_object(json.loads(text), rel, schema, rec, kind, True, write)
+
+
+def _json_xml_object(
+    obj: Any,
+    rel: str | None,
+    schema: Schema,
+    rec: Recorder,
+    kind: str | None,
+    again: bool,
+    write: tuple[Dialect, bool, int | None, bool],
+) -> bytes:
+    dialect, pretty, default_offset, plain = write
+    if isinstance(obj, dict):
+        read_as = json_kind(obj) if kind is None else kind
+        if read_as == "resource" or read_as == "input":
+            sink = XmlSink(dialect, pretty, rec, default_offset, plain)
+            reader = _json._Reader(schema, rec, again, True, sink)
+            if read_as == "resource":
+                sink.root_type(obj.get("rel"))
+            return sink.document(_JSON_READERS[read_as](obj, reader, rel, read_as), rec)
+    doc = read_json_object(
+        obj, rel=rel, schema=schema, rec=rec, kind=kind, again=again, for_xml=True
+    )
+    return write_xml(
+        doc,
+        dialect=dialect,
+        pretty=pretty,
+        rec=Recorder(rec.strict, rec.losses),
+        default_offset=default_offset,
+    )
 
 
 W = TypeVar("W")
@@ -287,9 +353,7 @@ def write_xml(
     """A document of any kind → XML bytes in the given dialect."""
     writer = _xml._Writer(dialect, pretty, rec, default_offset)
     write_xml_into(doc, writer)
-    if pretty:
-        writer.out.append("\n")
-    return "".join(writer.out).encode("utf-8")
+    return writer.document()
 
 
 # -- model -> JSON --------------------------------------------------------------------------

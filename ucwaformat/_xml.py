@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final, Literal, Protocol, cast
 
 from lxml import etree
@@ -24,14 +24,13 @@ from ._model import (
     Link,
     LinkEntry,
     Resource,
-    ResourceEntry,
     Scalar,
     Sender,
     Value,
 )
 from ._schema import CONVERTED, PropertyType, Schema
 from ._values import xml_bool, xml_datetime, xml_int
-from ._xmltext import ATTR_SPECIAL, TEXT_SPECIAL, xml_name
+from ._xmltext import plain_attr, plain_text, xml_name
 
 __all__ = ["NS", "parse_xml_bytes"]
 
@@ -1078,7 +1077,17 @@ _XMLNS_NS: Final = "http://www.w3.org/2000/xmlns/"
 
 
 class _Writer:
-    __slots__ = ("bools", "default_offset", "docs", "marked", "out", "pretty", "rec")
+    __slots__ = (
+        "bools",
+        "default_offset",
+        "docs",
+        "marked",
+        "names",
+        "out",
+        "plain",
+        "pretty",
+        "rec",
+    )
 
     def __init__(
         self, dialect: Dialect, pretty: bool, rec: Recorder, default_offset: int | None
@@ -1091,13 +1100,18 @@ class _Writer:
         self.default_offset = default_offset
         self.out: list[str] = ['<?xml version="1.0" encoding="utf-8"?>']
         self.marked = False  # the document carries the docs dialect's type marks
+        #: Every string handed over is known to need no escaping (its JSON text said so:
+        #: ``_xmltext.plain_json``), so none is looked at. Names are still checked.
+        self.plain = False
+        #: Property names found plain (``plain_attr``) in this document, which repeats its few.
+        self.names: set[str] = set()
 
     def text(self, s: str, path: str) -> str:
-        return s if TEXT_SPECIAL.search(s) is None else xmltext.text(s, path)
+        return s if self.plain or plain_text(s) else xmltext.text(s, path)
 
     def attr(self, s: str, path: str, *parts: str | int) -> str:
         # The path is built only when there is something to escape or refuse.
-        return s if ATTR_SPECIAL.search(s) is None else xmltext.attr(s, path_of(path, *parts))
+        return s if self.plain or plain_attr(s) else xmltext.attr(s, path_of(path, *parts))
 
     def attrs(self, pairs: tuple[tuple[str, str], ...], path: str, *where: str | int) -> str:
         if not pairs:
@@ -1136,6 +1150,13 @@ class _Writer:
             parts.append(f' {name}="{self.attr(val, apath)}"')
         return "".join(parts)
 
+    def plain_name(self, name: str) -> bool:
+        """Whether the property name goes into ``name="…"`` as it is (remembered if so)."""
+        if plain_attr(name):
+            self.names.add(name)
+            return True
+        return False
+
     def nl(self, depth: int) -> str:
         return "\n" + "  " * depth if self.pretty else ""
 
@@ -1164,7 +1185,7 @@ class _Writer:
 
     def properties(
         self,
-        props: tuple[tuple[str, Value], ...],
+        props: Sequence[tuple[str, Value]],
         rtype: str | None,
         type_position: int | None,
         path: str,
@@ -1173,18 +1194,22 @@ class _Writer:
         out = self.out
         ind = self.nl(depth)
         pos = (type_position or 0) if (self.docs and rtype is not None) else -1
+        plain = self.plain
+        names = self.names
         for i, (name, value) in enumerate(props):
             if i == pos:
                 out.append(f'{ind}<property name="rel">{self.text(rtype or "", path)}</property>')
             if isinstance(value, str):
-                if TEXT_SPECIAL.search(value) is None and ATTR_SPECIAL.search(name) is None:
+                if plain or (plain_text(value) and (name in names or self.plain_name(name))):
                     # The common case first; a path is only built when a check fails.
                     if value:
                         out.append(f'{ind}<property name="{name}">{value}</property>')
                     else:
                         out.append(f'{ind}<property name="{name}"/>')
                     continue
-            elif isinstance(value, (int, Timestamp)) and ATTR_SPECIAL.search(name) is None:
+            elif isinstance(value, (int, Timestamp)) and (
+                plain or name in names or self.plain_name(name)
+            ):
                 # Integers, booleans and dates: never empty, nothing to escape.
                 text = self.scalar(value, path, name)
                 out.append(f'{ind}<property name="{name}">{text}</property>')
@@ -1201,7 +1226,10 @@ class _Writer:
                     if item is None:
                         self.rec.loss("null", f"{ppath}[{j}]", "null has no XML form; left out")
                         continue
-                    text = self.scalar(item, f"{ppath}[{j}]")
+                    if type(item) is str and (plain or plain_text(item)):
+                        text = item  # the common case, without a path
+                    else:
+                        text = self.scalar(item, f"{ppath}[{j}]")
                     out.append(f"{iind}<item>{text}</item>" if text else f"{iind}<item/>")
                 out.append(f"{ind}</propertyList>")
             elif value is None:
@@ -1215,7 +1243,7 @@ class _Writer:
         if pos >= len(props):
             out.append(f'{ind}<property name="rel">{self.text(rtype or "", path)}</property>')
 
-    def links(self, links: tuple[tuple[str, LinkEntry], ...], path: str, depth: int) -> None:
+    def links(self, links: Sequence[tuple[str, LinkEntry]], path: str, depth: int) -> None:
         out = self.out
         ind = self.nl(depth)
         for rel, entry in links:
@@ -1240,39 +1268,83 @@ class _Writer:
                 )
 
     def embedded(
-        self, embedded: tuple[tuple[str, ResourceEntry], ...], path: str, depth: int
+        self,
+        embedded: Sequence[tuple[str, Any]],
+        path: str,
+        depth: int,
+        child: Callable[[Any, str, str, int], None],
     ) -> None:
+        """Each embedded resource in order: ``child(entry, role, path, depth)`` writes it (the
+        model walk: :meth:`resource`) or places what was written of it (the JSON reader's XML
+        sink); an empty array writes nothing, which is reported here."""
         for role, entry in embedded:
             epath = member_path(member_path(path, "_embedded"), role)
             if isinstance(entry, tuple):
                 if not entry:
                     self.rec.loss("empty-collection", epath, "empty resource array has no XML form")
                 for i, res in enumerate(entry):
-                    self.resource(res, role, f"{epath}[{i}]", depth)
+                    child(res, role, f"{epath}[{i}]", depth)
             else:
-                self.resource(entry, role, epath, depth)
+                child(entry, role, epath, depth)
+
+    def root_type(self, rtype: str | None) -> None:
+        """The root resource's type: whether the document carries the docs dialect's type marks
+        (known before any embedded resource is written)."""
+        self.marked = self.docs and rtype is not None
 
     def resource(self, res: Resource, role: str | None, path: str, depth: int) -> None:
+        """A model resource (``role`` None: the root) and, through :meth:`element`, everything
+        it embeds."""
+        self.element(
+            res.type,
+            res.href,
+            res.properties,
+            res.links,
+            res.embedded,
+            res.self_attributes,
+            res.type_position,
+            role,
+            path,
+            depth,
+            self.resource,
+        )
+
+    def element(
+        self,
+        rtype: str | None,
+        href: str | None,
+        props: Sequence[tuple[str, Value]],
+        links: Sequence[tuple[str, LinkEntry]],
+        embedded: Sequence[tuple[str, Any]],
+        self_attrs: tuple[tuple[str, str], ...],
+        type_position: int | None,
+        role: str | None,
+        path: str,
+        depth: int,
+        child: Callable[[Any, str, str, int], None],
+    ) -> None:
+        """One ``<resource>`` from its parts, whoever holds them (a model resource, or what the
+        JSON reader read); its embedded resources go through ``child`` (see :meth:`embedded`)."""
         out = self.out
         head = ["<resource"]
-        rel = res.type if role is None else role
-        if role is None and self.docs and res.href is None:
+        rel = rtype if role is None else role
+        if role is None and self.docs and href is None:
             # A root without a self link is a request body; the docs write those as a bare
             # <resource xmlns=…> with only the property rel (D17).
             rel = None
         if rel is not None:
             head.append(f' rel="{self.attr(rel, path) if role else self.attr(rel, path, "rel")}"')
-        if res.href is not None:
-            head.append(f' href="{self.attr(res.href, path, "_links", "self")}"')
-        if res.self_attributes:
-            head.append(self.attrs(res.self_attributes, path, "_links", "self"))
+        if href is not None:
+            head.append(f' href="{self.attr(href, path, "_links", "self")}"')
+        if self_attrs:
+            head.append(self.attrs(self_attrs, path, "_links", "self"))
         if role is None:
             head.append(f' xmlns="{NS}"')
         ind = self.nl(depth)
-        has_type = self.docs and res.type is not None
+        has_type = self.docs and rtype is not None
         if role is None:
-            self.marked = self.docs and res.type is not None
-        elif res.type is None and not self.marked and _writes_children(res):
+            self.root_type(rtype)
+        elif rtype is None and not self.marked and _writes_children(props, links, embedded):
             # Without the docs dialect's marks a reader infers a type for it (§5, D4).
             self.rec.loss(
                 "rel",
@@ -1281,42 +1353,63 @@ class _Writer:
             )
         if (
             role is not None
-            and res.type is not None
+            and rtype is not None
             and not self.docs
-            and (res.type != role or not _writes_children(res))
+            and (rtype != role or not _writes_children(props, links, embedded))
         ):
             # The server dialect has no place for an embedded type (§5): readers take it
             # from the schema, and a stub without content reads back typeless (D4).
             self.rec.loss(
                 "rel",
                 member_path(path, "rel"),
-                f"type {res.type!r} of role {role!r} is not written in the server dialect",
+                f"type {rtype!r} of role {role!r} is not written in the server dialect",
             )
-        if not (res.properties or res.links or res.embedded or has_type):
+        if not (props or links or embedded or has_type):
             out.append(ind + "".join(head) + "/>")
             return
         out.append(ind + "".join(head) + ">")
-        self.links(res.links, path, depth + 1)
-        self.properties(res.properties, res.type, res.type_position, path, depth + 1)
-        self.embedded(res.embedded, path, depth + 1)
+        self.links(links, path, depth + 1)
+        self.properties(props, rtype, type_position, path, depth + 1)
+        self.embedded(embedded, path, depth + 1, child)
         out.append(ind + "</resource>")
 
     def input(self, doc: Input) -> None:
+        """A model input and, through :meth:`input_element`, everything it embeds."""
+        self.input_element(doc.properties, doc.links, doc.embedded, self.resource)
+
+    def input_element(
+        self,
+        props: Sequence[tuple[str, Value]],
+        links: Sequence[tuple[str, LinkEntry]],
+        embedded: Sequence[tuple[str, Any]],
+        child: Callable[[Any, str, str, int], None],
+    ) -> None:
+        """The ``<input>`` root from its parts (see :meth:`element`)."""
         out = self.out
-        if not (doc.properties or doc.links or doc.embedded):
+        if not (props or links or embedded):
             out.append(f'{self.nl(0)}<input xmlns="{NS}"/>')
             return
         out.append(f'{self.nl(0)}<input xmlns="{NS}">')
-        self.links(doc.links, "$", 1)
-        self.properties(doc.properties, None, None, "$", 1)
-        self.embedded(doc.embedded, "$", 1)
+        self.links(links, "$", 1)
+        self.properties(props, None, None, "$", 1)
+        self.embedded(embedded, "$", 1, child)
         out.append(self.nl(0) + "</input>")
 
+    def document(self) -> bytes:
+        """The XML text written (with the declaration; pretty: a final newline), as UTF-8."""
+        if self.pretty:
+            self.out.append("\n")
+        return "".join(self.out).encode("utf-8")
 
-def _writes_children(res: Resource) -> bool:
+
+def _writes_children(
+    props: Sequence[tuple[str, Value]],
+    links: Sequence[tuple[str, LinkEntry]],
+    embedded: Sequence[tuple[str, Any]],
+) -> bool:
     """Whether ``<resource>`` gets child elements (nulls and empty arrays write none)."""
     return (
-        any(value is not None for _, value in res.properties)
-        or any(entry != () for _, entry in res.links)
-        or any(entry != () for _, entry in res.embedded)
+        any(value is not None for _, value in props)
+        or any(entry != () for _, entry in links)
+        or any(entry != () for _, entry in embedded)
     )

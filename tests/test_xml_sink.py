@@ -1,0 +1,400 @@
+"""The JSON reader's two sinks: JSON → XML without the model against the model path.
+
+``json_to_xml`` reads resources and inputs with the XML sink (``ucwaformat._xmlsink``), which
+writes each ``<resource>`` as the reader finishes it; the model path reads with the model sink
+(``_kinds.read_json(..., for_xml=True)``) and writes the model (``to_xml``). Whatever the input,
+the two must agree on everything a caller sees: the bytes, the losses (kind, path, message, in
+order) and the error (message, line, column, path), lenient and strict, in both dialects, pretty
+or not. And ``json_to_xml`` must not build the model for a resource or an input.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from data_paths import CORPUS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ucwaformat
+from ucwaformat import Loss, Schema, UcwaFormatError, _json, _kinds
+from ucwaformat import _xmltext as xmltext
+from ucwaformat._errors import Recorder
+from ucwaformat.testing import strategies as ust
+
+JSON_FILES = sorted(p for p in CORPUS.rglob("*.json") if p.name != "manifest.json")
+EXAMPLE = CORPUS.parent.parent.parent / "examples" / "myAssignedOnlineMeeting.json"
+
+Outcome = tuple[Any, ...]
+
+#: Write options: both dialects, pretty or not, a display offset.
+WRITES: list[dict[str, Any]] = [
+    {},
+    {"dialect": "docs", "pretty": True},
+    {"pretty": True},
+    {"dialect": "docs", "default_offset": -420},
+]
+
+
+def _model(data: bytes | str, *, strict: bool, report: list[Loss], **options: Any) -> bytes:
+    """The model path: read for XML into the model, then write the model."""
+    read = {k: options.pop(k) for k in ("rel", "kind") if k in options}
+    doc = _kinds.read_json(
+        data,
+        rel=read.get("rel"),
+        schema=options.pop("schema", None) or Schema.bundled(),
+        rec=Recorder(strict, report),
+        kind=read.get("kind"),
+        for_xml=True,
+    )
+    return ucwaformat.to_xml(doc, strict=strict, report=report, **options)
+
+
+def _run(convert: Callable[..., bytes], data: bytes | str, strict: bool, **options: Any) -> Outcome:
+    report: list[Loss] = []
+    try:
+        out = convert(data, strict=strict, report=report, **options)
+    except UcwaFormatError as exc:
+        assert type(exc) is UcwaFormatError
+        return ("error", exc.msg, exc.line, exc.column, exc.path, report)
+    return ("ok", out, report)
+
+
+def assert_same(data: bytes | str, **options: Any) -> Outcome:
+    """Both paths, lenient and strict, every write option: the same outcome. Returns the
+    lenient one with ``options`` alone."""
+    for strict in (False, True):
+        for write in WRITES:
+            both = {**write, **options}
+            sink = _run(ucwaformat.json_to_xml, data, strict, **both)
+            model = _run(_model, data, strict, **both)
+            assert sink == model, f"strict={strict} {write}"
+    return _run(ucwaformat.json_to_xml, data, False, **options)
+
+
+def _refuse(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("the model was built")
+
+
+def builds_no_model(data: bytes | str, **options: Any) -> bool:
+    """Whether ``json_to_xml`` converts ``data`` without building a model resource or input."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(_json, "Resource", _refuse)
+        m.setattr(_json, "Input", _refuse)
+        try:
+            ucwaformat.json_to_xml(data, report=[], **options)
+        except AssertionError:
+            return False
+        except UcwaFormatError:
+            pass
+    return True
+
+
+# -- the corpus ---------------------------------------------------------------------------------
+
+
+def test_the_corpus_has_json_bodies() -> None:
+    assert len(JSON_FILES) > 50
+
+
+@pytest.mark.parametrize("path", JSON_FILES, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_corpus_body(path: Any) -> None:
+    assert_same(path.read_bytes())
+
+
+def test_no_resource_or_input_builds_the_model() -> None:
+    taken = 0
+    for path in JSON_FILES:
+        data = path.read_bytes()
+        try:
+            doc = ucwaformat.from_json(data)
+        except UcwaFormatError:
+            continue
+        if isinstance(doc, (ucwaformat.Resource, ucwaformat.Input)):
+            assert builds_no_model(data), path
+            taken += 1
+    assert taken >= 30  # of the corpus as stored today
+
+
+def test_the_quick_start_example() -> None:
+    data = EXAMPLE.read_bytes()
+    assert builds_no_model(data)
+    kind, out, report = assert_same(data)
+    assert kind == "ok"
+    assert out.startswith(b'<?xml version="1.0" encoding="utf-8"?><resource rel="myAssigned')
+    assert [loss.kind for loss in report] == []
+
+
+# -- every edge of the mapping ------------------------------------------------------------------
+
+_BASE: dict[str, Any] = {
+    "rel": "conversation",
+    "state": "Connected",
+    "participantCount": 3,
+    "readLocally": True,
+    "created": "/Date(1451700245123+0100)/",
+    "activeModalities": ["Messaging", "Audio"],
+    "_links": {
+        "self": {"href": "/c/1"},
+        "participants": {"href": "/c/1/p"},
+        "messaging": {"href": "/c/1/m", "title": "t"},
+    },
+    "_embedded": {
+        "localParticipant": {
+            "rel": "localParticipant",
+            "_links": {"self": {"href": "/c/1/lp"}},
+            "name": "Me",
+            "anonymous": False,
+        },
+        "participant": [
+            {"_links": {"self": {"href": "/c/1/p/1"}}, "name": "A"},
+            {"rel": "participant", "_links": {"self": {"href": "/c/1/p/2"}}, "name": "B"},
+        ],
+    },
+}
+
+
+def _set(path: tuple[Any, ...], value: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(doc: dict[str, Any]) -> None:
+        *parents, last = path
+        node: Any = doc
+        for key in parents:
+            node = node[key]
+        node[last] = value
+
+    return edit
+
+
+def _drop(path: tuple[Any, ...]) -> Callable[[dict[str, Any]], None]:
+    def edit(doc: dict[str, Any]) -> None:
+        *parents, last = path
+        node: Any = doc
+        for key in parents:
+            node = node[key]
+        del node[last]
+
+    return edit
+
+
+def _both(*edits: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def edit(doc: dict[str, Any]) -> None:
+        for one in edits:
+            one(doc)
+
+    return edit
+
+
+_LP = ("_embedded", "localParticipant")
+_P1 = ("_embedded", "participant", 0)
+
+# Each edit of _BASE: most make the reader or the writer report or raise; both paths must give
+# the same outcome, and json_to_xml must not need the model for it.
+EDITS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "unchanged": lambda doc: None,
+    "null property": _set(("state",), None),
+    "null in an array": _set(("activeModalities",), ["a", None, "b"]),
+    "empty array": _set(("activeModalities",), []),
+    "empty link array": _set(("_links", "participants"), []),
+    "link array": _set(("_links", "participants"), [{"href": "/1"}, {"href": "/2", "x": "y"}]),
+    "empty resource array": _set(("_embedded", "participant"), []),
+    "embedded type not its role": _set((*_LP, "rel"), "participant"),
+    "embedded stub with a type": _set(("_embedded", "localParticipant"), {"rel": "x"}),
+    "typeless embedded with content": _drop((*_LP, "rel")),
+    "typeless root": _drop(("rel",)),
+    "root without self": _drop(("_links", "self")),
+    "empty root type": _set(("rel",), ""),
+    "rel in the middle": lambda doc: doc.update(
+        {k: doc.pop(k) for k in ["state", "rel", "participantCount", "_links", "_embedded"]}
+    ),
+    "_embedded before _links": lambda doc: doc.update(
+        {k: doc.pop(k) for k in ["_embedded", "_links"]}
+    ),
+    "untyped integer": _set((*_LP, "shoeSize"), 42),
+    "untyped boolean": _set((*_P1, "tall"), True),
+    "untyped date": _set(("whenever",), "/Date(1)/"),
+    "float": _set(("participantCount",), 1.5),
+    "big integer": _set(("participantCount",), 10**30),
+    "huge integer": _set(("shoeSize",), 10**400),
+    "date with sub-ms ticks and offset": _set(("created",), "/Date(-62135596800000+0100)/"),
+    "date at the end of the range": _set(("created",), "/Date(253402300799999+0100)/"),
+    "ISO date": _set(("created",), "2016-01-02T03:04:05.1234567+01:00"),
+    "bad ISO date": _set(("created",), "yesterday"),
+    "escaped text": _set(("state",), "a&b<c>\"d'\r\n\t]]>"),
+    "control character": _set(("state",), "a\x01b"),
+    "lone surrogate": _set(("state",), "a\ud800b"),
+    "escaped property name": lambda doc: doc.update({'a"<&b': "x"}),
+    "link attribute not an XML name": _set(("_links", "participants", "a b"), "x"),
+    "link attribute namespaced": _set(("_links", "participants", "{urn:x}a"), "x"),
+    "link attribute in no namespace": _set(("_links", "participants", "{}a"), "x"),
+    "self attributes": _set(("_links", "self", "revision"), "2"),
+    "self without href": _set(("_links", "self"), {"revision": "2"}),
+    "embedded self attribute not a name": _set((*_P1, "_links", "self", "1x"), "v"),
+    "writer error then a reader error": _both(
+        _set((*_P1, "_links", "self", "1x"), "v"),
+        _set(("_embedded", "participant", 1, "_links"), 3),
+    ),
+    "writer error then a writer loss": _both(
+        _set((*_P1, "_links", "self", "1x"), "v"), _set(("zzz",), None)
+    ),
+    "writer loss then a writer error": _both(
+        _set(("state",), None), _set((*_P1, "_links", "self", "1x"), "v")
+    ),
+    "reader loss after writer losses": _both(
+        _set((*_P1, "name"), None), _set(("participantCount",), 1.5)
+    ),
+    "link not an object": _set(("_links", "participants"), "x"),
+    "link without href": _set(("_links", "participants"), {"title": "t"}),
+    "rel conflict": _set(("_links", "participants", "rel"), "other"),
+    "resource not an object": _set(("_embedded", "localParticipant"), 3),
+    "object as a value": _set(("state",), {"a": 1}),
+    "object in an array": _set(("activeModalities",), ["a", {}, []]),
+    "rel not a string": _set(("rel",), 3),
+    "embedded rel not a string": _set((*_LP, "rel"), 3),
+    "deeply embedded": _set(
+        (*_LP, "_embedded"), {"x": {"_embedded": {"y": [{"a": None}, {"b": []}]}}}
+    ),
+    "many attributes": _set(
+        ("_links", "participants"), {"href": "/p", **{f"a{i}": "v" for i in range(300)}}
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_edited_document(edit: str) -> None:
+    doc = copy.deepcopy(_BASE)
+    EDITS[edit](doc)
+    data = json.dumps(doc, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    assert_same(data)
+    assert_same(data, rel="conversation")
+    assert builds_no_model(data)
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_edited_input(edit: str) -> None:
+    doc = copy.deepcopy(_BASE)
+    EDITS[edit](doc)
+    doc.pop("rel", None)
+    doc["_links"].pop("self", None) if isinstance(doc.get("_links"), dict) else None
+    data = json.dumps(doc, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    assert_same(data, kind="input")
+    assert_same(data, kind="input", rel="startMessaging")
+    assert builds_no_model(data, kind="input")
+
+
+def test_the_edits_reach_the_writer() -> None:
+    """The edits make the writer report and raise, not only the reader (else they test less)."""
+    kinds: set[str] = set()
+    errors = 0
+    for edit in EDITS.values():
+        doc = copy.deepcopy(_BASE)
+        edit(doc)
+        data = json.dumps(doc, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        outcome = _run(ucwaformat.json_to_xml, data, False)
+        kinds.update(loss.kind for loss in outcome[-1])
+        errors += outcome[0] == "error"
+    assert {"null", "empty-collection", "rel", "offset", "untyped", "float"} <= kinds
+    assert errors >= 8
+
+
+def test_a_bad_dialect_is_refused_before_reading() -> None:
+    """A dialect is the caller's option: a ``ValueError`` whatever the document (the model path
+    read the document first, and raised its error if it had one)."""
+    for data in (b"{", b'{"rel": 3}', json.dumps(_BASE).encode()):
+        with pytest.raises(ValueError, match="dialect must be 'server' or 'docs', not 'nope'"):
+            ucwaformat.json_to_xml(data, dialect="nope")  # type: ignore[arg-type]
+
+
+def test_other_kinds_go_through_the_model() -> None:
+    for data in (
+        b'{"code": "BadRequest", "message": "m"}',
+        b'{"_links": {"self": {"href": "/e"}, "next": {"href": "/n"}}, "sender": []}',
+    ):
+        assert_same(data)
+
+
+# -- generated documents --------------------------------------------------------------------
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=st.one_of(ust.resources(), ust.documents()), pretty=st.booleans())
+def test_generated_documents(doc: Any, pretty: bool) -> None:
+    try:
+        data = ucwaformat.to_json(doc, pretty=pretty)
+    except UcwaFormatError:
+        return  # a model the JSON writer refuses; not this module's concern
+    assert_same(data)
+
+
+# -- the plain-strings shortcut -----------------------------------------------------------------
+
+_ANY_CHAR = st.characters(blacklist_categories=())  # surrogates and non-characters too
+
+
+@given(st.text(_ANY_CHAR, max_size=40))
+def test_plain_text_and_attr_are_the_expressions(s: str) -> None:
+    assert xmltext.plain_text(s) == (xmltext.TEXT_SPECIAL.search(s) is None)
+    assert xmltext.plain_attr(s) == (xmltext.ATTR_SPECIAL.search(s) is None)
+
+
+def _strings_of(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for key, item in value.items() for s in (key, *_strings_of(item))]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings_of(item)]
+    return []
+
+
+_JSON_VALUES = st.recursive(
+    st.text(_ANY_CHAR, max_size=12) | st.integers() | st.none(),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(_ANY_CHAR, max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(value=_JSON_VALUES, ascii_only=st.booleans(), solidus=st.booleans())
+def test_plain_json_holds_only_plain_strings(value: Any, ascii_only: bool, solidus: bool) -> None:
+    """When plain_json says a JSON text is plain, no key or string in it needs escaping."""
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    if solidus:
+        text = text.replace("/", "\\/")  # as UCWA servers write it
+    for data in (text, text.encode("utf-8", "surrogatepass")):
+        if xmltext.plain_json(data):
+            for s in _strings_of(json.loads(text)):
+                assert xmltext.plain_text(s) and xmltext.plain_attr(s), s
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        (EXAMPLE.read_bytes(), True),  # \/ and \u0027 escapes only
+        (b'{"a": "b"}', True),
+        (b'{"a": "b\\u003c"}', False),  # an escaped <
+        (b'{"a": "b\\\\/"}', False),  # a backslash, then a solidus
+        (b'{"a": "b\\"c"}', False),  # a quote
+        (b'{"a": "b&c"}', False),
+        (b'{"a": "\xef\xbf\xbe"}', False),  # U+FFFE
+        ('{"a": "\u00e9"}', False),  # a str, not ASCII: not looked at
+        ('{"a": "b\\/"}', True),
+    ],
+)
+def test_plain_json_examples(text: bytes | str, plain: bool) -> None:
+    assert xmltext.plain_json(text) is plain
+
+
+def test_a_plain_document_writes_as_an_escaped_one() -> None:
+    """The same strings, once in a plain text and once with an escape that makes the text not
+    plain: the same XML (the shortcut skips only checks that would find nothing)."""
+    plain = json.dumps(_BASE).encode()
+    assert xmltext.plain_json(plain)
+    escaped = plain.replace(b'"Connected"', b'"Co\\u006enected"')
+    assert not xmltext.plain_json(escaped)
+    assert ucwaformat.json_to_xml(plain) == ucwaformat.json_to_xml(escaped)
