@@ -23,7 +23,7 @@ one run (interleaved repetitions, medians), and prints the ratio with its target
   document (as ``types.Search``).
 - ``stream``: ``stream_xml_to_json`` between files on the 10k document against the streaming
   floor (``iterparse`` + ``run.py``'s minimal walk per item + orjson), CPU time; and the peak
-  RSS (``ru_maxrss`` of fresh processes) of ``convert --stream-above 1`` with and without
+  RSS (the high-water mark of fresh processes) of ``convert --stream-above 1`` with and without
   ``--report`` at 10k and 300k contacts (100k with ``--quick``).
 
 CPU time (``time.process_time``, ``RUSAGE_CHILDREN``) unless said otherwise; ``gc.collect()``
@@ -389,10 +389,13 @@ def case_typed(repeat: int) -> None:
     target("typed.from_xml / xml_to_json, 10k", m["10k typed"] / m["10k xml_to_json"], 1.3)
 
 
-#: The command on one file in a fresh process, printing its peak RSS (KiB) on stdout.
+#: The command on one file in a fresh process, printing its peak RSS (KiB) on stdout
+#: (``stream_memory.peak_rss_kib``: not ``ru_maxrss``, which a child of this process, large by
+#: then, inherits).
 PEAK: Final = (
-    "import resource, sys; from ucwaformat.cli import main; code = main(sys.argv[1:]); "
-    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)"
+    f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
+    "from stream_memory import peak_rss_kib; from ucwaformat.cli import main; "
+    "code = main(sys.argv[1:]); print(peak_rss_kib()); sys.exit(code)"
 )
 
 

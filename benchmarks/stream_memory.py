@@ -4,7 +4,7 @@ Writes ``search`` results embedding N contacts (the ``contacts`` payload of ``pa
 of XML each) to temporary files, then converts each in a fresh process, once with the tree path
 (``xml_to_json``/``json_to_xml`` on the whole bytes) and once with the streaming path
 (``stream_xml_to_json``/``stream_json_to_xml`` between files), and prints the peak resident set
-size each child reports (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) with its time and whether
+size each child reports (:func:`peak_rss_kib`) with its time and whether
 its output equals the tree path's. JSON → XML streams its input only with ``ijson`` installed;
 without it the JSON is loaded whole and only the output is written item by item (both rows are
 shown when ijson is there).
@@ -188,12 +188,24 @@ def child(mode: str, src: str, dst: str) -> None:
         with open(src, "rb") as fin, open(dst, "wb") as fout:
             func(fin, fout)
     seconds = time.perf_counter() - start
-    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_kb = peak_rss_kib()
     print(json.dumps({"rss_mb": rss_kb / 1024, "seconds": seconds, "status": status}))
 
 
+def peak_rss_kib() -> int:
+    """This process's peak resident set size, KiB: on Linux the high-water mark of its own
+    memory (``VmHWM``), since ``ru_maxrss`` carries over a fork and an exec (a child of a large
+    process reports at least the parent's size); ``ru_maxrss`` elsewhere."""
+    if sys.platform == "linux":
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def baseline() -> None:
-    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_kb = peak_rss_kib()
     print(json.dumps({"rss_mb": rss_kb / 1024, "seconds": 0.0}))
 
 
