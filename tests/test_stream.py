@@ -389,6 +389,30 @@ def test_dates_escaped_across_the_whole_document() -> None:
         assert check_x2j(data, pretty=True, escape_solidus=False).count(b"\\/") == 0
 
 
+def test_a_role_after_another_keeps_its_dates_and_big_integers() -> None:
+    # An item of a new role is read after the other role's batch is written: that batch's dump
+    # must not forget the new item's date fragments (its dates would go unescaped, and the
+    # fallback writer of integers beyond 64 bits would not find their text).
+    data = (
+        f'<resource rel="conversations" href="/c" xmlns="{NS}">'
+        '<resource rel="x" href="/x"><link rel="y" href="/y" title="/Date("/></resource>'
+        '<resource rel="conversation" href="/c/1">'
+        '<property name="participantCount">123456789012345678901234567890</property>'
+        '<property name="created">2017-05-02T22:55:17.3787856Z</property></resource>'
+        "</resource>"
+    ).encode()
+    out = check_x2j(data)
+    assert b'"title":"\\/Date("' in out and b"123456789012345678901234567890" in out
+    events = (
+        f'<events href="/e" xmlns="{NS}"><link rel="next" href="/e?a=1" title="/Date("/>'
+        '<sender rel="conversation" href="/c/1"><updated rel="conversation" href="/c/1">'
+        '<resource rel="conversation" href="/c/1">'
+        '<property name="created">2017-05-02T22:55:17.3787856Z</property></resource>'
+        "</updated></sender></events>"
+    ).encode()
+    check_x2j(events)
+
+
 # -- errors -------------------------------------------------------------------------------------
 
 

@@ -536,8 +536,19 @@ class _XmlToJson:
     def indent(self, depth: int) -> bytes:
         return b"\n" + b"  " * depth if self.pretty else b""
 
+    def switch(self, group: _Group) -> None:
+        """Before an item of ``group`` is read: the batch of another role is written first.
+
+        (Its dump forgets the date fragments the sink has made so far: the next item's must be
+        made after it, or its dates would not count as written and the fallback writer of big
+        integers would not find their text.)
+        """
+        if group is not self.batch_group:
+            self.release()
+
     def hold(self, group: _Group, obj: Any, depth: int) -> None:
-        """One more item of ``group`` (written at ``depth``): with the batch, or in a new one."""
+        """One more item of ``group`` (written at ``depth``): with the batch, or in a new one
+        (:meth:`switch` has written the other role's)."""
         inp = self.inp
         assert inp is not None
         if group is not self.batch_group:
@@ -592,6 +603,7 @@ class _XmlToJson:
         reader.docs = docs
         reader.nil = self.inp is not None and self.inp.nil
         group = self.spool.group(role)
+        self.switch(group)
         index = group.count
         epath = group.path
         if epath is None:
@@ -636,6 +648,7 @@ class _XmlToJson:
         if tail and not tail.isspace():
             self.reader.stray_tail(el, "$")
         group = self.spool.group("sender")
+        self.switch(group)
         path = f"$.sender[{group.count}]"
         self.reader.nil = self.inp is not None and self.inp.nil
         sender = _events._sender_xml(el, path, self.reader)
