@@ -1,11 +1,12 @@
 """The JSON reader's two sinks: JSON → XML without the model against the model path.
 
-``json_to_xml`` reads resources and inputs with the XML sink (``ucwaformat._xmlsink``), which
+``json_to_xml`` reads resources, inputs and event pages with the XML sink (``ucwaformat._xmlsink``), which
 writes each ``<resource>`` as the reader finishes it; the model path reads with the model sink
 (``_kinds.read_json(..., for_xml=True)``) and writes the model (``to_xml``). Whatever the input,
 the two must agree on everything a caller sees: the bytes, the losses (kind, path, message, in
 order) and the error (message, line, column, path), lenient and strict, in both dialects, pretty
-or not. And ``json_to_xml`` must not build the model for a resource or an input.
+or not. And ``json_to_xml`` must not build the model for a resource, an input or an event
+page.
 """
 
 from __future__ import annotations
@@ -80,11 +81,14 @@ def _refuse(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("the model was built")
 
 
-def builds_no_model(data: bytes | str, **options: Any) -> bool:
-    """Whether ``json_to_xml`` converts ``data`` without building a model resource or input."""
+def builds_no_model(
+    data: bytes | str, models: tuple[str, ...] = ("Resource", "Input"), **options: Any
+) -> bool:
+    """Whether ``json_to_xml`` converts ``data`` without building any of the model classes
+    ``models`` (by default a resource or an input)."""
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(_json, "Resource", _refuse)
-        m.setattr(_json, "Input", _refuse)
+        for name in models:
+            m.setattr(_json, name, _refuse)
         try:
             ucwaformat.json_to_xml(data, report=[], **options)
         except AssertionError:
@@ -309,24 +313,21 @@ def test_a_bad_dialect_is_refused_before_reading() -> None:
 
 
 def test_other_kinds_go_through_the_model() -> None:
-    for data in (
-        b'{"code": "BadRequest", "message": "m"}',
-        b'{"_links": {"self": {"href": "/e"}, "next": {"href": "/n"}}, "sender": []}',
-    ):
-        assert_same(data)
+    assert_same(b'{"code": "BadRequest", "message": "m"}')
 
 
 # -- generated documents --------------------------------------------------------------------
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(doc=st.one_of(ust.resources(), ust.documents()), pretty=st.booleans())
+@given(doc=st.one_of(ust.resources(), ust.documents(), ust.event_pages()), pretty=st.booleans())
 def test_generated_documents(doc: Any, pretty: bool) -> None:
     try:
         data = ucwaformat.to_json(doc, pretty=pretty)
     except UcwaFormatError:
         return  # a model the JSON writer refuses; not this module's concern
     assert_same(data)
+    assert builds_no_event_model(data)
 
 
 # -- the plain-strings shortcut -----------------------------------------------------------------
@@ -398,3 +399,165 @@ def test_a_plain_document_writes_as_an_escaped_one() -> None:
     escaped = plain.replace(b'"Connected"', b'"Co\\u006enected"')
     assert not xmltext.plain_json(escaped)
     assert ucwaformat.json_to_xml(plain) == ucwaformat.json_to_xml(escaped)
+
+
+# -- event pages --------------------------------------------------------------------------------
+#
+# An event page goes from the JSON reader to the same sink: each event, then its sender, then
+# the page, written by ``_events``'s own functions (the model walk's), the resource an event
+# embeds by the resource sink.
+
+FUZZ = CORPUS.parent / "fuzz"
+EVENT_FILES = sorted(
+    [p for p in JSON_FILES if p.name.startswith("event-")]
+    + [*(CORPUS / "_concepts" / "EventChannelDetails").glob("*.json")]
+    + [p for p in FUZZ.glob("*.json") if b"sender" in p.read_bytes()]
+)
+
+
+def builds_no_event_model(data: bytes | str) -> bool:
+    """Whether ``json_to_xml`` converts ``data`` without building a model event page, sender,
+    event, resource or input."""
+    return builds_no_model(data, ("Events", "Sender", "Event", "Resource", "Input"))
+
+
+def test_the_event_files_are_there() -> None:
+    assert len(EVENT_FILES) > 60
+    assert any(p.parent.name == "EventChannelDetails" for p in EVENT_FILES)
+    assert any(p.parent == FUZZ for p in EVENT_FILES)
+
+
+@pytest.mark.parametrize("path", EVENT_FILES, ids=lambda p: str(p.relative_to(CORPUS.parent)))
+def test_event_file(path: Any) -> None:
+    data = path.read_bytes()
+    assert_same(data)
+    assert builds_no_event_model(data)
+
+
+def test_the_event_pages_are_read_as_event_pages() -> None:
+    pages = 0
+    for path in EVENT_FILES:
+        try:
+            doc = ucwaformat.from_json(path.read_bytes())
+        except UcwaFormatError:
+            continue
+        pages += isinstance(doc, ucwaformat.Events)
+    assert pages >= 60
+
+
+def _page(*events: Any, **sender: Any) -> dict[str, Any]:
+    return {
+        "_links": {"self": {"href": "/e?ack=1"}, "next": {"href": "/e?ack=2"}},
+        "sender": [{"rel": "communication", "href": "/c", **sender, "events": list(events)}],
+    }
+
+
+_CONVERSATION = {
+    "_links": {"self": {"href": "/c/1"}, "messaging": {"href": "/c/1/m"}},
+    "_embedded": {"participant": {"_links": {"self": {"href": "/p"}}, "name": "Ann"}},
+    "participantCount": 2,
+    "state": "Connected",
+    "rel": "conversation",
+}
+
+_EVENT_CASES: dict[str, Any] = {
+    "plain": _page({"link": {"rel": "m", "href": "/m"}, "type": "added"}),
+    "embedded, nested": _page(
+        {
+            "link": {"rel": "conversation", "href": "/c/1", "title": "t"},
+            "_embedded": {"conversation": _CONVERSATION},
+            "type": "updated",
+        },
+        {"link": {"rel": "m", "href": "/m"}, "type": "deleted"},
+    ),
+    "provisional members": _page(
+        {
+            "link": {"rel": "messaging", "href": "/c/m", "title": "m"},
+            "in": {"rel": "conversation", "href": "/c/1", "x": "y"},
+            "status": "Failure",
+            "reason": {"code": "Forbidden", "subcode": None, "message": "no"},
+            "priority": "High",
+            "count": 3,
+            "flag": True,
+            "extra": {"a": "b"},
+            "_embedded": {"conversation": _CONVERSATION},
+            "type": "completed",
+        }
+    ),
+    "unknown type": _page({"link": {"rel": "m", "href": "/m"}, "type": "renamed"}),
+    "sender attributes": _page({"link": {"rel": "m", "href": "/m"}, "type": "added"}, title="T"),
+    "no events": _page(),
+    "empty page": {"_links": {"self": {"href": "/e"}, "resync": {"href": "/r"}}, "sender": []},
+    "self attributes": {"_links": {"self": {"href": "/e", "title": "x"}}, "sender": []},
+    "two senders": {
+        "sender": [
+            {
+                "rel": "a",
+                "href": "/a",
+                "events": [{"link": {"rel": "m", "href": "/m"}, "type": "added"}],
+            },
+            {
+                "rel": "b",
+                "href": "/b",
+                "events": [{"link": {"rel": "n", "href": "/n"}, "type": "started"}],
+            },
+        ]
+    },
+    "escaping": _page({"link": {"rel": "m", "href": "/m?a=1&b=<2>"}, "type": "added"}, title='"q"'),
+    # Errors of the writer, after losses of the reader and of the writer:
+    "bad control character": _page(
+        {"link": {"rel": "m", "href": "/m"}, "status": "s", "type": "added"},
+        {"link": {"rel": "m", "href": "/m\x01"}, "type": "added"},
+    ),
+    "bad sender character": {
+        "sender": [
+            {
+                "rel": "a",
+                "href": "/a",
+                "events": [{"link": {"rel": "m", "href": "/m"}, "type": "x"}],
+            },
+            {"rel": "b", "href": "/b\x02", "events": []},
+        ]
+    },
+    "bad page character": {"_links": {"self": {"href": "/e\x03"}}, "sender": []},
+    "bad member name": _page({"link": {"rel": "m", "href": "/m"}, "type": "added", "a b": {}}),
+    "bad embedded character": _page(
+        {
+            "link": {"rel": "conversation", "href": "/c/1"},
+            "_embedded": {"conversation": {**_CONVERSATION, "state": "\x04"}},
+            "type": "updated",
+        },
+        {"link": {"rel": "m", "href": "/m"}, "type": "weird"},
+    ),
+    # Errors of the reader:
+    "bad type name": _page({"link": {"rel": "m", "href": "/m"}, "type": "a b"}),
+    "no link": _page({"type": "added"}),
+    "embedded array": _page(
+        {"link": {"rel": "m", "href": "/m"}, "_embedded": {"c": [_CONVERSATION]}, "type": "added"}
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_EVENT_CASES))
+def test_event_page(case: str) -> None:
+    data = json.dumps(_EVENT_CASES[case])
+    outcome = assert_same(data)
+    assert builds_no_event_model(data)
+    errors = case.startswith("bad") or case in ("no link", "embedded array")
+    assert outcome[0] == ("error" if errors else "ok")
+
+
+def test_the_event_cases_reach_the_writer() -> None:
+    """The cases hold writer losses and writer errors, after reader losses."""
+    report: list[Loss] = []
+    ucwaformat.json_to_xml(json.dumps(_EVENT_CASES["provisional members"]), report=report)
+    assert {loss.kind for loss in report} >= {"event"}
+    assert len(report) >= 8
+    out = ucwaformat.json_to_xml(json.dumps(_EVENT_CASES["embedded, nested"]), pretty=True)
+    assert b'\n      <resource rel="conversation" href="/c/1">' in out
+    assert b'\n        <resource rel="participant" href="/p">' in out
+    report = []
+    with pytest.raises(UcwaFormatError) as info:
+        ucwaformat.json_to_xml(json.dumps(_EVENT_CASES["bad control character"]), report=report)
+    assert info.value.path is not None and info.value.path.startswith("$.sender[0].events[1]")
+    assert [loss.path for loss in report][-1] == "$.sender[0].events[0].status"

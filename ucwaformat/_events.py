@@ -7,7 +7,7 @@ and every use is reported; unknown members pass through, never dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 from lxml import etree
@@ -15,7 +15,7 @@ from lxml import etree
 from . import _json, _xml
 from ._dto import DtoXmlWriter, read_reason_json, read_reason_xml, write_dto_json, write_reason_xml
 from ._errors import UcwaFormatError, member_path
-from ._model import Attributes, Dto, Event, Events, Link, LinkEntry, Resource, Sender
+from ._model import Attributes, Dto, Event, EventParts, Events, Link, PageLinks, Sender
 from ._xmltext import xml_name
 
 __all__ = [
@@ -223,16 +223,15 @@ def _event_attrs(
 # -- JSON -> model -----------------------------------------------------------------------------
 
 
-def read_events_json(obj: dict[str, Any], reader: _json._Reader) -> Events:
-    """``{"_links": …, "sender": […]}`` → :class:`Events`."""
-    href: str | None = None
-    self_attrs: tuple[tuple[str, str], ...] = ()
-    links: tuple[tuple[str, LinkEntry], ...] = ()
-    senders: list[Sender] = []
+def read_events_json(obj: dict[str, Any], reader: _json._Reader) -> Any:
+    """``{"_links": …, "sender": […]}`` → what the reader's sink makes of it (:class:`Events`
+    for the model; each event and sender is handed to the sink as it is read)."""
+    page: PageLinks = (None, (), ())
+    senders: list[Any] = []
     sender_member = False
     for key, val in obj.items():
         if key == "_links":
-            href, self_attrs, links = reader.links(val, "$._links", True)
+            page = reader.links(val, "$._links", True)
         elif key == "sender":
             sender_member = True
             if not isinstance(val, list):
@@ -244,7 +243,7 @@ def read_events_json(obj: dict[str, Any], reader: _json._Reader) -> Events:
             raise UcwaFormatError(
                 f"unexpected member {key!r} in an event page", path=member_path("$", key)
             )
-    return Events(href, links, tuple(senders), self_attrs, sender_member and not senders)
+    return reader.sink.events(page, senders, sender_member and not senders)
 
 
 def _string(obj: dict[str, Any], key: str, path: str) -> str:
@@ -255,12 +254,12 @@ def _string(obj: dict[str, Any], key: str, path: str) -> str:
     return val
 
 
-def _sender_json(obj: Any, path: str, reader: _json._Reader) -> Sender:
+def _sender_json(obj: Any, path: str, reader: _json._Reader) -> Any:
     if not isinstance(obj, dict):
         raise UcwaFormatError(f"a sender must be an object, not {_json._json_type(obj)}", path=path)
     rel = _string(obj, "rel", path)
     href = _string(obj, "href", path)
-    events: list[Event] = []
+    events: list[Any] = []
     attrs: list[tuple[str, str]] = []
     for key, val in obj.items():
         if key in ("rel", "href"):
@@ -273,7 +272,7 @@ def _sender_json(obj: Any, path: str, reader: _json._Reader) -> Sender:
             attrs.append((key, val))
         else:
             raise UcwaFormatError(f"unexpected sender member {key!r}", path=member_path(path, key))
-    return Sender(rel, href, tuple(events), tuple(attrs))
+    return reader.sink.sender(rel, href, events, tuple(attrs), path)
 
 
 def _link_json(obj: Any, path: str) -> Link:
@@ -291,7 +290,7 @@ def _link_json(obj: Any, path: str) -> Link:
     return Link(rel, href, tuple(extra))
 
 
-def _event_json(obj: Any, path: str, reader: _json._Reader) -> Event:
+def _event_json(obj: Any, path: str, reader: _json._Reader) -> Any:
     rec = reader.rec
     if not isinstance(obj, dict):
         raise UcwaFormatError(f"an event must be an object, not {_json._json_type(obj)}", path=path)
@@ -302,7 +301,7 @@ def _event_json(obj: Any, path: str, reader: _json._Reader) -> Event:
     if "link" not in obj:
         raise UcwaFormatError("an event needs a 'link'", path=path)
     link = _link_json(obj["link"], f"{path}.link")
-    embedded: tuple[str, Resource] | None = None
+    embedded: tuple[str, Any] | None = None
     in_link = None
     status = None
     reason = None
@@ -338,7 +337,7 @@ def _event_json(obj: Any, path: str, reader: _json._Reader) -> Event:
             extra.append((key, tuple(val.items())))
         else:
             raise UcwaFormatError(f"event member {key!r} has no XML form", path=kpath)
-    return Event(etype, link, embedded, in_link, status, reason, tuple(extra))
+    return reader.sink.event((etype, link, embedded, in_link, status, reason, tuple(extra)), path)
 
 
 # -- model -> JSON -----------------------------------------------------------------------------
@@ -432,52 +431,99 @@ def event_obj(
 
 def write_events_xml(doc: Events, writer: _xml._Writer) -> None:
     """:class:`Events` → ``<events>`` appended to the writer's output."""
-    out = writer.out
-    head = "<events"
-    if doc.href is not None:
-        head += f' href="{writer.attr(doc.href, "$")}"'
-    head += writer.attrs(doc.self_attributes, "$") + f' xmlns="{NS}"'
-    if not (doc.links or doc.senders):
-        out.append(f"{writer.nl(0)}{head}/>")
-        return
-    out.append(f"{writer.nl(0)}{head}>")
-    writer.links(doc.links, "$", 1)
     dto = DtoXmlWriter(writer.text, writer.attr, writer.attrs, writer.bools, writer.pretty)
-    for i, sender in enumerate(doc.senders):
-        spath = f"$.sender[{i}]"
-        shead = (
-            f'<sender rel="{writer.attr(sender.rel, spath)}" href="{writer.attr(sender.href, spath)}"'
-            f"{writer.attrs(sender.attributes, spath)}"
-        )
-        ind = writer.nl(1)
-        if not sender.events:
-            out.append(f"{ind}{shead}/>")
-            continue
-        out.append(f"{ind}{shead}>")
-        for j, event in enumerate(sender.events):
-            _event_xml_out(event, f"{spath}.events[{j}]", writer, dto)
-        out.append(f"{ind}</sender>")
-    out.append(writer.nl(0) + "</events>")
+
+    def event(ev: Event, path: str) -> None:
+        _event_xml_out(ev, path, writer, dto)
+
+    def sender(s: Sender, path: str) -> None:
+        sender_element(writer, s.rel, s.href, s.attributes, s.events, path, event)
+
+    events_element(writer, (doc.href, doc.self_attributes, doc.links), doc.senders, sender)
 
 
 def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWriter) -> None:
+    """A model event (and, through the writer, the resource it embeds)."""
+    parts = (event.type, event.link, event.embedded, event.in_link, event.status, event.reason)
+    event_element(writer, (*parts, event.extra), path, writer.resource, dto)
+
+
+def events_element(
+    writer: _xml._Writer,
+    page: PageLinks,
+    senders: Sequence[Any],
+    child: Callable[[Any, str], None],
+) -> None:
+    """``<events>`` from its parts, whoever holds them (a model page, or what the JSON reader
+    read); each sender goes through ``child(sender, path)``, which writes or places it."""
+    href, self_attrs, links = page
     out = writer.out
-    if event.type not in EVENT_TYPES:
+    head = "<events"
+    if href is not None:
+        head += f' href="{writer.attr(href, "$")}"'
+    head += writer.attrs(self_attrs, "$") + f' xmlns="{NS}"'
+    if not (links or senders):
+        out.append(f"{writer.nl(0)}{head}/>")
+        return
+    out.append(f"{writer.nl(0)}{head}>")
+    writer.links(links, "$", 1)
+    for i, sender in enumerate(senders):
+        child(sender, f"$.sender[{i}]")
+    writer.out.append(writer.nl(0) + "</events>")
+
+
+def sender_element(
+    writer: _xml._Writer,
+    rel: str,
+    href: str,
+    attrs: tuple[tuple[str, str], ...],
+    events: Sequence[Any],
+    path: str,
+    child: Callable[[Any, str], None],
+) -> None:
+    """One ``<sender>`` from its parts; each event goes through ``child(event, path)``."""
+    out = writer.out
+    head = (
+        f'<sender rel="{writer.attr(rel, path)}" href="{writer.attr(href, path)}"'
+        f"{writer.attrs(attrs, path)}"
+    )
+    ind = writer.nl(1)
+    if not events:
+        out.append(f"{ind}{head}/>")
+        return
+    out.append(f"{ind}{head}>")
+    for j, event in enumerate(events):
+        child(event, f"{path}.events[{j}]")
+    writer.out.append(f"{ind}</sender>")
+
+
+def event_element(
+    writer: _xml._Writer,
+    parts: EventParts,
+    path: str,
+    child: Callable[[Any, str, str, int], None],
+    dto: DtoXmlWriter | None = None,
+) -> None:
+    """One event's element from its parts; its embedded resource goes through
+    ``child(resource, role, path, depth)`` (see ``_xml._Writer.embedded``). ``dto``: the
+    writer of its ``reason`` (made here if it has one and none is given)."""
+    etype, link, embedded, in_link, status, reason, extra = parts
+    out = writer.out
+    if etype not in EVENT_TYPES:
         writer.rec.loss(
-            "event", f"{path}.type", f"unknown event type {event.type!r}; written as an element"
+            "event", f"{path}.type", f"unknown event type {etype!r}; written as an element"
         )
-    xml_name(event.type, f"{path}.type")
-    link = event.link
+    xml_name(etype, f"{path}.type")
     attrs: list[tuple[str, str]] = [*link.attributes]
-    if event.status is not None:
+    if status is not None:
         writer.rec.loss(
             "event",
             f"{path}.status",
             "'status' has no documented XML form; written as the provisional attribute",
         )
-        attrs.append(("status", event.status))
+        attrs.append(("status", status))
     children: list[str] = []
-    for key, val in event.extra:
+    for key, val in extra:
         kpath = member_path(path, key)
         writer.rec.loss("event", kpath, f"undocumented event member {key!r}; written provisionally")
         if isinstance(val, tuple):
@@ -489,34 +535,36 @@ def _event_xml_out(event: Event, path: str, writer: _xml._Writer, dto: DtoXmlWri
         else:
             attrs.append((key, str(val)))
     head = (
-        f'<{event.type} rel="{writer.attr(link.rel, path)}" href="{writer.attr(link.href, path)}"'
+        f'<{etype} rel="{writer.attr(link.rel, path)}" href="{writer.attr(link.href, path)}"'
         f"{writer.attrs(tuple(attrs), path)}"
     )
     ind = writer.nl(2)
-    if not (event.in_link or event.reason or children or event.embedded):
+    if not (in_link or reason or children or embedded):
         out.append(f"{ind}{head}/>")
         return
     out.append(f"{ind}{head}>")
-    if event.in_link is not None:
+    if in_link is not None:
         writer.rec.loss(
             "event",
             f"{path}.in",
             "'in' has no documented XML form; written as the provisional <in> element",
         )
-        il = event.in_link
         out.append(
-            f'{writer.nl(3)}<in rel="{writer.attr(il.rel, path)}" href="{writer.attr(il.href, path)}"'
-            f"{writer.attrs(il.attributes, path)}/>"
+            f'{writer.nl(3)}<in rel="{writer.attr(in_link.rel, path)}"'
+            f' href="{writer.attr(in_link.href, path)}"'
+            f"{writer.attrs(in_link.attributes, path)}/>"
         )
-    if event.reason is not None:
+    if reason is not None:
         writer.rec.loss(
             "event",
             f"{path}.reason",
             "'reason' has no documented XML form; written as the provisional <reason> element",
         )
-        out.append(write_reason_xml(event.reason, dto, 3, f"{path}.reason"))
+        if dto is None:
+            dto = DtoXmlWriter(writer.text, writer.attr, writer.attrs, writer.bools, writer.pretty)
+        out.append(write_reason_xml(reason, dto, 3, f"{path}.reason"))
     out.extend(children)
-    if event.embedded is not None:
-        role, res = event.embedded
-        writer.resource(res, role, member_path(f"{path}._embedded", role), 3)
-    out.append(f"{ind}</{event.type}>")
+    if embedded is not None:
+        role, res = embedded
+        child(res, role, member_path(f"{path}._embedded", role), 3)
+    writer.out.append(f"{ind}</{etype}>")

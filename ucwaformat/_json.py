@@ -25,12 +25,17 @@ from ._jsondates import (
     plain_written,
 )
 from ._model import (
+    Event,
+    EventParts,
+    Events,
     Input,
     Link,
     LinkEntry,
+    PageLinks,
     Resource,
     ResourceEntry,
     Scalar,
+    Sender,
     Value,
 )
 from ._schema import PropertyType, Schema
@@ -263,9 +268,18 @@ class Sink(Protocol):
         embedded: tuple[tuple[str, Any], ...],
     ) -> Any: ...
 
+    def event(self, parts: EventParts, path: str) -> Any: ...
+
+    def sender(
+        self, rel: str, href: str, events: list[Any], attrs: tuple[tuple[str, str], ...], path: str
+    ) -> Any: ...
+
+    def events(self, page: PageLinks, senders: list[Any], empty_sender: bool) -> Any: ...
+
 
 class ModelSink:
-    """Builds the model's :class:`Resource` and :class:`Input` of what the JSON reader read."""
+    """Builds the model (:class:`Resource`, :class:`Input`, an event page's :class:`Event`,
+    :class:`Sender` and :class:`Events`) of what the JSON reader read."""
 
     __slots__ = ()
 
@@ -291,6 +305,18 @@ class ModelSink:
         embedded: tuple[tuple[str, Any], ...],
     ) -> Input:
         return Input(tuple(props), links, embedded)
+
+    def event(self, parts: EventParts, path: str) -> Event:
+        return Event(*parts)
+
+    def sender(
+        self, rel: str, href: str, events: list[Any], attrs: tuple[tuple[str, str], ...], path: str
+    ) -> Sender:
+        return Sender(rel, href, tuple(events), attrs)
+
+    def events(self, page: PageLinks, senders: list[Any], empty_sender: bool) -> Events:
+        href, self_attrs, links = page
+        return Events(href, links, tuple(senders), self_attrs, empty_sender)
 
 
 #: The model sink: it keeps no state, so every reader can share one.

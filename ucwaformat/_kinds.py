@@ -173,7 +173,7 @@ def request_kind(data: bytes | str) -> Literal["input"] | None:
 
 
 #: A reader of one kind of JSON object: what the reader's sink makes of it (the model's
-#: Document by default; resources and inputs as the XML sink writes them).
+#: Document by default; resources, inputs and event pages as the XML sink writes them).
 _JsonRead = Callable[[dict[str, Any], "_json._Reader", str | None, str], Any]
 
 #: The readers of each kind's JSON object.
@@ -261,8 +261,8 @@ def json_xml(
     default_offset: int | None,
 ) -> bytes:
     """JSON bytes or text → XML bytes: what ``write_xml(read_json(..., for_xml=True))`` gives,
-    losses and errors in the same order. Resources and inputs go from the JSON reader to the
-    XML sink (no model); the other kinds are read into the model and written from it."""
+    losses and errors in the same order. Resources, inputs and event pages go from the JSON
+    reader to the XML sink (no model); DTOs are read into the model and written from it."""
     obj = _json.load_json(data, strict=rec.strict, rec=rec)
     mark = len(rec.losses) if rec.losses is not None else 0
     write = (dialect, pretty, default_offset, plain_json(data))
@@ -288,8 +288,8 @@ def _json_xml_object(
     dialect, pretty, default_offset, plain = write
     if isinstance(obj, dict):
         read_as = json_kind(obj) if kind is None else kind
-        if read_as == "resource" or read_as == "input":
-            sink = XmlSink(dialect, pretty, rec, default_offset, plain)
+        if read_as == "resource" or read_as == "input" or read_as == "events":
+            sink = XmlSink(dialect, pretty, rec, default_offset, plain, read_as == "events")
             reader = _json._Reader(schema, rec, again, True, sink)
             if read_as == "resource":
                 sink.root_type(obj.get("rel"))

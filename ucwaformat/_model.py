@@ -9,7 +9,7 @@ writers never need a schema.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -202,6 +202,17 @@ class Event:
     status: str | None = None
     reason: Dto | None = None
     extra: Extra = ()
+
+
+#: An event's parts as a reader hands them to its sink, in :class:`Event`'s order (type, link,
+#: the embedded ``(role, resource)`` as the sink made it, ``in``, status, reason, extra).
+EventParts: TypeAlias = tuple[
+    str, Link, "tuple[str, Any] | None", "Link | None", "str | None", "Dto | None", Extra
+]
+
+#: An event page's links as a reader hands them to its sink: the self link's ``href`` and other
+#: attributes, then the page links (``next``, ``resume``, ``resync``).
+PageLinks: TypeAlias = tuple["str | None", Attributes, tuple[tuple[str, LinkEntry], ...]]
 
 
 @attrs.frozen(slots=True)

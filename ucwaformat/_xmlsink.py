@@ -4,7 +4,9 @@ The JSON reader (``_json._Reader``) reads a resource's members, then hands its p
 sink, its embedded resources already made by the same sink; :class:`_json.ModelSink` builds the
 model, :class:`XmlSink` writes the ``<resource>`` (or ``<input>``) through the XML writer's own
 functions (``_xml._Writer.element``: escaping, names, dates, dialect, pretty-printing), so that
-``json_to_xml`` and ``to_xml(from_json(...))`` agree by construction.
+``json_to_xml`` and ``to_xml(from_json(...))`` agree by construction. An event page's events
+and senders go the same way, through ``_events``'s own writers (``event_element``,
+``sender_element``, ``events_element``).
 
 A resource is written once it is read, so before its parent; each resource's text is kept apart
 (a list of fragments) and placed into its parent's where the writer puts it. The writer's
@@ -18,8 +20,9 @@ from __future__ import annotations
 from typing import Any, Final, TypeAlias
 
 from ._errors import Recorder, UcwaFormatError
+from ._events import event_element, events_element, sender_element
 from ._media import Dialect
-from ._model import LinkEntry, Value
+from ._model import EventParts, LinkEntry, PageLinks, Value
 from ._xml import _Writer
 
 __all__ = ["XmlSink"]
@@ -36,7 +39,7 @@ _NOBODY: Final = Recorder(False, None)
 class XmlSink:
     """Writes the XML of each resource and input the JSON reader reads (see the module)."""
 
-    __slots__ = ("later", "pending", "top", "writer")
+    __slots__ = ("base", "later", "pending", "top", "writer")
 
     def __init__(
         self,
@@ -45,9 +48,14 @@ class XmlSink:
         rec: Recorder,
         default_offset: int | None,
         plain: bool = False,
+        events: bool = False,
     ) -> None:
         """``plain``: no string the reader hands over needs escaping (``_xmltext.plain_json``
-        said so of the JSON text), so the writer looks at none."""
+        said so of the JSON text), so the writer looks at none. ``events``: the document is an
+        event page, whose resources all sit in an event, two levels below where the reader
+        counts them (``<events>``, ``<sender>``, then the event's element)."""
+        #: What is added to the reader's depth of a resource to write it.
+        self.base = 2 if events else 0
         #: The writer's losses and error while it writes one resource.
         self.later: list[Any] = []
         #: The losses and error (a :class:`UcwaFormatError`, last) of a resource written but not
@@ -75,6 +83,11 @@ class XmlSink:
     def place(self, piece: Piece, role: str, path: str, depth: int) -> None:
         """An embedded resource's text (written when it was read) in its parent's, and its
         losses after the parent's own so far (``_Writer.embedded`` calls it in order)."""
+        self.put(piece, path)
+
+    def put(self, piece: Piece, path: str) -> None:
+        """A part's text (a resource's, an event's, a sender's) in its parent's, its losses
+        after the parent's own so far."""
         self.writer.out.extend(piece)
         if self.pending:
             events = self.pending.pop(id(piece), None)
@@ -108,7 +121,7 @@ class XmlSink:
                 position,
                 role,
                 path,
-                depth,
+                depth + self.base,
                 self.place,
             )
         except UcwaFormatError as exc:
@@ -125,6 +138,41 @@ class XmlSink:
         writer.out = self.top
         try:
             writer.input_element(props, links, embedded, self.place)
+        except UcwaFormatError as exc:
+            self.later.append(exc)
+        return self._written(self.top)
+
+    def event(self, parts: EventParts, path: str) -> Piece:
+        """An event page's event, its embedded resource already written (``_events``'s
+        writer: the model walk's own function)."""
+        writer = self.writer
+        frags: list[str] = []
+        writer.out = frags
+        try:
+            event_element(writer, parts, path, self.place)
+        except UcwaFormatError as exc:
+            self.later.append(exc)
+        return self._written(frags)
+
+    def sender(
+        self, rel: str, href: str, events: list[Any], attrs: tuple[tuple[str, str], ...], path: str
+    ) -> Piece:
+        """A sender, its events already written."""
+        writer = self.writer
+        frags: list[str] = []
+        writer.out = frags
+        try:
+            sender_element(writer, rel, href, attrs, events, path, self.put)
+        except UcwaFormatError as exc:
+            self.later.append(exc)
+        return self._written(frags)
+
+    def events(self, page: PageLinks, senders: list[Any], empty_sender: bool) -> Piece:
+        """The ``<events>`` root, its senders already written."""
+        writer = self.writer
+        writer.out = self.top
+        try:
+            events_element(writer, page, senders, self.put)
         except UcwaFormatError as exc:
             self.later.append(exc)
         return self._written(self.top)
