@@ -20,6 +20,7 @@ import pytest
 from data_paths import CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sink_checks import Outcome, builds_none, outcome
 
 import ucwaformat
 from ucwaformat import Loss, Schema, UcwaFormatError, _json, _kinds
@@ -29,8 +30,6 @@ from ucwaformat.testing import strategies as ust
 
 JSON_FILES = sorted(p for p in CORPUS.rglob("*.json") if p.name != "manifest.json")
 EXAMPLE = CORPUS.parent.parent.parent / "examples" / "myAssignedOnlineMeeting.json"
-
-Outcome = tuple[Any, ...]
 
 #: Write options: both dialects, pretty or not, a display offset.
 WRITES: list[dict[str, Any]] = [
@@ -55,30 +54,16 @@ def _model(data: bytes | str, *, strict: bool, report: list[Loss], **options: An
     return ucwaformat.to_xml(doc, strict=strict, report=report, **options)
 
 
-def _run(convert: Callable[..., bytes], data: bytes | str, strict: bool, **options: Any) -> Outcome:
-    report: list[Loss] = []
-    try:
-        out = convert(data, strict=strict, report=report, **options)
-    except UcwaFormatError as exc:
-        assert type(exc) is UcwaFormatError
-        return ("error", exc.msg, exc.line, exc.column, exc.path, report)
-    return ("ok", out, report)
-
-
 def assert_same(data: bytes | str, **options: Any) -> Outcome:
     """Both paths, lenient and strict, every write option: the same outcome. Returns the
     lenient one with ``options`` alone."""
     for strict in (False, True):
         for write in WRITES:
             both = {**write, **options}
-            sink = _run(ucwaformat.json_to_xml, data, strict, **both)
-            model = _run(_model, data, strict, **both)
+            sink = outcome(ucwaformat.json_to_xml, data, strict, **both)
+            model = outcome(_model, data, strict, **both)
             assert sink == model, f"strict={strict} {write}"
-    return _run(ucwaformat.json_to_xml, data, False, **options)
-
-
-def _refuse(*args: Any, **kwargs: Any) -> Any:
-    raise AssertionError("the model was built")
+    return outcome(ucwaformat.json_to_xml, data, False, **options)
 
 
 def builds_no_model(
@@ -86,16 +71,7 @@ def builds_no_model(
 ) -> bool:
     """Whether ``json_to_xml`` converts ``data`` without building any of the model classes
     ``models`` (by default a resource or an input)."""
-    with pytest.MonkeyPatch.context() as m:
-        for name in models:
-            m.setattr(_json, name, _refuse)
-        try:
-            ucwaformat.json_to_xml(data, report=[], **options)
-        except AssertionError:
-            return False
-        except UcwaFormatError:
-            pass
-    return True
+    return builds_none(ucwaformat.json_to_xml, data, _json, models, **options)
 
 
 # -- the corpus ---------------------------------------------------------------------------------
@@ -297,9 +273,9 @@ def test_the_edits_reach_the_writer() -> None:
         doc = copy.deepcopy(_BASE)
         edit(doc)
         data = json.dumps(doc, ensure_ascii=False).encode("utf-8", "surrogatepass")
-        outcome = _run(ucwaformat.json_to_xml, data, False)
-        kinds.update(loss.kind for loss in outcome[-1])
-        errors += outcome[0] == "error"
+        seen = outcome(ucwaformat.json_to_xml, data, False)
+        kinds.update(loss.kind for loss in seen[-1])
+        errors += seen[0] == "error"
     assert {"null", "empty-collection", "rel", "offset", "untyped", "float"} <= kinds
     assert errors >= 8
 

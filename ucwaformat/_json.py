@@ -29,11 +29,13 @@ from ._model import (
     EventParts,
     Events,
     Input,
+    InputParts,
     Link,
     LinkEntry,
     PageLinks,
     Resource,
     ResourceEntry,
+    ResourceParts,
     Scalar,
     Sender,
     Value,
@@ -247,26 +249,9 @@ class Sink(Protocol):
     resources first, as this sink made them): :class:`ModelSink` builds the model, the XML sink
     (``_xmlsink``) writes the XML text."""
 
-    def resource(
-        self,
-        rtype: str | None,
-        href: str | None,
-        props: list[tuple[str, Value]],
-        links: tuple[tuple[str, LinkEntry], ...],
-        embedded: tuple[tuple[str, Any], ...],
-        self_attrs: tuple[tuple[str, str], ...],
-        position: int | None,
-        path: str,
-        role: str | None,
-        depth: int,
-    ) -> Any: ...
+    def resource(self, parts: ResourceParts, path: str, role: str | None, depth: int) -> Any: ...
 
-    def input(
-        self,
-        props: list[tuple[str, Value]],
-        links: tuple[tuple[str, LinkEntry], ...],
-        embedded: tuple[tuple[str, Any], ...],
-    ) -> Any: ...
+    def input(self, parts: InputParts) -> Any: ...
 
     def event(self, parts: EventParts, path: str) -> Any: ...
 
@@ -283,27 +268,12 @@ class ModelSink:
 
     __slots__ = ()
 
-    def resource(
-        self,
-        rtype: str | None,
-        href: str | None,
-        props: list[tuple[str, Value]],
-        links: tuple[tuple[str, LinkEntry], ...],
-        embedded: tuple[tuple[str, Any], ...],
-        self_attrs: tuple[tuple[str, str], ...],
-        position: int | None,
-        path: str,
-        role: str | None,
-        depth: int,
-    ) -> Resource:
+    def resource(self, parts: ResourceParts, path: str, role: str | None, depth: int) -> Resource:
+        rtype, href, props, links, embedded, self_attrs, position = parts
         return Resource(rtype, href, tuple(props), links, embedded, self_attrs, position)
 
-    def input(
-        self,
-        props: list[tuple[str, Value]],
-        links: tuple[tuple[str, LinkEntry], ...],
-        embedded: tuple[tuple[str, Any], ...],
-    ) -> Input:
+    def input(self, parts: InputParts) -> Input:
+        props, links, embedded = parts
         return Input(tuple(props), links, embedded)
 
     def event(self, parts: EventParts, path: str) -> Event:
@@ -567,7 +537,7 @@ class _Reader:
                 if value is not _Skip:
                     props.append((key, value))  # type: ignore[arg-type]
         return self.sink.resource(
-            rtype, href, props, links, embedded, self_attrs, position, path, role, depth
+            (rtype, href, props, links, embedded, self_attrs, position), path, role, depth
         )
 
     def input(self, obj: dict[str, Any], target: str | None) -> Any:
@@ -597,7 +567,7 @@ class _Reader:
                 value = self.value(val, ppath, pt)
                 if value is not _Skip:
                     props.append((key, value))  # type: ignore[arg-type]
-        return self.sink.input(props, links, embedded)
+        return self.sink.input((props, links, embedded))
 
 
 class _Skip:

@@ -210,6 +210,24 @@ EventParts: TypeAlias = tuple[
     str, Link, "tuple[str, Any] | None", "Link | None", "str | None", "Dto | None", Extra
 ]
 
+#: A resource's parts as the JSON reader hands them to its sink, in :class:`Resource`'s order
+#: (type, ``href``, properties as read, links, the embedded ``(role, resource)`` pairs as the
+#: sink made them, the self link's other attributes, the type's position among the properties).
+ResourceParts: TypeAlias = tuple[
+    "str | None",
+    "str | None",
+    "list[tuple[str, Value]]",
+    "tuple[tuple[str, LinkEntry], ...]",
+    "tuple[tuple[str, Any], ...]",
+    Attributes,
+    "int | None",
+]
+
+#: An input's parts as the JSON reader hands them to its sink: properties, links, embedded.
+InputParts: TypeAlias = tuple[
+    "list[tuple[str, Value]]", "tuple[tuple[str, LinkEntry], ...]", "tuple[tuple[str, Any], ...]"
+]
+
 #: An event page's links as a reader hands them to its sink: the self link's ``href`` and other
 #: attributes, then the page links (``next``, ``resume``, ``resync``).
 PageLinks: TypeAlias = tuple["str | None", Attributes, tuple[tuple[str, LinkEntry], ...]]

@@ -22,7 +22,7 @@ from typing import Any, Final, TypeAlias
 from ._errors import Recorder, UcwaFormatError
 from ._events import event_element, events_element, sender_element
 from ._media import Dialect
-from ._model import EventParts, LinkEntry, PageLinks, Value
+from ._model import EventParts, InputParts, PageLinks, ResourceParts
 from ._xml import _Writer
 
 __all__ = ["XmlSink"]
@@ -94,50 +94,21 @@ class XmlSink:
             if events is not None:
                 self.later.extend(events)
 
-    def resource(
-        self,
-        rtype: str | None,
-        href: str | None,
-        props: list[tuple[str, Value]],
-        links: tuple[tuple[str, LinkEntry], ...],
-        embedded: tuple[tuple[str, Any], ...],
-        self_attrs: tuple[tuple[str, str], ...],
-        position: int | None,
-        path: str,
-        role: str | None,
-        depth: int,
-    ) -> Piece:
+    def resource(self, parts: ResourceParts, path: str, role: str | None, depth: int) -> Piece:
         writer = self.writer
         frags: list[str] = self.top if role is None else []
         writer.out = frags
         try:
-            writer.element(
-                rtype,
-                href,
-                props,
-                links,
-                embedded,
-                self_attrs,
-                position,
-                role,
-                path,
-                depth + self.base,
-                self.place,
-            )
+            writer.element(*parts, role, path, depth + self.base, self.place)
         except UcwaFormatError as exc:
             self.later.append(exc)  # raised by document(), unless the reader fails first
         return self._written(frags)
 
-    def input(
-        self,
-        props: list[tuple[str, Value]],
-        links: tuple[tuple[str, LinkEntry], ...],
-        embedded: tuple[tuple[str, Any], ...],
-    ) -> Piece:
+    def input(self, parts: InputParts) -> Piece:
         writer = self.writer
         writer.out = self.top
         try:
-            writer.input_element(props, links, embedded, self.place)
+            writer.input_element(*parts, self.place)
         except UcwaFormatError as exc:
             self.later.append(exc)
         return self._written(self.top)
