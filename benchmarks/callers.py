@@ -18,7 +18,7 @@ one run (interleaved repetitions, medians), and prints the ratio with its target
   and ``-j 2`` (subprocesses, wall time; CPU time of the children shown), against an in-process
   loop that reads each file, converts it with ``xml_to_json``/``json_to_xml`` and writes it.
 - ``unknown-rel``: in-process ``xml_to_json`` on the 10k document with one link rel the schema
-  does not know, against the same document without it.
+  does not know, and with one date without a zone, against the same document without either.
 - ``typed``: ``typed.from_xml`` against ``xml_to_json`` on the small meeting and on the 10k
   document (as ``types.Search``).
 - ``stream``: ``stream_xml_to_json`` between files on the 10k document against the streaming
@@ -337,26 +337,37 @@ def case_files(tmp: Path, repeat: int, n: int) -> None:
 
 
 def case_unknown(repeat: int) -> None:
-    print("\n[unknown-rel] xml_to_json on the 10k document, with one unknown link rel vs without")
+    print(
+        "\n[unknown-rel] xml_to_json on the 10k document, with one unknown link rel (or one date"
+        " without a zone) vs without"
+    )
     xml = contacts_xml(10_000)
     at = xml.index(b"<link ", len(xml) // 2)
     odd = xml[:at] + UNKNOWN_LINK + xml[at:]
+    # One date in the middle without its zone ('Z'): read as UTC and reported.
+    at = xml.index(b'Z</property>', xml.index(b'name="lastActive"', len(xml) // 2))
+    zoneless = xml[:at] + xml[at + 1 :]
     plain: list[ucwaformat.Loss] = []
     losses: list[ucwaformat.Loss] = []
+    zone: list[ucwaformat.Loss] = []
     ucwaformat.xml_to_json(xml, report=plain)
     ucwaformat.xml_to_json(odd, report=losses)
+    ucwaformat.xml_to_json(zoneless, report=zone)
     extra = [loss for loss in losses if "somethingTheSchema" in str(loss)]
     print(f"  losses reported: {len(plain)} without, {len(losses)} with ({extra[:1]})")
+    print(f"  zoneless: {len(zone)} ({[loss for loss in zone if loss.kind == 'zone'][:1]})")
     m = interleaved(
         {
             "without": cpu(lambda: ucwaformat.xml_to_json(xml)),
             "with": cpu(lambda: ucwaformat.xml_to_json(odd)),
+            "zoneless": cpu(lambda: ucwaformat.xml_to_json(zoneless)),
         },
         repeat,
     )
     for name, t in m.items():
         print(f"  {name:<10} {fmt(t)}")
     target("one unknown rel / none", m["with"] / m["without"], 1.1)
+    target("one date without a zone / none", m["zoneless"] / m["without"], 1.1)
 
 
 def case_typed(repeat: int) -> None:
