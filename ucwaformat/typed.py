@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import gc
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar, overload
 
@@ -44,8 +44,20 @@ from . import _api, _json, _kinds
 from ._dates import Timestamp
 from ._errors import Loss, Recorder, UcwaFormatError, member_path
 from ._media import Dialect
-from ._model import Document, Dto, Events, Input, Link, LinkEntry, Resource, Value
+from ._model import (
+    Attributes,
+    Document,
+    Dto,
+    Events,
+    Input,
+    Link,
+    LinkEntry,
+    Properties,
+    Resource,
+    Value,
+)
 from ._schema import Schema
+from ._xml import MODEL, ModelSink, _model_links
 from .types import (
     RESOURCE_CLASSES,
     ROLE_TYPES,
@@ -149,6 +161,9 @@ def _is_tuple_of(cls: Any) -> bool:
     return typing.get_origin(cls) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
+_STR: Final = {str}
+
+
 def _tuple_structure_factory(cls: Any) -> Callable[[Any, type], tuple[Any, ...]]:
     item_type = typing.get_args(cls)[0]
     item_hook = converter.get_structure_hook(item_type)
@@ -156,7 +171,7 @@ def _tuple_structure_factory(cls: Any) -> Callable[[Any, type], tuple[Any, ...]]
     def structure_tuple(value: Any, _: type) -> tuple[Any, ...]:
         if not isinstance(value, tuple):
             raise _wrong("a list", value)
-        if item_type is str and all(type(item) is str for item in value):
+        if item_type is str and {*map(type, value)} <= _STR:
             return value  # a list of strings is its own value
         out = []
         for i, item in enumerate(value):
@@ -257,9 +272,13 @@ class _Field:
 class _Spec:
     fields: tuple[_Field, ...]
     by_wire: Mapping[str, _Field]
-    plain: Mapping[str, str]  # wire name -> attribute, of the str fields (not external)
+    #: wire name → (attribute, a str field, its structure hook, holds dates), of the fields a
+    #: property goes to (not the external ones): one lookup per property
+    steps: Mapping[str, tuple[str, bool, _Leaf, bool]]
     links: type[Links]
     embedded: type[Embedded]
+    no_links: Links  # (shared: frozen, and most embedded resources have none)
+    no_embedded: Embedded
 
 
 _SPECS: Final[dict[type, _Spec]] = {}
@@ -291,8 +310,10 @@ def _spec(cls: type) -> _Spec:
         )
     links = hints["links"]
     embedded = hints["embedded"]
-    plain = {f.wire: f.attr for f in fields if f.plain and not f.external}
-    spec = _Spec(tuple(fields), {f.wire: f for f in fields}, plain, links, embedded)
+    steps = {f.wire: (f.attr, f.plain, f.structure, f.dates) for f in fields if not f.external}
+    spec = _Spec(
+        tuple(fields), {f.wire: f for f in fields}, steps, links, embedded, links(), embedded()
+    )
     _SPECS[cls] = spec
     return spec
 
@@ -335,101 +356,256 @@ class _Properties:
 
     __slots__ = ("extra", "nulls", "order", "originals", "values")
 
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-        self.order: list[str | None] = []
-        self.extra: list[tuple[str, Value]] = []
-        self.nulls: set[str] = set()
-        self.originals: list[tuple[str, Value]] = []
-
-
-def _structure_properties(
-    props: tuple[tuple[str, Value], ...], spec: _Spec, path: str
-) -> _Properties:
-    out = _Properties()
-    by_wire = spec.by_wire
-    values = out.values
-    order = out.order
-    # A repeated name: the last one goes to the field, as Resource.get reads it (D24).
-    last: dict[str, int] | None = None
-    if len(dict(props)) != len(props):
-        last = {name: i for i, (name, _v) in enumerate(props)}
-    plain = spec.plain
-    for i, (name, value) in enumerate(props):
-        attr = plain.get(name)
-        if attr is not None and type(value) is str and (last is None or last[name] == i):
-            values[attr] = value  # most values: a string for a string field, no hook to call
-            order.append(name)
-            continue
-        field = by_wire.get(name)
-        if field is None or field.external or (last is not None and last[name] != i):
-            out.extra.append((name, value))
-            order.append(None)
-            continue
-        order.append(name)
-        if value is None:  # JSON null: the field stays None, the null is written back
-            out.nulls.add(name)
-            continue
-        try:
-            values[field.attr] = field.structure(value)
-        except UcwaFormatError as exc:
-            raise _at(exc, member_path(path, name)) from None
-        if field.dates:
-            out.originals.append((name, value))
-    return out
-
-
-def _structure_embedded(
-    embedded: tuple[tuple[str, Any], ...], roles: Mapping[str, str], path: str
-) -> tuple[tuple[str, ItemEntry], ...]:
-    if not embedded:
-        return ()
-    entries: list[tuple[str, ItemEntry]] = []
-    base = member_path(path, "_embedded")
-    for role, entry in embedded:
-        rpath = member_path(base, role)
-        if isinstance(entry, tuple):
-            items = tuple(
-                _structure_item(item, role, roles, f"{rpath}[{i}]") for i, item in enumerate(entry)
-            )
-            entries.append((role, items))
-        else:
-            entries.append((role, _structure_item(entry, role, roles, rpath)))
-    return tuple(entries)
-
-
-def _structure_item(item: Resource, role: str, roles: Mapping[str, str], path: str) -> Item:
-    """An embedded resource as the class of its type; typeless stubs by their role (D4)."""
-    if item.type is not None:
-        cls = RESOURCE_CLASSES.get(item.type)
-    else:
-        cls = RESOURCE_CLASSES.get(roles.get(role) or ROLE_TYPES.get(role) or role)
-    return item if cls is None else _structure_resource(item, cls, path)
+    def __init__(
+        self,
+        values: dict[str, Any],
+        order: tuple[str | None, ...],
+        extra: tuple[tuple[str, Value], ...],
+        nulls: frozenset[str],
+        originals: tuple[tuple[str, Value], ...],
+    ) -> None:
+        self.values = values
+        self.order = order
+        self.extra = extra
+        self.nulls = nulls
+        self.originals = originals
 
 
 _NO_NULLS: Final[frozenset[str]] = frozenset()
+
+
+def _shadowed(props: Properties) -> frozenset[int]:
+    """The places of the properties whose name appears again later: the last one goes to the
+    field, as Resource.get reads it (D24), the others to ``extra``."""
+    if len(dict(props)) == len(props):
+        return frozenset()
+    last = {name: i for i, (name, _v) in enumerate(props)}
+    return frozenset(i for i, (name, _v) in enumerate(props) if last[name] != i)
+
+
+def _order(names: Iterable[str], spec: _Spec, shadowed: frozenset[int]) -> tuple[str | None, ...]:
+    """``Wire.order`` when some properties went to ``extra``: ``None`` in their places."""
+    steps = spec.steps
+    return tuple(
+        None if name not in steps or i in shadowed else name for i, name in enumerate(names)
+    )
+
+
+def _structure_properties(
+    props: Iterable[tuple[str, Value]],
+    names: Iterable[str],
+    spec: _Spec,
+    path: str,
+    shadowed: frozenset[int] = frozenset(),
+) -> _Properties:
+    """Split ``props`` (``names``: their names, in order) between the fields of ``spec`` and
+    ``extra``, typing each field's value."""
+    steps = spec.steps
+    values: dict[str, Any] = {}
+    extra: list[tuple[str, Value]] | None = None
+    nulls: set[str] | None = None
+    originals: list[tuple[str, Value]] | None = None
+    for i, (name, value) in enumerate(props):
+        step = steps.get(name)
+        if step is None or (shadowed and i in shadowed):
+            if extra is None:
+                extra = []
+            extra.append((name, value))
+            continue
+        attr, plain, structure, dates = step
+        if plain and type(value) is str:
+            values[attr] = value  # most values: a string for a string field, no hook to call
+            continue
+        if value is None:  # JSON null: the field stays None, the null is written back
+            if nulls is None:
+                nulls = set()
+            nulls.add(name)
+            continue
+        try:
+            values[attr] = structure(value)
+        except UcwaFormatError as exc:
+            raise _at(exc, member_path(path, name)) from None
+        if dates:
+            if originals is None:
+                originals = []
+            originals.append((name, value))
+    return _Properties(
+        values,
+        tuple(names) if extra is None else _order(names, spec, shadowed),
+        () if extra is None else tuple(extra),
+        _NO_NULLS if nulls is None else frozenset(nulls),
+        () if originals is None else tuple(originals),
+    )
+
+
+#: How an embedded resource becomes an item: (the resource as read, its role, the parent's
+#: roles, its path or "") → the item.
+_ItemOf: TypeAlias = Callable[[Any, str, Mapping[str, str], str], Item]
+
+
+def _structure_embedded(
+    embedded: Iterable[tuple[str, Any]],
+    roles: Mapping[str, str],
+    path: str | None,
+    item_of: _ItemOf,
+) -> tuple[tuple[str, ItemEntry], ...]:
+    """The items of ``embedded`` (at ``path``; None: each item knows its own path, and gets
+    "")."""
+    if not embedded:
+        return ()
+    entries: list[tuple[str, ItemEntry]] = []
+    base = "" if path is None else member_path(path, "_embedded")
+    for role, entry in embedded:
+        rpath = base and member_path(base, role)
+        if isinstance(entry, tuple):
+            items = tuple(
+                item_of(item, role, roles, rpath and f"{rpath}[{i}]")
+                for i, item in enumerate(entry)
+            )
+            entries.append((role, items))
+        else:
+            entries.append((role, item_of(entry, role, roles, rpath)))
+    return tuple(entries)
+
+
+def _item_class(
+    rtype: str | None, role: str, roles: Mapping[str, str]
+) -> type[TypedResource] | None:
+    """The class of an embedded resource: of its type; a typeless stub's by its role (D4)."""
+    if rtype is not None:
+        return RESOURCE_CLASSES.get(rtype)
+    return RESOURCE_CLASSES.get(roles.get(role) or ROLE_TYPES.get(role) or role)
+
+
+def _structure_item(item: Resource, role: str, roles: Mapping[str, str], path: str) -> Item:
+    cls = _item_class(item.type, role, roles)
+    return item if cls is None else _structure_resource(item, cls, path)
 
 
 def _structure_resource(doc: object, cls: type[TypedResource], path: str) -> TypedResource:
     if not isinstance(doc, Resource):
         raise UcwaFormatError(f"expected a resource, not {_kind(doc)}", path=path)
     spec = _spec(cls)
-    props = _structure_properties(doc.properties, spec, path)
-    wire = Wire(
-        type=doc.type,
-        type_position=doc.type_position,
-        order=tuple(props.order),
-        nulls=frozenset(props.nulls) if props.nulls else _NO_NULLS,
-        originals=tuple(props.originals),
+    props = doc.properties
+    found = _structure_properties(props, (name for name, _v in props), spec, path, _shadowed(props))
+    return _make_resource(
+        cls,
+        spec,
+        found,
+        doc.type,
+        doc.type_position,
+        doc.href,
+        doc.self_attributes,
+        doc.links,
+        _structure_embedded(doc.embedded, spec.embedded.ROLES, path, _structure_item),
     )
-    kwargs = props.values
-    kwargs["href"] = doc.href
-    kwargs["links"] = spec.links(doc.links)
-    kwargs["embedded"] = spec.embedded(_structure_embedded(doc.embedded, spec.embedded.ROLES, path))
-    kwargs["extra"] = tuple(props.extra)
-    kwargs["self_attributes"] = doc.self_attributes
-    kwargs["wire"] = wire
+
+
+def _make_resource(
+    cls: type[TypedResource],
+    spec: _Spec,
+    found: _Properties,
+    rtype: str | None,
+    pos: int | None,
+    href: str | None,
+    self_attributes: Attributes,
+    links: tuple[tuple[str, LinkEntry], ...],
+    embedded: tuple[tuple[str, ItemEntry], ...],
+) -> TypedResource:
+    """``cls`` from a resource's parts, its properties structured: from the model
+    (:func:`_structure_resource`) or from the reader (:class:`_TypedSink`)."""
+    kwargs = found.values
+    kwargs["href"] = href
+    kwargs["links"] = spec.links(links) if links else spec.no_links
+    kwargs["embedded"] = spec.embedded(embedded) if embedded else spec.no_embedded
+    kwargs["extra"] = found.extra
+    kwargs["self_attributes"] = self_attributes
+    kwargs["wire"] = Wire(rtype, pos, found.order, found.nulls, found.originals)
     return cls(**kwargs)
+
+
+# -- straight from the XML reader ---------------------------------------------------------------
+
+
+class _Part:
+    """An embedded resource as the XML reader handed it to :class:`_TypedSink`: made an item
+    once its parent knows its role (:func:`_part_item`)."""
+
+    __slots__ = ("embedded", "head")
+
+    def __init__(self, head: tuple[Any, ...], embedded: Sequence[tuple[str, Any]]) -> None:
+        self.head = head  # Sink.head's arguments
+        self.embedded = embedded  # (role, _Part | tuple of _Part)
+
+
+class _TypedSink(ModelSink):
+    """The XML reader's sink for a ``<resource>`` root read as ``cls`` (:func:`from_xml`): the
+    typed object made from the parts the reader hands over, without the model's
+    :class:`Resource` to make and walk first. Each embedded resource waits as a :class:`_Part`
+    for its role; one without a class becomes the model's :class:`Resource`, made by the model's
+    sink. The same functions as :func:`structure` type every field."""
+
+    __slots__ = ("cls",)
+
+    def __init__(self, cls: type[TypedResource]) -> None:
+        self.cls = cls
+
+    # head and leaf take Sink.head's arguments (rtype, pos, props, href, extra, links, path).
+
+    def head(self, *head: Any) -> tuple[Any, ...]:
+        return head
+
+    def resource(self, head: tuple[Any, ...], embedded: list[tuple[str, Any]]) -> Any:
+        if head[6] == "$":  # the root
+            return _part_resource(head, embedded, self.cls)
+        return _Part(head, embedded)
+
+    def leaf(self, *head: Any) -> Any:
+        if head[6] == "$":
+            return _part_resource(head, (), self.cls)
+        return _Part(head, ())
+
+
+def _part_resource(
+    head: tuple[Any, ...], embedded: Sequence[tuple[str, Any]], cls: type[TypedResource]
+) -> TypedResource:
+    rtype, pos, props, href, extra, links, path = head  # (the path the reader gave it)
+    spec = _spec(cls)
+    # (A dict: its names are unique, the reader kept the last value of a repeated one.)
+    found = _structure_properties(props.items(), props, spec, path)
+    return _make_resource(
+        cls,
+        spec,
+        found,
+        rtype,
+        pos,
+        href,
+        extra,
+        _model_links(links) if links else (),
+        _structure_embedded(embedded, spec.embedded.ROLES, None, _part_item),
+    )
+
+
+def _part_item(part: _Part, role: str, roles: Mapping[str, str], _path: str) -> Item:
+    cls = _item_class(part.head[0], role, roles)
+    if cls is None:
+        return _part_model(part)
+    return _part_resource(part.head, part.embedded, cls)
+
+
+def _part_model(part: _Part) -> Resource:
+    """A part as the model's sink makes it."""
+    embedded = [
+        (
+            role,
+            tuple(_part_model(p) for p in entry)
+            if isinstance(entry, tuple)
+            else _part_model(entry),
+        )
+        for role, entry in part.embedded
+    ]
+    model: Resource = MODEL.resource(MODEL.head(*part.head), embedded)
+    return model
 
 
 def _structure_input(doc: object, cls: type[TypedInput]) -> TypedInput:
@@ -439,7 +615,13 @@ def _structure_input(doc: object, cls: type[TypedInput]) -> TypedInput:
             hint = f"; read it as {RESOURCE_CLASSES[doc.type].__name__}"
         raise UcwaFormatError(f"expected a request body (input), not {_kind(doc)}{hint}", path="$")
     spec = _spec(cls)
-    props = _structure_properties(doc.properties, spec, "$")
+    props = _structure_properties(
+        doc.properties,
+        (name for name, _v in doc.properties),
+        spec,
+        "$",
+        _shadowed(doc.properties),
+    )
     # External parameters are links with data: URIs; a plain one becomes its field.
     others: list[tuple[str, LinkEntry]] = []
     link_order: list[str | None] = []
@@ -458,15 +640,15 @@ def _structure_input(doc: object, cls: type[TypedInput]) -> TypedInput:
             others.append((rel, entry))
             link_order.append(None)
     wire = Wire(
-        order=tuple(props.order),
-        nulls=frozenset(props.nulls),
-        originals=tuple(props.originals),
+        order=props.order,
+        nulls=props.nulls,
+        originals=props.originals,
         link_order=tuple(link_order),
     )
     kwargs = props.values
-    kwargs["extra"] = tuple(props.extra)
+    kwargs["extra"] = props.extra
     kwargs["links"] = Links(tuple(others))
-    kwargs["embedded"] = Embedded(_structure_embedded(doc.embedded, {}, "$"))
+    kwargs["embedded"] = Embedded(_structure_embedded(doc.embedded, {}, "$", _structure_item))
     kwargs["wire"] = wire
     return cls(**kwargs)
 
@@ -738,8 +920,16 @@ def from_xml(
     # them would cost as much as reading it (benchmarks/README.md), as in xml_to_json.
     paused = _api._pause_gc(data)
     try:
-        doc = _api.from_xml(data, rel=cls.RESOURCE_TYPE, strict=strict, report=report)
-        result: T = converter.structure(doc, cls)
+        # A resource root is typed as the reader reads it (_TypedSink); another root is read
+        # into the model, which structure() refuses or types.
+        doc = _kinds.read_xml_with(
+            data,
+            rel=cls.RESOURCE_TYPE,
+            schema=Schema.bundled(),
+            rec=Recorder(strict, report),
+            resource_sink=_TypedSink(cls) if issubclass(cls, TypedResource) else None,
+        )
+        result: T = doc if isinstance(doc, cls) else converter.structure(doc, cls)
     finally:
         if paused:
             gc.enable()
