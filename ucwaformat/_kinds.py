@@ -117,10 +117,13 @@ def read_xml_with(
     nil, many = _xml.scan_flags(raw, rec.limits.max_attributes)
     root = _xml.parse_raw(raw)
     _xml.check_value_sizes(root, rec.limits.max_value_size, len(raw))
+    kind = _UCWA_ROOTS.get(root.tag)
     sink: _xml.Sink = _xml.MODEL
-    if resource_sink is not None and _UCWA_ROOTS.get(root.tag) == "resource":
+    if resource_sink is not None and kind == "resource":
         sink = resource_sink
     reader = _xml._Reader(schema, rec, unknown, rel, sink, nil=nil, many=many)
+    if kind is not None:
+        return _XML_READERS[kind](root, reader, rel)  # the common case: a namespaced root
     return read_xml_root(root, reader, rel)
 
 

@@ -274,7 +274,8 @@ class _Spec:
     by_wire: Mapping[str, _Field]
     #: wire name → (attribute, a str field, its structure hook, holds dates), of the fields a
     #: property goes to (not the external ones): one lookup per property
-    steps: Mapping[str, tuple[str, bool, _Leaf, bool]]
+    steps: Mapping[str, tuple[str, _Leaf, bool]]
+    plain: Mapping[str, str]  # wire name → attribute, of the str fields in ``steps``
     links: type[Links]
     embedded: type[Embedded]
     no_links: Links  # (shared: frozen, and most embedded resources have none)
@@ -310,9 +311,17 @@ def _spec(cls: type) -> _Spec:
         )
     links = hints["links"]
     embedded = hints["embedded"]
-    steps = {f.wire: (f.attr, f.plain, f.structure, f.dates) for f in fields if not f.external}
+    steps = {f.wire: (f.attr, f.structure, f.dates) for f in fields if not f.external}
+    plain = {f.wire: f.attr for f in fields if f.plain and not f.external}
     spec = _Spec(
-        tuple(fields), {f.wire: f for f in fields}, steps, links, embedded, links(), embedded()
+        tuple(fields),
+        {f.wire: f for f in fields},
+        steps,
+        plain,
+        links,
+        embedded,
+        links(),
+        embedded(),
     )
     _SPECS[cls] = spec
     return spec
@@ -323,9 +332,12 @@ def _bind(hook: Callable[[Any, Any], Any], ftype: Any) -> _Leaf:
         members: Mapping[str, Any] = ftype._value2member_map_
 
         def enum_leaf(value: Any) -> Any:
-            # A known member found at once; anything else as the hook says.
-            member = members.get(value) if type(value) is str else None
-            return hook(value, ftype) if member is None else member
+            # A known member found at once (only a string is a key); anything else as the hook
+            # says.
+            try:
+                return members[value]
+            except (KeyError, TypeError):
+                return hook(value, ftype)
 
         return enum_leaf
     return lambda value: hook(value, ftype)
@@ -351,25 +363,15 @@ def _kind(doc: object) -> str:
     return f"a {type(doc).__name__!r}"
 
 
-class _Properties:
-    """The result of splitting a document's properties between fields and ``extra``."""
-
-    __slots__ = ("extra", "nulls", "order", "originals", "values")
-
-    def __init__(
-        self,
-        values: dict[str, Any],
-        order: tuple[str | None, ...],
-        extra: tuple[tuple[str, Value], ...],
-        nulls: frozenset[str],
-        originals: tuple[tuple[str, Value], ...],
-    ) -> None:
-        self.values = values
-        self.order = order
-        self.extra = extra
-        self.nulls = nulls
-        self.originals = originals
-
+#: What :func:`_structure_properties` makes: the field values by attribute, then ``Wire.order``,
+#: ``extra``, ``Wire.nulls`` and ``Wire.originals``.
+_Found: TypeAlias = tuple[
+    dict[str, Any],
+    tuple[str | None, ...],
+    Properties,
+    frozenset[str],
+    tuple[tuple[str, Value], ...],
+]
 
 _NO_NULLS: Final[frozenset[str]] = frozenset()
 
@@ -383,59 +385,75 @@ def _shadowed(props: Properties) -> frozenset[int]:
     return frozenset(i for i, (name, _v) in enumerate(props) if last[name] != i)
 
 
-def _order(names: Iterable[str], spec: _Spec, shadowed: frozenset[int]) -> tuple[str | None, ...]:
-    """``Wire.order`` when some properties went to ``extra``: ``None`` in their places."""
-    steps = spec.steps
-    return tuple(
-        None if name not in steps or i in shadowed else name for i, name in enumerate(names)
-    )
-
-
 def _structure_properties(
     props: Iterable[tuple[str, Value]],
     names: Iterable[str],
     spec: _Spec,
     path: str,
     shadowed: frozenset[int] = frozenset(),
-) -> _Properties:
+) -> _Found:
     """Split ``props`` (``names``: their names, in order) between the fields of ``spec`` and
-    ``extra``, typing each field's value."""
+    ``extra``, typing each field's value; ``shadowed``: the places of the properties that go to
+    ``extra`` because their name comes again (the model's; the XML reader keeps a dict)."""
+    if shadowed:
+        return _structure_shadowed(tuple(props), spec, path, shadowed)
+    plain = spec.plain
     steps = spec.steps
     values: dict[str, Any] = {}
-    extra: list[tuple[str, Value]] | None = None
-    nulls: set[str] | None = None
-    originals: list[tuple[str, Value]] | None = None
-    for i, (name, value) in enumerate(props):
-        step = steps.get(name)
-        if step is None or (shadowed and i in shadowed):
-            if extra is None:
-                extra = []
-            extra.append((name, value))
-            continue
-        attr, plain, structure, dates = step
-        if plain and type(value) is str:
+    extras: list[tuple[str, Value]] | None = None
+    null_names: set[str] | None = None
+    dated: list[tuple[str, Value]] | None = None
+    for name, value in props:
+        attr = plain.get(name)
+        if attr is not None and type(value) is str:
             values[attr] = value  # most values: a string for a string field, no hook to call
             continue
+        step = steps.get(name)
+        if step is None:
+            if extras is None:
+                extras = []
+            extras.append((name, value))
+            continue
+        attr, structure, dates = step
         if value is None:  # JSON null: the field stays None, the null is written back
-            if nulls is None:
-                nulls = set()
-            nulls.add(name)
+            if null_names is None:
+                null_names = set()
+            null_names.add(name)
             continue
         try:
             values[attr] = structure(value)
         except UcwaFormatError as exc:
             raise _at(exc, member_path(path, name)) from None
         if dates:
-            if originals is None:
-                originals = []
-            originals.append((name, value))
-    return _Properties(
+            if dated is None:
+                dated = []
+            dated.append((name, value))
+    if extras is None:
+        order: tuple[str | None, ...] = tuple(names)
+    else:
+        order = tuple(None if name not in steps else name for name in names)
+    return (
         values,
-        tuple(names) if extra is None else _order(names, spec, shadowed),
-        () if extra is None else tuple(extra),
-        _NO_NULLS if nulls is None else frozenset(nulls),
-        () if originals is None else tuple(originals),
+        order,
+        () if extras is None else tuple(extras),
+        _NO_NULLS if null_names is None else frozenset(null_names),
+        () if dated is None else tuple(dated),
     )
+
+
+def _structure_shadowed(
+    props: Properties, spec: _Spec, path: str, shadowed: frozenset[int]
+) -> _Found:
+    """:func:`_structure_properties` of properties some of whose names repeat: the fields from
+    the others, then ``extra`` and ``Wire.order`` with the shadowed ones in their places."""
+    kept = [pair for i, pair in enumerate(props) if i not in shadowed]
+    values, _order, _extra, nulls, originals = _structure_properties(kept, (), spec, path)
+    steps = spec.steps
+    extra = tuple(p for i, p in enumerate(props) if i in shadowed or p[0] not in steps)
+    order = tuple(
+        None if i in shadowed or name not in steps else name for i, (name, _v) in enumerate(props)
+    )
+    return values, order, extra, nulls, originals
 
 
 #: How an embedded resource becomes an item: (the resource as read, its role, the parent's
@@ -504,7 +522,7 @@ def _structure_resource(doc: object, cls: type[TypedResource], path: str) -> Typ
 def _make_resource(
     cls: type[TypedResource],
     spec: _Spec,
-    found: _Properties,
+    found: _Found,
     rtype: str | None,
     pos: int | None,
     href: str | None,
@@ -514,13 +532,13 @@ def _make_resource(
 ) -> TypedResource:
     """``cls`` from a resource's parts, its properties structured: from the model
     (:func:`_structure_resource`) or from the reader (:class:`_TypedSink`)."""
-    kwargs = found.values
+    kwargs, order, extra, nulls, originals = found
     kwargs["href"] = href
     kwargs["links"] = spec.links(links) if links else spec.no_links
     kwargs["embedded"] = spec.embedded(embedded) if embedded else spec.no_embedded
-    kwargs["extra"] = found.extra
+    kwargs["extra"] = extra
     kwargs["self_attributes"] = self_attributes
-    kwargs["wire"] = Wire(rtype, pos, found.order, found.nulls, found.originals)
+    kwargs["wire"] = Wire(rtype, pos, order, nulls, originals)
     return cls(**kwargs)
 
 
@@ -615,7 +633,7 @@ def _structure_input(doc: object, cls: type[TypedInput]) -> TypedInput:
             hint = f"; read it as {RESOURCE_CLASSES[doc.type].__name__}"
         raise UcwaFormatError(f"expected a request body (input), not {_kind(doc)}{hint}", path="$")
     spec = _spec(cls)
-    props = _structure_properties(
+    values, order, extra, nulls, originals = _structure_properties(
         doc.properties,
         (name for name, _v in doc.properties),
         spec,
@@ -632,21 +650,21 @@ def _structure_input(doc: object, cls: type[TypedInput]) -> TypedInput:
             and field.external
             and isinstance(entry, Link)
             and not entry.attributes
-            and field.attr not in props.values
+            and field.attr not in values
         ):
-            props.values[field.attr] = entry.href
+            values[field.attr] = entry.href
             link_order.append(rel)
         else:
             others.append((rel, entry))
             link_order.append(None)
     wire = Wire(
-        order=props.order,
-        nulls=props.nulls,
-        originals=props.originals,
+        order=order,
+        nulls=nulls,
+        originals=originals,
         link_order=tuple(link_order),
     )
-    kwargs = props.values
-    kwargs["extra"] = props.extra
+    kwargs = values
+    kwargs["extra"] = extra
     kwargs["links"] = Links(tuple(others))
     kwargs["embedded"] = Embedded(_structure_embedded(doc.embedded, {}, "$", _structure_item))
     kwargs["wire"] = wire
