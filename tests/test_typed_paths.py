@@ -22,6 +22,7 @@ from ucwaformat import Loss, Resource, UcwaFormatError, typed
 from ucwaformat.testing import strategies as ust
 from ucwaformat.types import (
     RESOURCE_CLASSES,
+    AccessLevel,
     Conversation,
     MyAssignedOnlineMeeting,
     MyOnlineMeeting,
@@ -183,3 +184,16 @@ def test_generated(doc: Resource, strict: bool, pick: random.Random) -> None:
     data = ucwaformat.to_xml(doc, dialect=pick.choice(["server", "docs"]))
     cls = RESOURCE_CLASSES.get(doc.type or "") or pick.choice(list(RESOURCE_CLASSES.values()))
     assert_agree(data, cls, strict)
+
+
+def test_an_enumeration_takes_only_a_string() -> None:
+    """The quick lookup of a known member does not take a str subclass for its text: nothing is
+    coerced (a model built by hand may hold one)."""
+    doc = Resource(
+        type="myOnlineMeeting", href="/m", properties=(("accessLevel", AccessLevel.LOCKED),)
+    )
+    with pytest.raises(UcwaFormatError, match="expected a string") as info:
+        typed.structure(doc, MyOnlineMeeting)
+    assert info.value.path == "$.accessLevel"
+    plain = Resource(type="myOnlineMeeting", href="/m", properties=(("accessLevel", "Locked"),))
+    assert typed.structure(plain, MyOnlineMeeting).access_level is AccessLevel.LOCKED

@@ -274,8 +274,8 @@ class _Field:
 class _Spec:
     fields: tuple[_Field, ...]
     by_wire: Mapping[str, _Field]
-    #: wire name → (attribute, a str field, its structure hook, holds dates), of the fields a
-    #: property goes to (not the external ones): one lookup per property
+    #: wire name → (attribute, its structure hook, holds dates), of the fields a property goes
+    #: to (not the external ones)
     steps: Mapping[str, tuple[str, _Leaf, bool]]
     plain: Mapping[str, str]  # wire name → attribute, of the str fields in ``steps``
     links: type[Links]
@@ -334,12 +334,13 @@ def _bind(hook: Callable[[Any, Any], Any], ftype: Any) -> _Leaf:
         members: Mapping[str, Any] = ftype._value2member_map_
 
         def enum_leaf(value: Any) -> Any:
-            # A known member found at once (only a string is a key); anything else as the hook
-            # says.
+            # A known member found at once; anything else (a str subclass too: nothing is
+            # coerced) as the hook says.
             try:
-                return members[value]
+                member = members[value]
             except (KeyError, TypeError):
                 return hook(value, ftype)
+            return member if type(value) is str else hook(value, ftype)
 
         return enum_leaf
     return lambda value: hook(value, ftype)
