@@ -31,6 +31,7 @@ __all__ = [
     "read_json",
     "read_xml",
     "read_xml_root",
+    "read_xml_with",
     "report_kind",
     "request_kind",
     "write_json",
@@ -96,13 +97,34 @@ def read_xml(
     unknown: _xml.UnknownPolicy = "single",
 ) -> Document:
     """XML bytes or text → a document of any kind (the root element decides)."""
+    doc: Document = read_xml_with(data, rel=rel, schema=schema, rec=rec, unknown=unknown)
+    return doc
+
+
+def read_xml_with(
+    data: bytes | str,
+    *,
+    rel: str | None,
+    schema: Schema,
+    rec: Recorder,
+    unknown: _xml.UnknownPolicy = "single",
+    resource_sink: _xml.Sink | None = None,
+) -> Any:
+    """:func:`read_xml`, with ``resource_sink`` reading a ``<resource>`` root (in the UCWA
+    namespace) in place of the model's sink: what that sink makes of it (the typed layer's
+    objects). Any other root is read into the model."""
     raw = _xml.xml_bytes(data)
     nil, many = _xml.scan_flags(raw, rec.limits.max_attributes)
-    reader = _xml._Reader(schema, rec, unknown, rel, nil=nil, many=many)
     root = _xml.parse_raw(raw)
     _xml.check_value_sizes(root, rec.limits.max_value_size, len(raw))
-    doc: Document = read_xml_root(root, reader, rel)
-    return doc
+    kind = _UCWA_ROOTS.get(root.tag)
+    sink: _xml.Sink = _xml.MODEL
+    if resource_sink is not None and kind == "resource":
+        sink = resource_sink
+    reader = _xml._Reader(schema, rec, unknown, rel, sink, nil=nil, many=many)
+    if kind is not None:
+        return _XML_READERS[kind](root, reader, rel)  # the common case: a namespaced root
+    return read_xml_root(root, reader, rel)
 
 
 def xml_json(
