@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import os
 import pickle
 import stat
@@ -241,8 +242,33 @@ def _failing_at(n: int) -> Any:
     raise _Broken
 
 
+@pytest.fixture(params=["forked", "pool"])
+def pool(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which of ordered_map's machineries runs a sequence: forked workers (Linux), or the
+    process pool (elsewhere, and for the lines of a stream everywhere)."""
+    from ucwaformat import _jobs
+
+    if request.param == "forked" and sys.platform != "linux":  # pragma: no cover
+        pytest.skip("forked workers run sequences on Linux only")
+    monkeypatch.setattr(_jobs, "FORK", request.param == "forked")
+    return str(request.param)
+
+
+def _reaped(pids: set[int]) -> bool:
+    """Whether each of these processes has ended and been waited for (no zombie left)."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return True
+
+
 @pytest.mark.parametrize(("jobs", "chunksize", "n"), [(2, 1, 7), (2, 5, 203), (3, 4, 150)])
-def test_ordered_map_in_processes_keeps_the_order(jobs: int, chunksize: int, n: int) -> None:
+def test_ordered_map_in_processes_keeps_the_order(
+    pool: str, jobs: int, chunksize: int, n: int
+) -> None:
     from ucwaformat._jobs import SWITCH_INTERVAL, ordered_map
 
     before = sys.getswitchinterval()
@@ -252,14 +278,21 @@ def test_ordered_map_in_processes_keeps_the_order(jobs: int, chunksize: int, n: 
         intervals.append(sys.getswitchinterval())
         results.append(result)
     assert [item for item, _ in results] == list(range(n))
-    assert {pid for _, pid in results[:chunksize]} == {os.getpid()}  # before the workers start
-    # The interpreter hands the pool's threads the lock sooner during the run, and as before after.
-    assert max(intervals) <= SWITCH_INTERVAL < before == sys.getswitchinterval()
-    # This process and jobs - 1 workers, never more.
-    assert len({pid for _, pid in results} - {os.getpid()}) <= jobs - 1
+    # What comes first is converted here, before the workers start.
+    first = 1 if pool == "forked" else chunksize
+    assert {pid for _, pid in results[:first]} == {os.getpid()}
+    if pool == "pool":
+        # The interpreter hands the pool's threads the lock sooner during the run, and as
+        # before after.
+        assert max(intervals) <= SWITCH_INTERVAL < before == sys.getswitchinterval()
+    else:
+        assert set(intervals) == {before}  # no threads to hand the lock to
+    # This process and jobs - 1 workers, never more; all of them gone at the end.
+    workers = {pid for _, pid in results} - {os.getpid()}
+    assert len(workers) <= jobs - 1 and _reaped(workers)
 
 
-def test_ordered_map_in_processes_passes_on_a_failing_input_and_an_early_stop() -> None:
+def test_ordered_map_in_processes_passes_on_a_failing_input_and_an_early_stop(pool: str) -> None:
     from ucwaformat._jobs import ordered_map
 
     got: list[int] = []
@@ -268,8 +301,59 @@ def test_ordered_map_in_processes_passes_on_a_failing_input_and_an_early_stop() 
             got.append(item)
     assert got == list(range(len(got)))  # in order, as far as it went
     results = ordered_map(_with_pid, range(1000), 2, 3)
-    assert [next(results)[0] for _ in range(10)] == list(range(10))
+    first = [next(results) for _ in range(10)]
+    assert [item for item, _ in first] == list(range(10))
     results.close()  # the consumer stops: the pool is shut down, nothing hangs
+    assert _reaped({pid for _, pid in first} - {os.getpid()})
+
+
+def _fails_in_a_worker(item: int, parent: int) -> tuple[int, int]:
+    if item >= 50 and os.getpid() != parent:
+        raise _Broken(item, os.getpid())
+    return item, os.getpid()
+
+
+def _dies_in_a_worker(item: int, parent: int, pids: str) -> int:
+    if os.getpid() != parent:
+        Path(pids).write_text(str(os.getpid()))
+        os._exit(3)
+    time.sleep(0.001)  # the worker takes a chunk before this process has taken them all
+    return item
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forked workers run sequences on Linux only")
+def test_forked_workers_raise_an_exception_in_its_place_and_a_lost_worker_at_once(
+    tmp_path: Path,
+) -> None:
+    from ucwaformat._forked import WorkerLost, forked_map
+
+    got: list[tuple[int, int]] = []
+    fn = functools.partial(_fails_in_a_worker, parent=os.getpid())
+    with pytest.raises(_Broken) as raised:
+        got.extend(forked_map(fn, range(400), 2, 4))
+    # Every result before the chunk that failed, then the exception of its first item.
+    failed, worker = raised.value.args
+    assert [item for item, _ in got] == list(range(len(got))) and 50 <= failed <= len(got) + 4
+    assert _reaped({worker})
+    pids = tmp_path / "pid"
+    fn2 = functools.partial(_dies_in_a_worker, parent=os.getpid(), pids=str(pids))
+    with pytest.raises(WorkerLost, match="status"):
+        list(forked_map(fn2, range(400), 2, 4))
+    assert _reaped({int(pids.read_text())})
+
+
+@given(st.integers(0, 3000), st.integers(1, 64), st.integers(2, 9))
+def test_chunks_cover_the_items_once_and_shrink_towards_the_end(
+    n: int, size: int, processes: int
+) -> None:
+    from ucwaformat._forked import chunk_bounds
+
+    bounds = chunk_bounds(1, n + 1, size, processes)
+    assert [i for lo, hi in bounds for i in range(lo, hi)] == list(range(1, n + 1))
+    steps = [hi - lo for lo, hi in bounds]
+    assert all(0 < b <= a <= size for a, b in itertools.pairwise(steps))
+    if n >= 2 * processes * size:
+        assert steps[0] == size and steps[-1] == 1
 
 
 def _held_at_first(item: int, parent: int, signal_file: str) -> tuple[int, int]:
@@ -284,11 +368,17 @@ def _held_at_first(item: int, parent: int, signal_file: str) -> tuple[int, int]:
     return item, os.getpid()
 
 
-def test_ordered_map_takes_back_chunks_a_busy_worker_has_not_started(tmp_path: Path) -> None:
+def test_ordered_map_takes_back_chunks_a_busy_worker_has_not_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The parent converts item 0 before the worker starts; the worker is held on item 1 with
     # items 2-4 sent to the pool after it: rather than wait, the parent converts what it can,
-    # then takes back a chunk the worker has not started.
+    # then takes back a chunk the worker has not started. (Forked workers take a chunk only
+    # when they are free: nothing to take back.)
+    from ucwaformat import _jobs
     from ucwaformat._jobs import ordered_map
+
+    monkeypatch.setattr(_jobs, "FORK", False)
 
     signal_file = str(tmp_path / "taken")
     fn = functools.partial(_held_at_first, parent=os.getpid(), signal_file=signal_file)

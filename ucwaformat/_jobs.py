@@ -65,6 +65,9 @@ PICK: Final[dict[str, frozenset[str]]] = {
 LINES_BATCH: Final = 256  # lines per worker task with --lines --jobs
 #: The interpreter's switch interval while this process converts beside its workers (seconds).
 SWITCH_INTERVAL: Final = 0.0005
+#: Whether a sequence of inputs is converted by forked workers (see _forked.py), or by a
+#: process pool: on Linux, where forking is safe and cheap and a pipe read is never split.
+FORK = sys.platform == "linux"
 
 
 # --------------------------------------------------------------------------------------------
@@ -419,10 +422,17 @@ def ordered_map(
     four per worker (one converting, the others queued: a worker never waits for this process
     to send the next) and ``4 * jobs`` in all, so a long stream is never read into memory at
     once. An ``executor`` (a Dask cluster's, with ``jobs`` its worker threads) runs every chunk
-    instead, two per thread in flight; this process waits.
+    instead, two per thread in flight; this process waits. A sequence of items (the files of a
+    run, not the lines of a stream) goes to forked workers instead of the pool where
+    :data:`FORK` says so (:func:`ucwaformat._forked.forked_map`: the same order and guarantees).
     """
     if jobs <= 1 and executor is None:
         yield from map(fn, items)
+        return
+    if executor is None and FORK and isinstance(items, Sequence):
+        from ._forked import forked_map  # only here: a run without --jobs need not load it
+
+        yield from forked_map(fn, items, jobs, chunksize)
         return
     # Imported here: the process pool brings multiprocessing, logging, socket... which a run
     # without --jobs need not pay for at start-up.
