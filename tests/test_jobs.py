@@ -307,18 +307,19 @@ def test_ordered_map_in_processes_passes_on_a_failing_input_and_an_early_stop(po
     assert _reaped({pid for _, pid in first} - {os.getpid()})
 
 
-def _fails_in_a_worker(item: int, parent: int) -> tuple[int, int]:
-    if item >= 50 and os.getpid() != parent:
-        raise _Broken(item, os.getpid())
-    return item, os.getpid()
-
-
-def _dies_in_a_worker(item: int, parent: int, pids: str) -> int:
+def _after_a_worker(item: int, parent: int, flag: str, die: bool) -> tuple[int, int]:
+    """In a worker: leave ``flag`` and fail (or die); here, wait for that from item 1 on (a
+    minute at most), so that a worker takes a chunk however loaded the machine."""
     if os.getpid() != parent:
-        Path(pids).write_text(str(os.getpid()))
-        os._exit(3)
-    time.sleep(0.001)  # the worker takes a chunk before this process has taken them all
-    return item
+        Path(flag).write_text(str(os.getpid()))
+        if die:
+            os._exit(3)
+        raise _Broken(item, os.getpid())
+    for _ in range(6000 if item else 0):
+        if os.path.exists(flag):
+            break
+        time.sleep(0.01)
+    return item, os.getpid()
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="forked workers run sequences on Linux only")
@@ -328,18 +329,20 @@ def test_forked_workers_raise_an_exception_in_its_place_and_a_lost_worker_at_onc
     from ucwaformat._forked import WorkerLost, forked_map
 
     got: list[tuple[int, int]] = []
-    fn = functools.partial(_fails_in_a_worker, parent=os.getpid())
+    flag = tmp_path / "failed"
+    fn = functools.partial(_after_a_worker, parent=os.getpid(), flag=str(flag), die=False)
     with pytest.raises(_Broken) as raised:
         got.extend(forked_map(fn, range(400), 2, 4))
-    # Every result before the chunk that failed, then the exception of its first item.
+    # Every result before the chunk that failed (the first item of the worker's first chunk),
+    # then the worker's exception.
     failed, worker = raised.value.args
-    assert [item for item, _ in got] == list(range(len(got))) and 50 <= failed <= len(got) + 4
-    assert _reaped({worker})
-    pids = tmp_path / "pid"
-    fn2 = functools.partial(_dies_in_a_worker, parent=os.getpid(), pids=str(pids))
+    assert [item for item, _ in got] == list(range(len(got))) == list(range(failed))
+    assert {pid for _, pid in got} == {os.getpid()} and _reaped({worker})
+    flag = tmp_path / "died"
+    fn = functools.partial(_after_a_worker, parent=os.getpid(), flag=str(flag), die=True)
     with pytest.raises(WorkerLost, match="status"):
-        list(forked_map(fn2, range(400), 2, 4))
-    assert _reaped({int(pids.read_text())})
+        list(forked_map(fn, range(400), 2, 4))
+    assert _reaped({int(flag.read_text())})
 
 
 @given(st.integers(0, 3000), st.integers(1, 64), st.integers(2, 9))
