@@ -17,6 +17,8 @@ one run (interleaved repetitions, medians), and prints the ratio with its target
 - ``files``: ``convert TREE --out-dir OUT`` on ``--files`` small corpus documents with ``-j 1``
   and ``-j 2`` (subprocesses, wall time; CPU time of the children shown), against an in-process
   loop that reads each file, converts it with ``xml_to_json``/``json_to_xml`` and writes it.
+  Under an editable install (``pip install -e``) every start also imports its finder, which a
+  wheel install does not: its cost is printed, with the ratio estimated without it.
 - ``unknown-rel``: in-process ``xml_to_json`` on the 10k document with one link rel the schema
   does not know, against the same document without it.
 - ``typed``: ``typed.from_xml`` against ``xml_to_json`` on the small meeting and on the 10k
@@ -116,6 +118,31 @@ def child(argv: list[str], wall: bool = False, cpu_out: list[float] | None = Non
         return elapsed if wall else used
 
     return run
+
+
+def editable_finder() -> float:
+    """Seconds of a child's start spent importing an editable install's finder (``pip install
+    -e`` puts a .pth file in site-packages that imports it at every start, before any of the
+    package's own imports); 0 for the wheel a user installs, which has none. The least of three
+    ``-X importtime`` reports."""
+    found: list[float] = []
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", "import ucwaformat.cli"],
+            env=CHILD_ENV,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        micros = [
+            int(cumulative)
+            for _, cumulative, name in (
+                line.split("|") for line in done.stderr.splitlines() if line.count("|") == 2
+            )
+            if name.strip().startswith("__editable__")
+        ]
+        found.append(max(micros, default=0) / 1e6)
+    return min(found)
 
 
 def interleaved(samples: dict[str, Sample], repeat: int) -> dict[str, float]:
@@ -330,6 +357,15 @@ def case_files(tmp: Path, repeat: int, n: int) -> None:
         "s"
     ]
     print(f"  (interpreter start and imports alone: {fmt(startup)} wall)")
+    finder = editable_finder()
+    if finder:
+        # Measured as installed here (editable); what a wheel install would give is estimated
+        # by taking the finder's import off each start, and printed only as that.
+        print(
+            f"  (of which the editable install's finder: {fmt(finder)}, which a wheel install "
+            f"does not import; -j 1 / -j 2 without it, estimated: "
+            f"{(m['-j 1'] - finder) / (m['-j 2'] - finder):.2f}×)"
+        )
     target("-j 1 / -j 2 (wall)", m["-j 1"] / m["-j 2"], 1.6, at_least=True)
     target("-j 1 / -j 2 (cli.main, wall)", m["main"] / m["main -j 2"], 1.6, at_least=True)
     target("-j 1 (cli.main) / in-process loop (wall)", m["main"] / m["loop"], 2.0)
