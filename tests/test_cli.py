@@ -904,8 +904,6 @@ def test_streamed_report_prints_each_loss_and_keeps_none(
 def test_options_are_read_from_the_convert_arguments_by_name() -> None:
     # A new convert flag is an argument and an Options field of the same name: nothing else
     # builds Options from a command line (ucwaformat._jobs.Options.from_args).
-    import attrs
-
     from ucwaformat._jobs import Options
     from ucwaformat.cli import _parser
 
@@ -929,7 +927,7 @@ def test_options_are_read_from_the_convert_arguments_by_name() -> None:
         ]
     )
     opts = Options.from_args(args)
-    assert attrs.asdict(opts) == {
+    assert opts._asdict() == {
         "to": "json",
         "pretty": True,
         "dialect": "docs",

@@ -13,16 +13,14 @@ import argparse
 import contextlib
 import functools
 import itertools
-import operator
 import os
 import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final, TypeVar
+from typing import IO, TYPE_CHECKING, Final, NamedTuple, TypeVar
 
-import attrs
 import orjson
 
 from ._api import Kind, from_json, from_xml, json_to_xml, to_json, to_xml, xml_to_json
@@ -48,7 +46,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R")
-A = TypeVar("A", bound="attrs.AttrsInstance")
 
 STDIN: Final = "<stdin>"
 BOM: Final = b"\xef\xbb\xbf"
@@ -104,14 +101,12 @@ def os_error_line(label: str, exc: OSError) -> str:
 Overlay = tuple[str, bytes]
 
 
-def _overlays(overlays: Iterable[Overlay]) -> tuple[Overlay, ...]:
-    """Options.schema as a tuple. (A function, not ``tuple``: attrs reads a converter's
-    signature, and a builtin's costs inspect a tokenizer regex, ~7 ms of the command's start.)"""
-    return tuple(overlays)
+# What crosses to the workers and back (options, tasks, outcomes) and the inputs of a walk are
+# named tuples: made by the thousand before the workers start, pickled by the thousand, they
+# cost a third of what attrs classes do, and a fraction of their definition at each start.
 
 
-@attrs.frozen
-class Options:
+class Options(NamedTuple):
     """What a conversion needs to know; sent to the worker processes."""
 
     to: Form | None
@@ -120,7 +115,7 @@ class Options:
     rel: str | None
     strict: bool
     report: bool
-    schema: tuple[Overlay, ...] = attrs.field(default=(), converter=_overlays)
+    schema: tuple[Overlay, ...] = ()
     # The limits on a hostile input (Limits: their defaults and their one home).
     max_depth: int = DEFAULT_LIMITS.max_depth
     max_attributes: int = DEFAULT_LIMITS.max_attributes
@@ -133,7 +128,8 @@ class Options:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Options:
         """The options of a parsed command line: each field from the argument of its name."""
-        return cls(**{field.name: getattr(args, field.name) for field in attrs.fields(cls)})
+        values = {name: getattr(args, name) for name in cls._fields}
+        return cls(**{**values, "schema": tuple(values["schema"])})
 
     @property
     def schema_obj(self) -> Schema | None:
@@ -237,22 +233,7 @@ def loss_lines(label: str, losses: list[Loss]) -> list[str]:
     return [f"{label}: {loss}" for loss in losses]
 
 
-def _pickled_by_fields(cls: type[A]) -> type[A]:
-    """An attrs class whose instances pickle as the class and its field values, a call of it
-    when read back: the objects that cross the pipes to and from the workers, one per input,
-    pickle in half the time the attrs default takes (state set field by field)."""
-    values = operator.attrgetter(*(field.name for field in attrs.fields(cls)))
-
-    def __reduce__(self: A) -> tuple[type[A], tuple[object, ...]]:
-        return cls, values(self)
-
-    setattr(cls, "__reduce__", __reduce__)  # noqa: B010 (mypy: a method is not assigned to)
-    return cls
-
-
-@_pickled_by_fields
-@attrs.frozen
-class Task:
+class Task(NamedTuple):
     """One input of a document or --http conversion: a file to read, or stdin's bytes."""
 
     label: str
@@ -264,9 +245,7 @@ class Task:
     dest: str | None = None
 
 
-@_pickled_by_fields
-@attrs.frozen
-class Done:
+class Done(NamedTuple):
     """The outcome of one input: the output (None when it failed, or when the job wrote it
     itself: then ``written`` is its size) and what to print."""
 
@@ -341,9 +320,7 @@ def _job(
     return Done(None, form, tuple(messages), len(data), len(out))
 
 
-@_pickled_by_fields
-@attrs.frozen
-class Line:
+class Line(NamedTuple):
     """The outcome of one --lines document: its output line (None when it failed)."""
 
     out: bytes | None
@@ -519,13 +496,15 @@ class _BodyError(Exception):
         self.line_offset = line_offset
 
 
-@attrs.define
 class _Header:
-    line: bytes  # as written, without its line end
-    name: str  # lower case
-    value: str  # stripped
-    start: int  # where the value begins in ``line``
-    end: int  # where it ends
+    __slots__ = ("end", "line", "name", "start", "value")
+
+    def __init__(self, line: bytes, name: str, value: str, start: int, end: int) -> None:
+        self.line = line  # as written, without its line end
+        self.name = name  # lower case
+        self.value = value  # stripped
+        self.start = start  # where the value begins in ``line``
+        self.end = end  # where it ends
 
     def set(self, value: str) -> None:
         """Replace the value, keeping the name and the blanks around the value as written."""
@@ -611,7 +590,7 @@ def convert_har_file(data: bytes, opts: Options, losses: list[Loss] | None) -> b
                 request = kind == "json" and ".request." in where
                 new, _ = convert_body(
                     body.removeprefix(BOM),
-                    attrs.evolve(opts, to=target),
+                    opts._replace(to=target),
                     found,
                     request_kind(body) if request else None,
                 )
@@ -785,9 +764,7 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss] | None) -> bytes
         # A request's JSON body keeps the input kind its XML said (request_kind).
         kind = request_kind(body) if form == "json" and not lines[0].startswith(b"HTTP/") else None
         try:
-            new, _ = convert_body(
-                body.removeprefix(BOM), attrs.evolve(opts, to=target), losses, kind
-            )
+            new, _ = convert_body(body.removeprefix(BOM), opts._replace(to=target), losses, kind)
         except UcwaFormatError as err:
             if chunked or content_coding:
                 # Positions count in the decoded body, which the message does not show.
@@ -815,8 +792,7 @@ def convert_http(data: bytes, opts: Options, losses: list[Loss] | None) -> bytes
 # --------------------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class InputFile:
+class InputFile(NamedTuple):
     """One input: its label in messages, its file (None for stdin), its place under --out-dir
     (as text: a walk of thousands of files makes no Path objects; ``path`` and ``rel`` give
     them when asked)."""
@@ -1008,14 +984,27 @@ def write_atomic(path: Path | str, data: bytes) -> None:
         raise
 
 
-@attrs.define
 class Tally:
     """What a run did, for the summary and the exit status."""
 
-    converted: int = 0
-    failed: int = 0
-    size_in: int = 0
-    size_out: int = 0
+    def __init__(
+        self, converted: int = 0, failed: int = 0, size_in: int = 0, size_out: int = 0
+    ) -> None:
+        self.converted = converted
+        self.failed = failed
+        self.size_in = size_in
+        self.size_out = size_out
+
+    def _values(self) -> tuple[int, int, int, int]:
+        return self.converted, self.failed, self.size_in, self.size_out
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tally) and self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return "Tally(converted={}, failed={}, size_in={}, size_out={})".format(*self._values())
 
     def summary(self, unit: str, seconds: float) -> str:
         return (

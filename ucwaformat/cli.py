@@ -24,8 +24,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar, cast
 
-import attrs
-
 from ._api import from_json, from_xml
 from ._errors import Loss, UcwaFormatError, add_limit_arguments
 from ._jobs import (
@@ -530,9 +528,9 @@ def _loaded(task: Task) -> Task:
     if task.source is None or task.data is not None:
         return task
     try:
-        return attrs.evolve(task, data=Path(task.source).read_bytes())
+        return task._replace(data=Path(task.source).read_bytes())
     except OSError as exc:
-        return attrs.evolve(task, failure=exc)
+        return task._replace(failure=exc)
 
 
 def _convert_documents(
