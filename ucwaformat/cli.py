@@ -464,10 +464,16 @@ class _Sink:
         in input order)."""
         if self.out_dir is None or self.output is not None:
             return [None] * len(inputs)
+        # As os.path.join spells them (a relname is never absolute), each stem made once: this
+        # runs over every input before the first conversion starts.
         root = str(self.out_dir)
-        bases = [None if i.relname is None else os.path.join(root, i.relname) for i in inputs]
-        stems = collections.Counter(output_stem(b) for b in bases if b is not None)
-        return [None if b is None or stems[output_stem(b)] > 1 else b for b in bases]
+        root = root if root.endswith(os.sep) else root + os.sep
+        bases = [None if i.relname is None else root + i.relname for i in inputs]
+        stems = [None if b is None else output_stem(b) for b in bases]
+        counts = collections.Counter(stems)
+        return [
+            None if s is None or counts[s] > 1 else b for b, s in zip(bases, stems, strict=True)
+        ]
 
     def claim(self, item: InputFile, path: Path) -> None:
         """Refuse a second output under one name (``a.xml`` and ``a.json`` both to ``a.json``)."""
