@@ -146,6 +146,42 @@ def test_outputs_the_workers_write_and_the_ones_the_parent_writes(
     assert (out / "b.json").read_bytes() == ucwaformat.to_json(ucwaformat.from_json(json)) + b"\n"
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_large_files_are_streamed_here_when_their_turn_comes(
+    tmp_path: Path, jobs: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The jobs tell a large file by its open descriptor and leave it to this process, which
+    # streams it in its place in the order; one already in the target form is converted here.
+    from ucwaformat import cli
+
+    root = tmp_path / "in"
+    root.mkdir()
+    xml = MEETING_XML.read_bytes()
+    json = ucwaformat.xml_to_json(xml)
+    pad = b" " * 2000
+    large = {3, 10, 17}
+    for i in range(30):
+        (root / f"m{i:02d}.xml").write_bytes(xml + (pad if i in large else b""))
+    (root / "z.json").write_bytes(json + pad)
+    offered: list[str] = []
+    stream_one = cli._stream_one
+
+    def spy(item: Any, *args: Any) -> bool:
+        offered.append(item.label)
+        return stream_one(item, *args)
+
+    monkeypatch.setattr(cli, "_stream_one", spy)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    out = tmp_path / "out"
+    argv = ["convert", "--to", "json", str(root), "--out-dir", str(out), "-j", jobs]
+    assert main([*argv, "--stream-above", str(len(xml) + 1000)]) == 0
+    assert offered == [str(root / f"m{i:02d}.xml") for i in sorted(large)] + [str(root / "z.json")]
+    assert "31 files converted, 0 failed" in capsys.readouterr().err
+    expected = ucwaformat.xml_to_json(xml) + b"\n"
+    assert {(out / f"m{i:02d}.json").read_bytes() for i in range(30)} == {expected}
+    assert (out / "z.json").read_bytes() == ucwaformat.to_json(ucwaformat.from_json(json)) + b"\n"
+
+
 def test_the_summary_counts_the_bytes_the_workers_wrote(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

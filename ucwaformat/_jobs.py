@@ -243,11 +243,20 @@ class Task(NamedTuple):
     #: The output's path as the input is named (:func:`output_path` gives it its form's
     #: extension): the job writes its output itself. None: the output goes back to the caller.
     dest: str | None = None
+    #: A file of at least this size is not converted but left to the caller, to stream (None:
+    #: any size is converted). Told by the open file, in the job: the command asks nothing of
+    #: the inputs before the first conversion starts.
+    stream_above: int | None = None
+
+
+#: Done.written of a file left to the caller to stream (Task.stream_above).
+TO_STREAM: Final = -2
 
 
 class Done(NamedTuple):
     """The outcome of one input: the output (None when it failed, or when the job wrote it
-    itself: then ``written`` is its size) and what to print."""
+    itself: then ``written`` is its size; :data:`TO_STREAM` when it is left to the caller) and
+    what to print."""
 
     out: bytes | None
     form: Form | None
@@ -260,6 +269,10 @@ class Done(NamedTuple):
         return self.out is not None or self.written >= 0
 
 
+class _Large(Exception):
+    """A file of at least its task's ``stream_above`` bytes (its size)."""
+
+
 def read_task(task: Task) -> bytes:
     if task.failure is not None:
         raise task.failure
@@ -267,6 +280,10 @@ def read_task(task: Task) -> bytes:
         return task.data
     assert task.source is not None
     with open(task.source, "rb") as file:
+        if task.stream_above is not None:
+            size = os.fstat(file.fileno()).st_size
+            if size >= task.stream_above:
+                raise _Large(size)
         return file.read()
 
 
@@ -302,6 +319,8 @@ def _job(
         data = read_task(task)
     except OSError as exc:
         return Done(None, None, (os_error_line(task.label, exc),), 0)
+    except _Large as large:
+        return Done(None, None, (), large.args[0], TO_STREAM)
     losses: list[Loss] | None = [] if opts.report else None
     try:
         out, form = convert(data, losses)
