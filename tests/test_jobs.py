@@ -381,6 +381,27 @@ def test_forked_workers_raise_an_exception_in_its_place_and_a_lost_worker_at_onc
     assert _reaped({int(flag.read_text())})
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="forked workers run sequences on Linux only")
+def test_forked_workers_wait_on_pipes_of_any_descriptor_number() -> None:
+    # A process with many files open gets pipes numbered past select()'s limit (1024): this
+    # process waits on them all the same (it looks at them after each chunk it converts).
+    import resource
+
+    from ucwaformat._forked import forked_map
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:  # pragma: no cover - a machine that allows few open files
+        pytest.skip(f"{soft} open files at most")
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        assert max(held) > 1024  # the pipes come after them
+        results = list(forked_map(_with_pid, range(300), 3, 2))
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert [item for item, _ in results] == list(range(300))
+
+
 @given(st.integers(0, 3000), st.integers(1, 64), st.integers(2, 9))
 def test_chunks_cover_the_items_once_and_shrink_towards_the_end(
     n: int, size: int, processes: int

@@ -12,7 +12,7 @@ cost tens of milliseconds to import at each start of the command:
   a process that is busy, so nothing has to be taken back at the end, and chunks shrink
   towards the end so that every process finishes at about the same time.
 - A worker sends each chunk's results (or its exception) back on a pipe of its own; this
-  process waits on those pipes (``select``) only when the next result it must hand on is
+  process waits on those pipes (``poll``: no limit on descriptor numbers) only when the next result it must hand on is
   being converted elsewhere and no chunk is left for it to take.
 - Workers ignore Ctrl-C: when the run stops early (an interrupt, an error, a consumer that
   stops reading), this process empties the work pipe, closes the result pipes and waits for
@@ -86,11 +86,13 @@ def _serve(
 ) -> None:
     """A worker: take chunks from the work pipe until it is closed and empty, convert each and
     send back its number with its results, or with the exception converting it raised."""
+    waiting = select.poll()
+    waiting.register(work, select.POLLIN)
     while True:
         try:
             token = os.read(work, TOKEN)
         except BlockingIOError:  # the pipe is shared, and non-blocking for the parent's sake
-            select.select([work], [], [])
+            waiting.poll()
             continue
         if not token:
             return
@@ -150,6 +152,7 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], jobs: int, chunksize: i
         yield from first
         return
     workers: dict[int, int] = {}  # result pipe -> worker process
+    running = select.poll()  # the result pipes of the workers still running
     buffers: dict[int, bytearray] = {}
     ready: dict[int, tuple[list[R] | None, BaseException | None]] = {}
     work, feed = os.pipe()
@@ -169,8 +172,7 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], jobs: int, chunksize: i
 
     def collect(timeout: float | None) -> None:
         """Read what the workers sent (waiting up to ``timeout`` for something)."""
-        readable, _, _ = select.select(list(workers), [], [], timeout)
-        for fd in readable:
+        for fd, _ in running.poll(None if timeout is None else timeout * 1000):
             buffer = buffers[fd]
             ended = False
             while not ended:
@@ -188,6 +190,7 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], jobs: int, chunksize: i
                 del buffer[: LENGTH + size]
                 ready[number] = results, exc
             if ended:  # the worker is gone: having sent all it took, or not
+                running.unregister(fd)
                 pid = workers.pop(fd)
                 os.close(fd)
                 _, status = os.waitpid(pid, 0)
@@ -209,6 +212,7 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], jobs: int, chunksize: i
                 workers[fd] = pid
                 buffers[fd] = bytearray()
                 os.set_blocking(fd, False)
+                running.register(fd, select.POLLIN)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         refill()
