@@ -102,8 +102,8 @@ Overlay = tuple[str, bytes]
 
 
 # What crosses to the workers and back (options, tasks, outcomes) and the inputs of a walk are
-# named tuples: made by the thousand before the workers start, pickled by the thousand, they
-# cost a third of what attrs classes do, and a fraction of their definition at each start.
+# named tuples: made and pickled by the thousand, by their fields as they are, and defined at
+# each start of the command for a third of what attrs classes cost (_jobs: 5.4 ms -> 1.8 ms).
 
 
 class Options(NamedTuple):
