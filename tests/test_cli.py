@@ -67,8 +67,10 @@ def test_python_m_version() -> None:
 
 
 #: What only some runs need, which the command's start (its imports and its parser) must not
-#: load: the installed metadata (--version), the process pool (--jobs), the whole XML-name rule
-#: (a name that is not ASCII), the gateway (serve).
+#: load: the installed metadata (--version), the process pool and the forked workers (--jobs),
+#: the whole XML-name rule (a name that is not ASCII), the gateway (serve), batches and data
+#: URIs (HAR files, the library's own), the package resources machinery (the bundled schema
+#: is a file beside the code).
 _STARTUP = """
 import sys
 before = set(sys.modules)
@@ -93,6 +95,10 @@ def test_the_command_starts_without_what_only_some_runs_need() -> None:
             "concurrent.futures",
             "concurrent.futures.process",
             "multiprocessing",
+            "ucwaformat._forked",
+            "ucwaformat._batch",
+            "ucwaformat._datauri",
+            "importlib.resources",
         }
     )
     assert compiled == "0"
@@ -898,8 +904,6 @@ def test_streamed_report_prints_each_loss_and_keeps_none(
 def test_options_are_read_from_the_convert_arguments_by_name() -> None:
     # A new convert flag is an argument and an Options field of the same name: nothing else
     # builds Options from a command line (ucwaformat._jobs.Options.from_args).
-    import attrs
-
     from ucwaformat._jobs import Options
     from ucwaformat.cli import _parser
 
@@ -923,7 +927,7 @@ def test_options_are_read_from_the_convert_arguments_by_name() -> None:
         ]
     )
     opts = Options.from_args(args)
-    assert attrs.asdict(opts) == {
+    assert opts._asdict() == {
         "to": "json",
         "pretty": True,
         "dialect": "docs",

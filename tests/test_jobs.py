@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import os
 import pickle
 import stat
@@ -145,6 +146,42 @@ def test_outputs_the_workers_write_and_the_ones_the_parent_writes(
     assert (out / "b.json").read_bytes() == ucwaformat.to_json(ucwaformat.from_json(json)) + b"\n"
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_large_files_are_streamed_here_when_their_turn_comes(
+    tmp_path: Path, jobs: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The jobs tell a large file by its open descriptor and leave it to this process, which
+    # streams it in its place in the order; one already in the target form is converted here.
+    from ucwaformat import cli
+
+    root = tmp_path / "in"
+    root.mkdir()
+    xml = MEETING_XML.read_bytes()
+    json = ucwaformat.xml_to_json(xml)
+    pad = b" " * 2000
+    large = {3, 10, 17}
+    for i in range(30):
+        (root / f"m{i:02d}.xml").write_bytes(xml + (pad if i in large else b""))
+    (root / "z.json").write_bytes(json + pad)
+    offered: list[str] = []
+    stream_one = cli._stream_one
+
+    def spy(item: Any, *args: Any) -> bool:
+        offered.append(item.label)
+        return stream_one(item, *args)
+
+    monkeypatch.setattr(cli, "_stream_one", spy)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    out = tmp_path / "out"
+    argv = ["convert", "--to", "json", str(root), "--out-dir", str(out), "-j", jobs]
+    assert main([*argv, "--stream-above", str(len(xml) + 1000)]) == 0
+    assert offered == [str(root / f"m{i:02d}.xml") for i in sorted(large)] + [str(root / "z.json")]
+    assert "31 files converted, 0 failed" in capsys.readouterr().err
+    expected = ucwaformat.xml_to_json(xml) + b"\n"
+    assert {(out / f"m{i:02d}.json").read_bytes() for i in range(30)} == {expected}
+    assert (out / "z.json").read_bytes() == ucwaformat.to_json(ucwaformat.from_json(json)) + b"\n"
+
+
 def test_the_summary_counts_the_bytes_the_workers_wrote(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -241,8 +278,33 @@ def _failing_at(n: int) -> Any:
     raise _Broken
 
 
+@pytest.fixture(params=["forked", "pool"])
+def pool(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which of ordered_map's machineries runs a sequence: forked workers (Linux), or the
+    process pool (elsewhere, and for the lines of a stream everywhere)."""
+    from ucwaformat import _jobs
+
+    if request.param == "forked" and sys.platform != "linux":  # pragma: no cover
+        pytest.skip("forked workers run sequences on Linux only")
+    monkeypatch.setattr(_jobs, "FORK", request.param == "forked")
+    return str(request.param)
+
+
+def _reaped(pids: set[int]) -> bool:
+    """Whether each of these processes has ended and been waited for (no zombie left)."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return True
+
+
 @pytest.mark.parametrize(("jobs", "chunksize", "n"), [(2, 1, 7), (2, 5, 203), (3, 4, 150)])
-def test_ordered_map_in_processes_keeps_the_order(jobs: int, chunksize: int, n: int) -> None:
+def test_ordered_map_in_processes_keeps_the_order(
+    pool: str, jobs: int, chunksize: int, n: int
+) -> None:
     from ucwaformat._jobs import SWITCH_INTERVAL, ordered_map
 
     before = sys.getswitchinterval()
@@ -252,14 +314,21 @@ def test_ordered_map_in_processes_keeps_the_order(jobs: int, chunksize: int, n: 
         intervals.append(sys.getswitchinterval())
         results.append(result)
     assert [item for item, _ in results] == list(range(n))
-    assert {pid for _, pid in results[:chunksize]} == {os.getpid()}  # before the workers start
-    # The interpreter hands the pool's threads the lock sooner during the run, and as before after.
-    assert max(intervals) <= SWITCH_INTERVAL < before == sys.getswitchinterval()
-    # This process and jobs - 1 workers, never more.
-    assert len({pid for _, pid in results} - {os.getpid()}) <= jobs - 1
+    # What comes first is converted here, before the workers start.
+    first = 1 if pool == "forked" else chunksize
+    assert {pid for _, pid in results[:first]} == {os.getpid()}
+    if pool == "pool":
+        # The interpreter hands the pool's threads the lock sooner during the run, and as
+        # before after.
+        assert max(intervals) <= SWITCH_INTERVAL < before == sys.getswitchinterval()
+    else:
+        assert set(intervals) == {before}  # no threads to hand the lock to
+    # This process and jobs - 1 workers, never more; all of them gone at the end.
+    workers = {pid for _, pid in results} - {os.getpid()}
+    assert len(workers) <= jobs - 1 and _reaped(workers)
 
 
-def test_ordered_map_in_processes_passes_on_a_failing_input_and_an_early_stop() -> None:
+def test_ordered_map_in_processes_passes_on_a_failing_input_and_an_early_stop(pool: str) -> None:
     from ucwaformat._jobs import ordered_map
 
     got: list[int] = []
@@ -268,8 +337,83 @@ def test_ordered_map_in_processes_passes_on_a_failing_input_and_an_early_stop() 
             got.append(item)
     assert got == list(range(len(got)))  # in order, as far as it went
     results = ordered_map(_with_pid, range(1000), 2, 3)
-    assert [next(results)[0] for _ in range(10)] == list(range(10))
+    first = [next(results) for _ in range(10)]
+    assert [item for item, _ in first] == list(range(10))
     results.close()  # the consumer stops: the pool is shut down, nothing hangs
+    assert _reaped({pid for _, pid in first} - {os.getpid()})
+
+
+def _after_a_worker(item: int, parent: int, flag: str, die: bool) -> tuple[int, int]:
+    """In a worker: leave ``flag`` and fail (or die); here, wait for that from item 1 on (a
+    minute at most), so that a worker takes a chunk however loaded the machine."""
+    if os.getpid() != parent:
+        Path(flag).write_text(str(os.getpid()))
+        if die:
+            os._exit(3)
+        raise _Broken(item, os.getpid())
+    for _ in range(6000 if item else 0):
+        if os.path.exists(flag):
+            break
+        time.sleep(0.01)
+    return item, os.getpid()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forked workers run sequences on Linux only")
+def test_forked_workers_raise_an_exception_in_its_place_and_a_lost_worker_at_once(
+    tmp_path: Path,
+) -> None:
+    from ucwaformat._forked import WorkerLost, forked_map
+
+    got: list[tuple[int, int]] = []
+    flag = tmp_path / "failed"
+    fn = functools.partial(_after_a_worker, parent=os.getpid(), flag=str(flag), die=False)
+    with pytest.raises(_Broken) as raised:
+        got.extend(forked_map(fn, range(400), 2, 4))
+    # Every result before the chunk that failed (the first item of the worker's first chunk),
+    # then the worker's exception.
+    failed, worker = raised.value.args
+    assert [item for item, _ in got] == list(range(len(got))) == list(range(failed))
+    assert {pid for _, pid in got} == {os.getpid()} and _reaped({worker})
+    flag = tmp_path / "died"
+    fn = functools.partial(_after_a_worker, parent=os.getpid(), flag=str(flag), die=True)
+    with pytest.raises(WorkerLost, match="status"):
+        list(forked_map(fn, range(400), 2, 4))
+    assert _reaped({int(flag.read_text())})
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forked workers run sequences on Linux only")
+def test_forked_workers_wait_on_pipes_of_any_descriptor_number() -> None:
+    # A process with many files open gets pipes numbered past select()'s limit (1024): this
+    # process waits on them all the same (it looks at them after each chunk it converts).
+    import resource
+
+    from ucwaformat._forked import forked_map
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:  # pragma: no cover - a machine that allows few open files
+        pytest.skip(f"{soft} open files at most")
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        assert max(held) > 1024  # the pipes come after them
+        results = list(forked_map(_with_pid, range(300), 3, 2))
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert [item for item, _ in results] == list(range(300))
+
+
+@given(st.integers(0, 3000), st.integers(1, 64), st.integers(2, 9))
+def test_chunks_cover_the_items_once_and_shrink_towards_the_end(
+    n: int, size: int, processes: int
+) -> None:
+    from ucwaformat._forked import chunk_bounds
+
+    bounds = chunk_bounds(1, n + 1, size, processes)
+    assert [i for lo, hi in bounds for i in range(lo, hi)] == list(range(1, n + 1))
+    steps = [hi - lo for lo, hi in bounds]
+    assert all(0 < b <= a <= size for a, b in itertools.pairwise(steps))
+    if n >= 2 * processes * size:
+        assert steps[0] == size and steps[-1] == 1
 
 
 def _held_at_first(item: int, parent: int, signal_file: str) -> tuple[int, int]:
@@ -284,11 +428,17 @@ def _held_at_first(item: int, parent: int, signal_file: str) -> tuple[int, int]:
     return item, os.getpid()
 
 
-def test_ordered_map_takes_back_chunks_a_busy_worker_has_not_started(tmp_path: Path) -> None:
+def test_ordered_map_takes_back_chunks_a_busy_worker_has_not_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The parent converts item 0 before the worker starts; the worker is held on item 1 with
     # items 2-4 sent to the pool after it: rather than wait, the parent converts what it can,
-    # then takes back a chunk the worker has not started.
+    # then takes back a chunk the worker has not started. (Forked workers take a chunk only
+    # when they are free: nothing to take back.)
+    from ucwaformat import _jobs
     from ucwaformat._jobs import ordered_map
+
+    monkeypatch.setattr(_jobs, "FORK", False)
 
     signal_file = str(tmp_path / "taken")
     fn = functools.partial(_held_at_first, parent=os.getpid(), signal_file=signal_file)

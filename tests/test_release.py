@@ -65,3 +65,25 @@ def test_changelog_has_unreleased_and_the_current_version() -> None:
     # Keep a Changelog: every version heading is a link, defined at the end.
     for heading in headings:
         assert re.search(rf"^\[{re.escape(heading)}\]: https://", text, re.M), heading
+
+
+def test_each_public_name_is_the_one_its_module_defines() -> None:
+    # The package imports its public names on first use (a command's start needs few of them):
+    # what a type checker is shown (the imports under TYPE_CHECKING) is what a program gets.
+    import ast
+    import importlib
+
+    tree = ast.parse((ROOT / "ucwaformat" / "__init__.py").read_text(encoding="utf-8"))
+    shown = {
+        alias.name: node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level == 1
+        for alias in node.names
+    }
+    assert set(shown) == set(ucwaformat.__all__) - {"__version__"}
+    for name, module in shown.items():
+        home = importlib.import_module(f"ucwaformat.{module}")
+        assert getattr(ucwaformat, name) is getattr(home, name), name
+    assert set(ucwaformat.__all__) <= set(dir(ucwaformat))
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = ucwaformat.nothing  # type: ignore[attr-defined]

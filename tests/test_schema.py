@@ -410,3 +410,16 @@ def test_invalid_type_names(schema: Schema, bad: str) -> None:
     with pytest.raises(UcwaFormatError):
         schema.with_resource("participant", properties={"anonymous": bad})
     assert schema.property_type("participant", "anonymous") == BOOLEAN
+
+
+def test_the_bundled_file_is_read_beside_the_code_or_through_the_package_resources(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A file beside the module in any ordinary install; the package resources machinery (its
+    # imports cost the command's start) only where there is none, as in a zip file.
+    from ucwaformat import _schema
+
+    beside = _schema._bundled_bytes()
+    assert beside == (ROOT / "ucwaformat" / "schema" / "ucwa.json").read_bytes()
+    monkeypatch.setattr(_schema, "__file__", str(ROOT / "nowhere" / "_schema.py"))
+    assert _schema._bundled_bytes() == beside

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Mapping
-from importlib import resources as _resources
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -206,6 +205,18 @@ class _Typing(dict[str, "PropertyType | None"]):
         return found
 
 
+def _bundled_bytes() -> bytes:
+    """The bundled ``schema/ucwa.json``: a file beside this module in any ordinary install;
+    through the package resources machinery (imported only then, ~5 ms) from a zip file."""
+    try:
+        with open(os.path.join(os.path.dirname(__file__), "schema", "ucwa.json"), "rb") as file:
+            return file.read()
+    except OSError:
+        from importlib import resources
+
+        return resources.files("ucwaformat").joinpath("schema").joinpath("ucwa.json").read_bytes()
+
+
 class Schema:
     """Types and cardinalities for translating UCWA documents; immutable.
 
@@ -270,13 +281,7 @@ class Schema:
             with cls._bundled_lock:
                 schema = cls._bundled
                 if schema is None:
-                    data = (
-                        _resources.files("ucwaformat")
-                        .joinpath("schema")
-                        .joinpath("ucwa.json")
-                        .read_bytes()
-                    )
-                    schema = cls.from_dict(orjson.loads(data))
+                    schema = cls.from_dict(orjson.loads(_bundled_bytes()))
                     Schema._bundled = schema
         return schema
 

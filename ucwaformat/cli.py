@@ -24,8 +24,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar, cast
 
-import attrs
-
 from ._api import from_json, from_xml
 from ._errors import Loss, UcwaFormatError, add_limit_arguments
 from ._jobs import (
@@ -34,6 +32,7 @@ from ._jobs import (
     LINES_EXT,
     PICK,
     STDIN,
+    TO_STREAM,
     AtomicFile,
     InputFile,
     Options,
@@ -466,10 +465,16 @@ class _Sink:
         in input order)."""
         if self.out_dir is None or self.output is not None:
             return [None] * len(inputs)
+        # As os.path.join spells them (a relname is never absolute), each stem made once: this
+        # runs over every input before the first conversion starts.
         root = str(self.out_dir)
-        bases = [None if i.relname is None else os.path.join(root, i.relname) for i in inputs]
-        stems = collections.Counter(output_stem(b) for b in bases if b is not None)
-        return [None if b is None or stems[output_stem(b)] > 1 else b for b in bases]
+        root = root if root.endswith(os.sep) else root + os.sep
+        bases = [None if i.relname is None else root + i.relname for i in inputs]
+        stems = [None if b is None else output_stem(b) for b in bases]
+        counts = collections.Counter(stems)
+        return [
+            None if s is None or counts[s] > 1 else b for b, s in zip(bases, stems, strict=True)
+        ]
 
     def claim(self, item: InputFile, path: Path) -> None:
         """Refuse a second output under one name (``a.xml`` and ``a.json`` both to ``a.json``)."""
@@ -530,9 +535,9 @@ def _loaded(task: Task) -> Task:
     if task.source is None or task.data is not None:
         return task
     try:
-        return attrs.evolve(task, data=Path(task.source).read_bytes())
+        return task._replace(data=Path(task.source).read_bytes())
     except OSError as exc:
-        return attrs.evolve(task, failure=exc)
+        return task._replace(failure=exc)
 
 
 def _convert_documents(
@@ -543,14 +548,21 @@ def _convert_documents(
     sink: _Sink,
     ui: _Ui,
     executor: Executor | None = None,
+    stream_above: int | None = None,
 ) -> Tally:
+    """Convert documents (or HTTP messages) in order; a file of at least ``stream_above`` bytes
+    (not a HAR file) is streamed here straight into its output when its turn comes."""
     tally = Tally()
     stdin = sys.stdin.buffer.read() if any(i.file is None for i in inputs) else b""
     # Outputs to files of their own are written by the jobs (in whichever process runs them with
     # --jobs); on a cluster, whose workers may not see this machine's files, here.
     dests = sink.own_outputs(inputs) if executor is None else [None] * len(inputs)
     tasks = [
-        Task(i.label, None, stdin) if i.file is None else Task(i.label, i.file, dest=dest)
+        Task(i.label, None, stdin)
+        if i.file is None
+        else Task(
+            i.label, i.file, dest=dest, stream_above=None if is_har(i.label) else stream_above
+        )
         for i, dest in zip(inputs, dests, strict=True)
     ]
     job = functools.partial(http_job if http else doc_job, opts=opts)
@@ -559,7 +571,12 @@ def _convert_documents(
     # On a cluster the files are read here, lazily: a window of chunks is in memory at a time.
     work = tasks if executor is None else map(_loaded, tasks)
     results = ordered_map(job, work, jobs, chunksize, executor)
-    for item, done in zip(inputs, results, strict=True):
+    for item, task, done in zip(inputs, tasks, results, strict=True):
+        if done.written == TO_STREAM:
+            if _stream_one(item, opts, sink, ui, tally):
+                ui.step()
+                continue
+            done = job(task._replace(stream_above=None))  # already in the target form
         for message in done.messages:
             ui.say(message)
         tally.size_in += done.size
@@ -693,16 +710,6 @@ def _workers(args: argparse.Namespace) -> Iterator[tuple[int, Executor | None]]:
 
 #: Input files at least this large are converted by streaming (flat memory, same output).
 STREAM_ABOVE = 32 << 20
-
-
-def _size(item: InputFile) -> int:
-    """The input file's size, or -1 (stdin, or unreadable: the ordinary path reports it).
-
-    Asked of every input before the first conversion starts: one system call, no Path."""
-    try:
-        return -1 if item.file is None else os.stat(item.file).st_size
-    except OSError:
-        return -1
 
 
 class _LastByte:
@@ -850,22 +857,19 @@ def _run_convert(args: argparse.Namespace) -> int:
                     ui.step()
             else:
                 # Large files stream straight into their outputs (when output order cannot
-                # matter: files, or a single input on stdout); the rest go through the pool.
-                streamed: Tally = Tally()
-                rest = inputs
-                if not args.http and executor is None and (not sink.to_stdout or len(inputs) == 1):
-                    rest = []
-                    for item in inputs:
-                        large = _size(item) >= args.stream_above and not is_har(item.label)
-                        if large and _stream_one(item, opts, sink, ui, streamed):
-                            ui.step()
-                        else:
-                            rest.append(item)
-                tally = _convert_documents(rest, opts, jobs, args.http, sink, ui, executor)
-                tally.converted += streamed.converted
-                tally.failed += streamed.failed
-                tally.size_in += streamed.size_in
-                tally.size_out += streamed.size_out
+                # matter: files, or a single input on stdout), here, when their turn comes.
+                streams = not args.http and executor is None
+                streams = streams and (not sink.to_stdout or len(inputs) == 1)
+                tally = _convert_documents(
+                    inputs,
+                    opts,
+                    jobs,
+                    args.http,
+                    sink,
+                    ui,
+                    executor,
+                    args.stream_above if streams else None,
+                )
     except _NoCluster as exc:
         ui.say(f"ucwaformat: {exc}")
         return 2
