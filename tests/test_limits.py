@@ -142,6 +142,17 @@ def test_max_attributes(where: str) -> None:
     assert error.line == 1
 
 
+@pytest.mark.parametrize(
+    "child", ['<link rel="x" href="/y"/>', '<resource rel="contact" href="/c"/>'], ids=["link", "embedded"]
+)
+def test_max_attributes_one(child: str) -> None:
+    # The smallest limit refuses even the plain rel and href the readers take a quick way for.
+    data = f'<resource xmlns="{NS}" href="/h">{child}</resource>'.encode()
+    _all_pass(XML_PATHS, data, Limits(max_attributes=2))
+    (error, *_) = _errors(XML_PATHS, data, Limits(max_attributes=1))
+    assert error.msg.endswith("has 2 attributes; at most 1 are read"), error
+
+
 # -- size of one value -------------------------------------------------------------------------
 
 

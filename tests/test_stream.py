@@ -8,6 +8,7 @@ possible). JSON → XML runs with and without ``ijson`` when it is installed.
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -15,9 +16,10 @@ from typing import Any
 
 import pytest
 from data_paths import CORPUS
+from test_xml_sink import _BASE, _EVENT_CASES, EDITS, WRITES
 
 import ucwaformat
-from ucwaformat import Loss, UcwaFormatError, _stream
+from ucwaformat import Loss, UcwaFormatError, _json, _stream
 from ucwaformat._stream import stream_json_to_xml, stream_xml_to_json
 
 NS = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
@@ -277,6 +279,56 @@ def test_event_page_json_to_xml(json_reading: str) -> None:
 )
 def test_small_event_pages(data: str) -> None:
     check_x2j(data.encode("utf-8"))
+
+
+# -- JSON → XML: each item through the tree path's XML sink -------------------------------------
+
+# The XML sink's own cases (test_xml_sink): losses and errors of the reader and of the writer,
+# in the root and in the streamed items (embedded resources, senders), every write option.
+
+
+def _check_j2x_everyhow(data: bytes) -> None:
+    for strict in (False, True):
+        for write in WRITES:
+            check_j2x(data, strict=strict, **write)
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_edited_documents_json_to_xml(edit: str, json_reading: str) -> None:
+    doc = copy.deepcopy(_BASE)
+    EDITS[edit](doc)
+    _check_j2x_everyhow(json.dumps(doc, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+@pytest.mark.parametrize("case", sorted(_EVENT_CASES))
+def test_event_cases_json_to_xml(case: str, json_reading: str) -> None:
+    _check_j2x_everyhow(json.dumps(_EVENT_CASES[case]).encode())
+
+
+def test_items_do_not_go_through_the_model(
+    big: bytes, json_reading: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The items are read into the XML sink, as the tree path reads them: the model holds the
+    root's head only (one resource however many items; no sender, no event)."""
+    made: list[object] = []
+
+    def counted(*args: Any) -> object:
+        made.append(args)
+        return real(*args)
+
+    def refused(*args: Any) -> object:
+        raise AssertionError("an item went through the model")
+
+    real = _json.Resource
+    monkeypatch.setattr(_json, "Resource", counted)
+    monkeypatch.setattr(_json, "Sender", refused)
+    monkeypatch.setattr(_json, "Event", refused)
+    stream_json_to_xml(io.BytesIO(ucwaformat.xml_to_json(big)), io.BytesIO())
+    assert len(made) == 1
+    made.clear()
+    page = ucwaformat.xml_to_json(_events_xml(20, 3))
+    stream_json_to_xml(io.BytesIO(page), io.BytesIO())
+    assert made == []
 
 
 # -- what depends on the whole root --------------------------------------------------------------

@@ -668,7 +668,9 @@ class _Reader:
                 before = len(losses)
                 saved = sink.save()
             settled = False
-            many = self.many
+            # (False: no element can have more attributes than the limit, see scan_flags.)
+            max_attributes = rec.limits.max_attributes if self.many else -1
+            pairs = max_attributes < 0 or max_attributes >= 2  # a link's rel and href pass
             nil = self.nil
             while True:
                 if not is_input:
@@ -731,7 +733,33 @@ class _Reader:
                                 if kind is not None:
                                     self.unknown_child(child, kind, path)
                                 continue
-                        if k == 1 or k == 4:
+                        if k == 2:  # (first: a resource has many links)
+                            others += 1
+                            # (Parsed from bytes, lxml gives str pairs; its stubs say str | bytes.)
+                            attrs: list[tuple[str, str]] = child.items()  # type: ignore[assignment]
+                            if len(attrs) == 2 and pairs:
+                                (key, rel), (hkey, href_) = attrs
+                                if key == "rel" and hkey == "href":
+                                    link = {"href": href_}  # the common case
+                                else:
+                                    rel, link = self.link_record(attrs, child, path)
+                            else:
+                                if 0 <= max_attributes < len(attrs):
+                                    attributes(child, max_attributes)  # refused
+                                rel, link = self.link_record(attrs, child, path)
+                            group = links.get(rel)
+                            if group is None:
+                                links[rel] = [link]
+                            else:
+                                group.append(link)
+                            text = child.text
+                            if len(child) or (text and not text.isspace()):
+                                self.rec.loss(
+                                    "mixed-content",
+                                    member_path(path, "_links"),
+                                    "content inside <link>; dropped",
+                                )
+                        elif k == 1 or k == 4:
                             name = child.get(_NAME)
                             if name is None:
                                 kind = "property" if k == 1 else "propertyList"
@@ -793,29 +821,6 @@ class _Reader:
                                     continue
                             kind = "property" if k == 1 else "propertyList"
                             props[name] = self.value(child, kind, pt, path, name)
-                        elif k == 2:
-                            others += 1
-                            if many and len(child.attrib) > rec.limits.max_attributes:
-                                attributes(child, rec.limits.max_attributes)  # refused
-                            # (Parsed from bytes, lxml gives str pairs; its stubs say str | bytes.)
-                            attrs: list[tuple[str, str]] = child.items()  # type: ignore[assignment]
-                            if len(attrs) == 2 and attrs[0][0] == "rel" and attrs[1][0] == "href":
-                                rel: str = attrs[0][1]
-                                link = {"href": attrs[1][1]}  # the common case
-                            else:
-                                rel, link = self.link_record(attrs, child, path)
-                            group = links.get(rel)
-                            if group is None:
-                                links[rel] = [link]
-                            else:
-                                group.append(link)
-                            text = child.text
-                            if len(child) or (text and not text.isspace()):
-                                self.rec.loss(
-                                    "mixed-content",
-                                    member_path(path, "_links"),
-                                    "content inside <link>; dropped",
-                                )
                         else:  # k == 3: a resource
                             others += 1
                             role_ = child.get(_REL)
@@ -983,10 +988,10 @@ class _Reader:
         self, el: etree._Element, path: str, parent_type: str | None, role: str, depth: int
     ) -> Any:
         """An embedded ``<resource>``, typed from its parent's type and its role."""
-        if self.many and len(el.attrib) > self.rec.limits.max_attributes:
-            attributes(el, self.rec.limits.max_attributes)  # refused
         # (Parsed from bytes, lxml gives str pairs; its stubs say str | bytes.)
         attrs: list[tuple[str, str]] = el.items()  # type: ignore[assignment]
+        if self.many and len(attrs) > self.rec.limits.max_attributes:
+            attributes(el, self.rec.limits.max_attributes)  # refused
         if len(attrs) == 2 and attrs[0][0] == "rel" and attrs[1][0] == "href":
             href: str | None = attrs[1][1]  # the common case
             extra: tuple[tuple[str, str], ...] = ()

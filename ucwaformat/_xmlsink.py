@@ -148,15 +148,21 @@ class XmlSink:
             self.later.append(exc)
         return self._written(self.top)
 
-    def document(self, root: Piece, rec: Recorder) -> bytes:
-        """The XML bytes of the document whose root is ``root``, once the writer's losses are
-        given to ``rec`` (and its error raised) in the order writing the model gives them."""
-        events = self.pending.pop(id(root), None)
+    def deliver(self, piece: Piece, rec: Recorder) -> None:
+        """Give the writer's losses of ``piece``, a part no parent placed (the root, or an item
+        the streaming converter writes on its own), to ``rec`` in the order writing the model
+        gives them, and raise its error if it had one."""
+        events = self.pending.pop(id(piece), None)
         if events is not None:
             for event in events:
                 if isinstance(event, UcwaFormatError):
                     raise event
                 rec.loss(event.kind, event.path, event.message)
+
+    def document(self, root: Piece, rec: Recorder) -> bytes:
+        """The XML bytes of the document whose root is ``root``, once the writer's losses are
+        given to ``rec`` (and its error raised) in the order writing the model gives them."""
+        self.deliver(root, rec)
         writer = self.writer
         writer.out = root
         return writer.document()
