@@ -1121,6 +1121,11 @@ def test_ctrl_c_with_two_processes_stops_cleanly(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:  # pragma: no cover - the failure this test is about
             os.killpg(proc.pid, signal.SIGKILL)
             raise AssertionError("the command hung after Ctrl-C") from None
+        if proc.returncode == 0 and len(os.listdir(out)) == 6000 and not leftovers(out):
+            # The signal came as the command was ending, its work done (a loaded machine):
+            # not an interruption, and not a failure.
+            interrupted -= 1
+            continue
         assert proc.returncode == 130, (proc.returncode, err)
         assert b"Traceback" not in err, err.decode()
         if out.exists():
