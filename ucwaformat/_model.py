@@ -8,7 +8,7 @@ writers never need a schema.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeAlias
 
 import attrs
@@ -216,7 +216,7 @@ EventParts: TypeAlias = tuple[
 ResourceParts: TypeAlias = tuple[
     "str | None",
     "str | None",
-    "list[tuple[str, Value]]",
+    "Sequence[tuple[str, Value]]",
     "tuple[tuple[str, LinkEntry], ...]",
     "tuple[tuple[str, Any], ...]",
     Attributes,
@@ -225,7 +225,9 @@ ResourceParts: TypeAlias = tuple[
 
 #: An input's parts as the JSON reader hands them to its sink: properties, links, embedded.
 InputParts: TypeAlias = tuple[
-    "list[tuple[str, Value]]", "tuple[tuple[str, LinkEntry], ...]", "tuple[tuple[str, Any], ...]"
+    "Sequence[tuple[str, Value]]",
+    "tuple[tuple[str, LinkEntry], ...]",
+    "tuple[tuple[str, Any], ...]",
 ]
 
 #: An event page's links as a reader hands them to its sink: the self link's ``href`` and other

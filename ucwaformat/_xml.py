@@ -21,9 +21,11 @@ from ._model import (
     Event,
     Events,
     Input,
+    InputParts,
     Link,
     LinkEntry,
     Resource,
+    ResourceParts,
     Scalar,
     Sender,
     Value,
@@ -1300,7 +1302,7 @@ class _Writer:
     def resource(self, res: Resource, role: str | None, path: str, depth: int) -> None:
         """A model resource (``role`` None: the root) and, through :meth:`element`, everything
         it embeds."""
-        self.element(
+        parts = (
             res.type,
             res.href,
             res.properties,
@@ -1308,28 +1310,22 @@ class _Writer:
             res.embedded,
             res.self_attributes,
             res.type_position,
-            role,
-            path,
-            depth,
-            self.resource,
         )
+        self.element(parts, role, path, depth, self.resource)
 
     def element(
         self,
-        rtype: str | None,
-        href: str | None,
-        props: Sequence[tuple[str, Value]],
-        links: Sequence[tuple[str, LinkEntry]],
-        embedded: Sequence[tuple[str, Any]],
-        self_attrs: tuple[tuple[str, str], ...],
-        type_position: int | None,
+        parts: ResourceParts,
         role: str | None,
         path: str,
         depth: int,
         child: Callable[[Any, str, str, int], None],
     ) -> None:
         """One ``<resource>`` from its parts, whoever holds them (a model resource, or what the
-        JSON reader read); its embedded resources go through ``child`` (see :meth:`embedded`)."""
+        JSON reader read); its embedded resources go through ``child`` (see :meth:`embedded`).
+        (The parts come as one tuple, as the JSON reader hands them on: cheaper than a call
+        that spreads them.)"""
+        rtype, href, props, links, embedded, self_attrs, type_position = parts
         out = self.out
         head = ["<resource"]
         rel = rtype if role is None else role
@@ -1380,16 +1376,11 @@ class _Writer:
 
     def input(self, doc: Input) -> None:
         """A model input and, through :meth:`input_element`, everything it embeds."""
-        self.input_element(doc.properties, doc.links, doc.embedded, self.resource)
+        self.input_element((doc.properties, doc.links, doc.embedded), self.resource)
 
-    def input_element(
-        self,
-        props: Sequence[tuple[str, Value]],
-        links: Sequence[tuple[str, LinkEntry]],
-        embedded: Sequence[tuple[str, Any]],
-        child: Callable[[Any, str, str, int], None],
-    ) -> None:
+    def input_element(self, parts: InputParts, child: Callable[[Any, str, str, int], None]) -> None:
         """The ``<input>`` root from its parts (see :meth:`element`)."""
+        props, links, embedded = parts
         out = self.out
         if not (props or links or embedded):
             out.append(f'{self.nl(0)}<input xmlns="{NS}"/>')

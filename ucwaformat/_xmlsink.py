@@ -99,7 +99,7 @@ class XmlSink:
         frags: list[str] = self.top if role is None else []
         writer.out = frags
         try:
-            writer.element(*parts, role, path, depth + self.base, self.place)
+            writer.element(parts, role, path, depth + self.base, self.place)
         except UcwaFormatError as exc:
             self.later.append(exc)  # raised by document(), unless the reader fails first
         return self._written(frags)
@@ -108,7 +108,7 @@ class XmlSink:
         writer = self.writer
         writer.out = self.top
         try:
-            writer.input_element(*parts, self.place)
+            writer.input_element(parts, self.place)
         except UcwaFormatError as exc:
             self.later.append(exc)
         return self._written(self.top)
