@@ -12,13 +12,12 @@ position on every path.
 from __future__ import annotations
 
 import io
-import random
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from data_paths import CORPUS
+from differential import mutated
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -117,29 +116,8 @@ def test_corpus_json_to_xml(options: dict[str, Any], monkeypatch: pytest.MonkeyP
             raise AssertionError(f"{path.relative_to(CORPUS)}: {exc}") from exc
 
 
-def _mutated(files: list[Path], seed: int, count: int) -> list[bytes]:
-    """Byte-mutated copies of corpus documents: flips to structure, control and UTF-8 bytes."""
-    rng = random.Random(seed)
-    sources = [p.read_bytes() for p in files]
-    alphabet = b'\xff\xc3\x0c\x0b"{}[]<>\x00\x80\\ /:=&'
-    out = []
-    for _ in range(count):
-        data = bytearray(rng.choice(sources))
-        for _ in range(rng.randint(1, 3)):
-            i = rng.randrange(len(data))
-            op = rng.random()
-            if op < 0.4:
-                data[i] = rng.choice(alphabet)
-            elif op < 0.7:
-                data.insert(i, rng.choice(alphabet))
-            else:
-                del data[i]
-        out.append(bytes(data))
-    return out
-
-
 def test_mutated_xml() -> None:
-    for data in _mutated(XML_FILES, 1, 300):
+    for data in mutated(XML_FILES, 1, 300):
         try:
             assert_agree(x2j_paths(data))
         except AssertionError as exc:
@@ -147,7 +125,7 @@ def test_mutated_xml() -> None:
 
 
 def test_mutated_json(monkeypatch: pytest.MonkeyPatch) -> None:
-    for data in _mutated(JSON_FILES, 2, 300):
+    for data in mutated(JSON_FILES, 2, 300):
         try:
             assert_agree(j2x_paths(data, monkeypatch))
         except AssertionError as exc:

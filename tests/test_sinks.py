@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 from data_paths import DATA
+from differential import Outcome, builds_none, outcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sink_checks import Outcome, builds_none, outcome
 
 import ucwaformat
 from ucwaformat import Loss, Schema, UcwaFormatError, _xml
@@ -27,6 +27,7 @@ CORPUS = DATA / "corpus"
 MANIFEST: dict[str, Any] = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
 EXAMPLE = DATA.parent.parent / "examples" / "myAssignedOnlineMeeting.xml"
 NS = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
+
 
 def _model(data: bytes | str, *, strict: bool, report: list[Loss], **options: Any) -> bytes:
     read = {k: options.pop(k) for k in ("rel", "schema", "unknown_cardinality") if k in options}
@@ -118,7 +119,7 @@ def test_the_quick_start_example_builds_no_model() -> None:
 
 # -- every edge of the mapping, both sinks ------------------------------------------------------
 
-_BASE = f"""<resource rel="conversation" href="/c/1" xmlns="{NS}"
+BASE = f"""<resource rel="conversation" href="/c/1" xmlns="{NS}"
  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
  <link rel="participants" href="/c/1/p"/>
  <link rel="messaging" href="/c/1/m" title="t"/>
@@ -134,7 +135,7 @@ _BASE = f"""<resource rel="conversation" href="/c/1" xmlns="{NS}"
  <resource rel="onlineMeeting" href="/c/1/om"/>
 </resource>"""
 
-# Each edit of _BASE: (old, new). Most make the reader report or raise; both sinks must give
+# Each edit of BASE: (old, new). Most make the reader report or raise; both sinks must give
 # the same outcome, and the JSON sink must not need the model for it.
 EDITS: dict[str, tuple[str, str]] = {
     "unchanged": ("", ""),
@@ -244,8 +245,8 @@ EDITS: dict[str, tuple[str, str]] = {
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_edited_document(edit: str) -> None:
     old, new = EDITS[edit]
-    assert old in _BASE
-    data = _BASE.replace(old, new, 1).encode("utf-8")
+    assert old in BASE
+    data = BASE.replace(old, new, 1).encode("utf-8")
     assert_same(data)
     assert_same(data, unknown_cardinality="collection", date_offset=True)
     assert_same(data, rel="conversation", escape_solidus=False)
@@ -268,7 +269,7 @@ NIL_DECLARATIONS = {
 def test_nil_declared_anywhere(declaration: str) -> None:
     decl = NIL_DECLARATIONS[declaration]
     prefix = decl.split("=")[0].split(":")[1]
-    base = _BASE.replace(f' xmlns:xsi="{_XSI}"', "", 1)
+    base = BASE.replace(f' xmlns:xsi="{_XSI}"', "", 1)
     assert "xmlns:" not in base
     data = base.replace(
         '<property name="state">Connected</property>',
@@ -281,7 +282,7 @@ def test_nil_declared_anywhere(declaration: str) -> None:
 
 
 def test_the_base_document_builds_no_model() -> None:
-    data = _BASE.encode()
+    data = BASE.encode()
     assert builds_no_model(data)
     kind, out, report = assert_same(data)
     assert kind == "ok"
@@ -303,7 +304,7 @@ def test_the_base_document_builds_no_model() -> None:
 
 
 def test_hint_types_a_typeless_root() -> None:
-    data = _BASE.replace('rel="conversation" ', "", 1).encode()
+    data = BASE.replace('rel="conversation" ', "", 1).encode()
     kind, out, _ = assert_same(data, rel="conversation")
     assert kind == "ok"
     assert json.loads(out)["participantCount"] == 3
@@ -312,7 +313,7 @@ def test_hint_types_a_typeless_root() -> None:
 
 def test_a_custom_schema_is_used() -> None:
     schema = Schema.bundled().with_property("conversation", "state", "integer")
-    data = _BASE.replace(">Connected<", ">42<").encode()
+    data = BASE.replace(">Connected<", ">42<").encode()
     kind, out, _ = assert_same(data, schema=schema)
     assert kind == "ok"
     assert json.loads(out)["state"] == 42

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from data_paths import CORPUS
-from test_xml_sink import _BASE, _EVENT_CASES, EDITS, WRITES
+from differential import BASE, EDITS, EVENT_CASES, WRITES
 
 import ucwaformat
 from ucwaformat import Loss, UcwaFormatError, _json, _stream
@@ -295,14 +295,14 @@ def _check_j2x_everyhow(data: bytes) -> None:
 
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_edited_documents_json_to_xml(edit: str, json_reading: str) -> None:
-    doc = copy.deepcopy(_BASE)
+    doc = copy.deepcopy(BASE)
     EDITS[edit](doc)
     _check_j2x_everyhow(json.dumps(doc, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
-@pytest.mark.parametrize("case", sorted(_EVENT_CASES))
+@pytest.mark.parametrize("case", sorted(EVENT_CASES))
 def test_event_cases_json_to_xml(case: str, json_reading: str) -> None:
-    _check_j2x_everyhow(json.dumps(_EVENT_CASES[case]).encode())
+    _check_j2x_everyhow(json.dumps(EVENT_CASES[case]).encode())
 
 
 def test_items_do_not_go_through_the_model(

@@ -13,9 +13,9 @@ from typing import Any
 import attrs
 import pytest
 from data_paths import CORPUS
+from differential import mutated  # byte-mutated copies of corpus documents
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_paths_agree import _mutated  # byte-mutated copies of corpus documents
 
 import ucwaformat
 from ucwaformat import Loss, Resource, UcwaFormatError, typed
@@ -174,7 +174,7 @@ def test_other_roots(data: str) -> None:
 
 
 def test_mutated_corpus() -> None:
-    for data in _mutated(XML_FILES, 20, 300):
+    for data in mutated(XML_FILES, 20, 300):
         assert_agree(data, _class_of(data))
 
 

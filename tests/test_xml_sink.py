@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from data_paths import CORPUS
+from differential import BASE, EDITS, EVENT_CASES, WRITES, Outcome, builds_none, outcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sink_checks import Outcome, builds_none, outcome
 
 import ucwaformat
 from ucwaformat import Loss, Schema, UcwaFormatError, _json, _kinds
@@ -30,14 +29,6 @@ from ucwaformat.testing import strategies as ust
 
 JSON_FILES = sorted(p for p in CORPUS.rglob("*.json") if p.name != "manifest.json")
 EXAMPLE = CORPUS.parent.parent.parent / "examples" / "myAssignedOnlineMeeting.json"
-
-#: Write options: both dialects, pretty or not, a display offset.
-WRITES: list[dict[str, Any]] = [
-    {},
-    {"dialect": "docs", "pretty": True},
-    {"pretty": True},
-    {"dialect": "docs", "default_offset": -420},
-]
 
 
 def _model(data: bytes | str, *, strict: bool, report: list[Loss], **options: Any) -> bytes:
@@ -111,141 +102,12 @@ def test_the_quick_start_example() -> None:
 
 # -- every edge of the mapping ------------------------------------------------------------------
 
-_BASE: dict[str, Any] = {
-    "rel": "conversation",
-    "state": "Connected",
-    "participantCount": 3,
-    "readLocally": True,
-    "created": "/Date(1451700245123+0100)/",
-    "activeModalities": ["Messaging", "Audio"],
-    "_links": {
-        "self": {"href": "/c/1"},
-        "participants": {"href": "/c/1/p"},
-        "messaging": {"href": "/c/1/m", "title": "t"},
-    },
-    "_embedded": {
-        "localParticipant": {
-            "rel": "localParticipant",
-            "_links": {"self": {"href": "/c/1/lp"}},
-            "name": "Me",
-            "anonymous": False,
-        },
-        "participant": [
-            {"_links": {"self": {"href": "/c/1/p/1"}}, "name": "A"},
-            {"rel": "participant", "_links": {"self": {"href": "/c/1/p/2"}}, "name": "B"},
-        ],
-    },
-}
-
-
-def _set(path: tuple[Any, ...], value: Any) -> Callable[[dict[str, Any]], None]:
-    def edit(doc: dict[str, Any]) -> None:
-        *parents, last = path
-        node: Any = doc
-        for key in parents:
-            node = node[key]
-        node[last] = value
-
-    return edit
-
-
-def _drop(path: tuple[Any, ...]) -> Callable[[dict[str, Any]], None]:
-    def edit(doc: dict[str, Any]) -> None:
-        *parents, last = path
-        node: Any = doc
-        for key in parents:
-            node = node[key]
-        del node[last]
-
-    return edit
-
-
-def _both(*edits: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
-    def edit(doc: dict[str, Any]) -> None:
-        for one in edits:
-            one(doc)
-
-    return edit
-
-
-_LP = ("_embedded", "localParticipant")
-_P1 = ("_embedded", "participant", 0)
-
-# Each edit of _BASE: most make the reader or the writer report or raise; both paths must give
-# the same outcome, and json_to_xml must not need the model for it.
-EDITS: dict[str, Callable[[dict[str, Any]], None]] = {
-    "unchanged": lambda doc: None,
-    "null property": _set(("state",), None),
-    "null in an array": _set(("activeModalities",), ["a", None, "b"]),
-    "empty array": _set(("activeModalities",), []),
-    "empty link array": _set(("_links", "participants"), []),
-    "link array": _set(("_links", "participants"), [{"href": "/1"}, {"href": "/2", "x": "y"}]),
-    "empty resource array": _set(("_embedded", "participant"), []),
-    "embedded type not its role": _set((*_LP, "rel"), "participant"),
-    "embedded stub with a type": _set(("_embedded", "localParticipant"), {"rel": "x"}),
-    "typeless embedded with content": _drop((*_LP, "rel")),
-    "typeless root": _drop(("rel",)),
-    "root without self": _drop(("_links", "self")),
-    "empty root type": _set(("rel",), ""),
-    "rel in the middle": lambda doc: doc.update(
-        {k: doc.pop(k) for k in ["state", "rel", "participantCount", "_links", "_embedded"]}
-    ),
-    "_embedded before _links": lambda doc: doc.update(
-        {k: doc.pop(k) for k in ["_embedded", "_links"]}
-    ),
-    "untyped integer": _set((*_LP, "shoeSize"), 42),
-    "untyped boolean": _set((*_P1, "tall"), True),
-    "untyped date": _set(("whenever",), "/Date(1)/"),
-    "float": _set(("participantCount",), 1.5),
-    "big integer": _set(("participantCount",), 10**30),
-    "huge integer": _set(("shoeSize",), 10**400),
-    "date with sub-ms ticks and offset": _set(("created",), "/Date(-62135596800000+0100)/"),
-    "date at the end of the range": _set(("created",), "/Date(253402300799999+0100)/"),
-    "ISO date": _set(("created",), "2016-01-02T03:04:05.1234567+01:00"),
-    "bad ISO date": _set(("created",), "yesterday"),
-    "escaped text": _set(("state",), "a&b<c>\"d'\r\n\t]]>"),
-    "control character": _set(("state",), "a\x01b"),
-    "lone surrogate": _set(("state",), "a\ud800b"),
-    "escaped property name": lambda doc: doc.update({'a"<&b': "x"}),
-    "link attribute not an XML name": _set(("_links", "participants", "a b"), "x"),
-    "link attribute namespaced": _set(("_links", "participants", "{urn:x}a"), "x"),
-    "link attribute in no namespace": _set(("_links", "participants", "{}a"), "x"),
-    "self attributes": _set(("_links", "self", "revision"), "2"),
-    "self without href": _set(("_links", "self"), {"revision": "2"}),
-    "embedded self attribute not a name": _set((*_P1, "_links", "self", "1x"), "v"),
-    "writer error then a reader error": _both(
-        _set((*_P1, "_links", "self", "1x"), "v"),
-        _set(("_embedded", "participant", 1, "_links"), 3),
-    ),
-    "writer error then a writer loss": _both(
-        _set((*_P1, "_links", "self", "1x"), "v"), _set(("zzz",), None)
-    ),
-    "writer loss then a writer error": _both(
-        _set(("state",), None), _set((*_P1, "_links", "self", "1x"), "v")
-    ),
-    "reader loss after writer losses": _both(
-        _set((*_P1, "name"), None), _set(("participantCount",), 1.5)
-    ),
-    "link not an object": _set(("_links", "participants"), "x"),
-    "link without href": _set(("_links", "participants"), {"title": "t"}),
-    "rel conflict": _set(("_links", "participants", "rel"), "other"),
-    "resource not an object": _set(("_embedded", "localParticipant"), 3),
-    "object as a value": _set(("state",), {"a": 1}),
-    "object in an array": _set(("activeModalities",), ["a", {}, []]),
-    "rel not a string": _set(("rel",), 3),
-    "embedded rel not a string": _set((*_LP, "rel"), 3),
-    "deeply embedded": _set(
-        (*_LP, "_embedded"), {"x": {"_embedded": {"y": [{"a": None}, {"b": []}]}}}
-    ),
-    "many attributes": _set(
-        ("_links", "participants"), {"href": "/p", **{f"a{i}": "v" for i in range(300)}}
-    ),
-}
+# (The document and its edits are differential's BASE and EDITS: test_stream runs them too.)
 
 
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_edited_document(edit: str) -> None:
-    doc = copy.deepcopy(_BASE)
+    doc = copy.deepcopy(BASE)
     EDITS[edit](doc)
     data = json.dumps(doc, ensure_ascii=False).encode("utf-8", "surrogatepass")
     assert_same(data)
@@ -255,7 +117,7 @@ def test_edited_document(edit: str) -> None:
 
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_edited_input(edit: str) -> None:
-    doc = copy.deepcopy(_BASE)
+    doc = copy.deepcopy(BASE)
     EDITS[edit](doc)
     doc.pop("rel", None)
     doc["_links"].pop("self", None) if isinstance(doc.get("_links"), dict) else None
@@ -270,7 +132,7 @@ def test_the_edits_reach_the_writer() -> None:
     kinds: set[str] = set()
     errors = 0
     for edit in EDITS.values():
-        doc = copy.deepcopy(_BASE)
+        doc = copy.deepcopy(BASE)
         edit(doc)
         data = json.dumps(doc, ensure_ascii=False).encode("utf-8", "surrogatepass")
         seen = outcome(ucwaformat.json_to_xml, data, False)
@@ -283,7 +145,7 @@ def test_the_edits_reach_the_writer() -> None:
 def test_a_bad_dialect_is_refused_before_reading() -> None:
     """A dialect is the caller's option: a ``ValueError`` whatever the document (the model path
     read the document first, and raised its error if it had one)."""
-    for data in (b"{", b'{"rel": 3}', json.dumps(_BASE).encode()):
+    for data in (b"{", b'{"rel": 3}', json.dumps(BASE).encode()):
         with pytest.raises(ValueError, match="dialect must be 'server' or 'docs', not 'nope'"):
             ucwaformat.json_to_xml(data, dialect="nope")  # type: ignore[arg-type]
 
@@ -370,7 +232,7 @@ def test_plain_json_examples(text: bytes | str, plain: bool) -> None:
 def test_a_plain_document_writes_as_an_escaped_one() -> None:
     """The same strings, once in a plain text and once with an escape that makes the text not
     plain: the same XML (the shortcut skips only checks that would find nothing)."""
-    plain = json.dumps(_BASE).encode()
+    plain = json.dumps(BASE).encode()
     assert xmltext.plain_json(plain)
     escaped = plain.replace(b'"Connected"', b'"Co\\u006enected"')
     assert not xmltext.plain_json(escaped)
@@ -421,102 +283,9 @@ def test_the_event_pages_are_read_as_event_pages() -> None:
     assert pages >= 60
 
 
-def _page(*events: Any, **sender: Any) -> dict[str, Any]:
-    return {
-        "_links": {"self": {"href": "/e?ack=1"}, "next": {"href": "/e?ack=2"}},
-        "sender": [{"rel": "communication", "href": "/c", **sender, "events": list(events)}],
-    }
-
-
-_CONVERSATION = {
-    "_links": {"self": {"href": "/c/1"}, "messaging": {"href": "/c/1/m"}},
-    "_embedded": {"participant": {"_links": {"self": {"href": "/p"}}, "name": "Ann"}},
-    "participantCount": 2,
-    "state": "Connected",
-    "rel": "conversation",
-}
-
-_EVENT_CASES: dict[str, Any] = {
-    "plain": _page({"link": {"rel": "m", "href": "/m"}, "type": "added"}),
-    "embedded, nested": _page(
-        {
-            "link": {"rel": "conversation", "href": "/c/1", "title": "t"},
-            "_embedded": {"conversation": _CONVERSATION},
-            "type": "updated",
-        },
-        {"link": {"rel": "m", "href": "/m"}, "type": "deleted"},
-    ),
-    "provisional members": _page(
-        {
-            "link": {"rel": "messaging", "href": "/c/m", "title": "m"},
-            "in": {"rel": "conversation", "href": "/c/1", "x": "y"},
-            "status": "Failure",
-            "reason": {"code": "Forbidden", "subcode": None, "message": "no"},
-            "priority": "High",
-            "count": 3,
-            "flag": True,
-            "extra": {"a": "b"},
-            "_embedded": {"conversation": _CONVERSATION},
-            "type": "completed",
-        }
-    ),
-    "unknown type": _page({"link": {"rel": "m", "href": "/m"}, "type": "renamed"}),
-    "sender attributes": _page({"link": {"rel": "m", "href": "/m"}, "type": "added"}, title="T"),
-    "no events": _page(),
-    "empty page": {"_links": {"self": {"href": "/e"}, "resync": {"href": "/r"}}, "sender": []},
-    "self attributes": {"_links": {"self": {"href": "/e", "title": "x"}}, "sender": []},
-    "two senders": {
-        "sender": [
-            {
-                "rel": "a",
-                "href": "/a",
-                "events": [{"link": {"rel": "m", "href": "/m"}, "type": "added"}],
-            },
-            {
-                "rel": "b",
-                "href": "/b",
-                "events": [{"link": {"rel": "n", "href": "/n"}, "type": "started"}],
-            },
-        ]
-    },
-    "escaping": _page({"link": {"rel": "m", "href": "/m?a=1&b=<2>"}, "type": "added"}, title='"q"'),
-    # Errors of the writer, after losses of the reader and of the writer:
-    "bad control character": _page(
-        {"link": {"rel": "m", "href": "/m"}, "status": "s", "type": "added"},
-        {"link": {"rel": "m", "href": "/m\x01"}, "type": "added"},
-    ),
-    "bad sender character": {
-        "sender": [
-            {
-                "rel": "a",
-                "href": "/a",
-                "events": [{"link": {"rel": "m", "href": "/m"}, "type": "x"}],
-            },
-            {"rel": "b", "href": "/b\x02", "events": []},
-        ]
-    },
-    "bad page character": {"_links": {"self": {"href": "/e\x03"}}, "sender": []},
-    "bad member name": _page({"link": {"rel": "m", "href": "/m"}, "type": "added", "a b": {}}),
-    "bad embedded character": _page(
-        {
-            "link": {"rel": "conversation", "href": "/c/1"},
-            "_embedded": {"conversation": {**_CONVERSATION, "state": "\x04"}},
-            "type": "updated",
-        },
-        {"link": {"rel": "m", "href": "/m"}, "type": "weird"},
-    ),
-    # Errors of the reader:
-    "bad type name": _page({"link": {"rel": "m", "href": "/m"}, "type": "a b"}),
-    "no link": _page({"type": "added"}),
-    "embedded array": _page(
-        {"link": {"rel": "m", "href": "/m"}, "_embedded": {"c": [_CONVERSATION]}, "type": "added"}
-    ),
-}
-
-
-@pytest.mark.parametrize("case", sorted(_EVENT_CASES))
+@pytest.mark.parametrize("case", sorted(EVENT_CASES))
 def test_event_page(case: str) -> None:
-    data = json.dumps(_EVENT_CASES[case])
+    data = json.dumps(EVENT_CASES[case])
     outcome = assert_same(data)
     assert builds_no_event_model(data)
     errors = case.startswith("bad") or case in ("no link", "embedded array")
@@ -526,14 +295,14 @@ def test_event_page(case: str) -> None:
 def test_the_event_cases_reach_the_writer() -> None:
     """The cases hold writer losses and writer errors, after reader losses."""
     report: list[Loss] = []
-    ucwaformat.json_to_xml(json.dumps(_EVENT_CASES["provisional members"]), report=report)
+    ucwaformat.json_to_xml(json.dumps(EVENT_CASES["provisional members"]), report=report)
     assert {loss.kind for loss in report} >= {"event"}
     assert len(report) >= 8
-    out = ucwaformat.json_to_xml(json.dumps(_EVENT_CASES["embedded, nested"]), pretty=True)
+    out = ucwaformat.json_to_xml(json.dumps(EVENT_CASES["embedded, nested"]), pretty=True)
     assert b'\n      <resource rel="conversation" href="/c/1">' in out
     assert b'\n        <resource rel="participant" href="/p">' in out
     report = []
     with pytest.raises(UcwaFormatError) as info:
-        ucwaformat.json_to_xml(json.dumps(_EVENT_CASES["bad control character"]), report=report)
+        ucwaformat.json_to_xml(json.dumps(EVENT_CASES["bad control character"]), report=report)
     assert info.value.path is not None and info.value.path.startswith("$.sender[0].events[1]")
     assert [loss.path for loss in report][-1] == "$.sender[0].events[0].status"
