@@ -13,7 +13,9 @@ Property tests do not set ``max_examples`` themselves: the profile decides.
 from __future__ import annotations
 
 import io
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,20 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("default")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The processes the tests start (the command, the examples, pytester runs) share one
+    bytecode cache under the run's temporary directory (shared by xdist's workers): where
+    ``PYTHONDONTWRITEBYTECODE`` is set, each would otherwise compile the package again, 9,000
+    lines of ``types`` among it. Nothing is written beside the sources."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTHONPYCACHEPREFIX", str(shared / "pycache"))
+        patch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+        yield
 
 
 @pytest.fixture
